@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import black
+from black.mode import Mode, TargetVersion
 import jinja2
 
 from ._spec import FieldSpec, ModelSpec, OperationSpec, ParamSpec, Spec
@@ -380,7 +381,7 @@ def _render(env: jinja2.Environment, template: str, **context: Any) -> str:
     except Exception as exc:  # a template bug: report it as codegen's, with the template's line
         raise RenderError(f"{template}{_template_line(exc, template)}: {type(exc).__name__}: {exc}") from None
     try:
-        mode = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=_WIDTH)
+        mode = Mode(target_versions={TargetVersion.PY310}, line_length=_WIDTH)
         return black.format_str(source, mode=mode)
     except Exception as exc:  # black raises several types; all mean the template is broken
         raise RenderError(f"{template} rendered code black cannot parse: {exc}") from None

@@ -31,11 +31,11 @@ def in_range(operation: str, name: str, value: int | None, minimum: int | None, 
         raise _invalid(operation, name, f"must be in {low}..{high}, got {value}")
 
 
-def matches(operation: str, name: str, value: str | None, pattern: str, example: str) -> None:
+def matches(operation: str, name: str, value: str | None, pattern: str) -> None:
     if value is None:
         return
     if not isinstance(value, str) or not re.match(pattern, value):
-        raise _invalid(operation, name, f"must look like {example!r}, got {value!r}")
+        raise _invalid(operation, name, f"must match {pattern}, got {value!r}")
 
 
 def mapping(operation: str, name: str, value: object) -> dict[str, Any] | None:

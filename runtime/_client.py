@@ -352,9 +352,9 @@ def _items_key(document: object) -> str | None:
     if isinstance(embedded, dict):
         keys = [key for key, value in embedded.items() if isinstance(value, list)]
         if len(keys) == 1:
-            return keys[0]
+            return str(keys[0])
     keys = [key for key, value in document.items() if isinstance(value, list) and not key.startswith("_")]
-    return keys[0] if len(keys) == 1 else None
+    return str(keys[0]) if len(keys) == 1 else None
 
 
 def _model_from_self(document: Mapping[str, Any]) -> type[Resource[Any]]:

@@ -62,7 +62,7 @@ class Link:
         missing = sorted(
             name
             for variable in template.variables
-            if variable.operator not in _OPTIONAL_OPERATORS
+            if _operator(variable) not in _OPTIONAL_OPERATORS
             for name in variable.variable_names
             if name not in variables
         )
@@ -85,6 +85,12 @@ class Link:
 
     def __hash__(self) -> int:
         return hash((self.href, self.templated, self.name))
+
+
+def _operator(variable: Any) -> str:
+    # uritemplate 4.2 made the operator an enum; 4.1 kept the plain character.
+    operator = variable.operator
+    return str(getattr(operator, "value", operator))
 
 
 def _template_value(value: object) -> Any:

@@ -1,0 +1,71 @@
+"""modehal: a typed Python client for Mode Analytics' HAL+JSON API.
+
+    import modehal
+
+    client = modehal.Client(token, secret, account="hogwarts")
+    run = client.report_runs.create("1fc11c31fdc4", parameters={"user_id": 123})
+    schedule = run.follow("report_schedule")
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from ._errors import (
+    APIError,
+    BadRequest,
+    ConfigurationError,
+    ConnectionError,
+    DecodeError,
+    Forbidden,
+    InvalidParameter,
+    LinkError,
+    ModeError,
+    NotFound,
+    RateLimited,
+    ServerError,
+    Timeout,
+    TransportError,
+    Unauthorized,
+)
+from ._hal import Link, Links, Resource, ResponseInfo
+from ._pagination import Collection, Paginator
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .api import Client
+
+
+def __getattr__(name: str) -> Any:
+    # The generated half is imported on first use rather than here, so that the code
+    # generator (modehal.codegen) still runs when generated/ is missing or out of date.
+    if name == "Client":
+        from .api import Client
+
+        return Client
+    raise AttributeError(f"module 'modehal' has no attribute {name!r}")
+
+
+__all__ = [
+    "APIError",
+    "BadRequest",
+    "Client",
+    "Collection",
+    "ConfigurationError",
+    "ConnectionError",
+    "DecodeError",
+    "Forbidden",
+    "InvalidParameter",
+    "Link",
+    "LinkError",
+    "Links",
+    "ModeError",
+    "NotFound",
+    "Paginator",
+    "RateLimited",
+    "Resource",
+    "ResponseInfo",
+    "ServerError",
+    "Timeout",
+    "TransportError",
+    "Unauthorized",
+    "__version__",
+]

@@ -1,0 +1,65 @@
+"""Argument checks that generated operations run before sending anything.
+
+They enforce what the spec documents (enums, ranges, patterns), so a bad argument fails at
+the call with ``InvalidParameter`` instead of as a 400 from Mode.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from ._errors import InvalidParameter
+
+
+def one_of(operation: str, name: str, value: object, allowed: Collection[object]) -> None:
+    if value is not None and value not in allowed:
+        choices = ", ".join(repr(choice) for choice in allowed)
+        raise _invalid(operation, name, f"must be one of {choices}, got {value!r}")
+
+
+def in_range(operation: str, name: str, value: int | None, minimum: int | None, maximum: int | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _invalid(operation, name, f"must be an integer, got {value!r}")
+    if minimum is not None and value < minimum or maximum is not None and value > maximum:
+        low = "" if minimum is None else f"{minimum}"
+        high = "" if maximum is None else f"{maximum}"
+        raise _invalid(operation, name, f"must be in {low}..{high}, got {value}")
+
+
+def matches(operation: str, name: str, value: str | None, pattern: str) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or not re.match(pattern, value):
+        raise _invalid(operation, name, f"must match {pattern}, got {value!r}")
+
+
+def mapping(operation: str, name: str, value: object) -> dict[str, Any] | None:
+    """A body object given as a mapping or a generated model, as a plain dict."""
+    if value is None:
+        return None
+    if is_dataclass(value) and not isinstance(value, type):
+        return {key: item for key, item in asdict(value).items() if item is not None}
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise _invalid(operation, name, f"must be a mapping, got {type(value).__name__}")
+
+
+def _invalid(operation: str, name: str, problem: str) -> InvalidParameter:
+    return InvalidParameter(f"{operation}: {name} {problem}")
+
+
+def compact(values: Mapping[str, Any], *, wrapper: str | None = None) -> dict[str, Any] | None:
+    """A request body from keyword arguments: ``None`` values are left out (not sent as null).
+
+    With ``wrapper`` the values are nested under that key, as report schedules require
+    (``{"report_schedule": {...}}``). Without one, an empty body is no body at all.
+    """
+    body = {key: value for key, value in values.items() if value is not None}
+    if wrapper is not None:
+        return {wrapper: body}
+    return body or None

@@ -1,0 +1,181 @@
+"""The exceptions modehal raises. Everything it raises on purpose is a ``ModeError``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+_BODY_LIMIT = 500  # characters of a non-JSON error body kept in the message
+
+
+class ModeError(Exception):
+    """Root of every error modehal raises."""
+
+
+class ConfigurationError(ModeError):
+    """The client is missing something it needs, such as a credential or an account."""
+
+
+class InvalidParameter(ModeError, ValueError):
+    """An argument breaks a constraint the spec documents (an enum, a range, a pattern)."""
+
+
+class DecodeError(ModeError):
+    """A response body is not the JSON/HAL document that was expected."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        super().__init__(f"{problem} (from {url})")
+        self.url = url
+        self.problem = problem
+
+
+class LinkError(ModeError, KeyError):
+    """A relation is not on the resource, or a link cannot be followed as it is.
+
+    It is a ``KeyError`` too, so ``resource.links.get(rel)`` and ``rel in links`` behave as on
+    any mapping.
+    """
+
+    def __init__(self, message: str, *, rel: str | None = None, available: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.rel = rel
+        self.available = tuple(available)
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class TransportError(ModeError):
+    """The request did not get an HTTP response."""
+
+    def __init__(self, message: str, *, method: str, url: str, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+        self.attempts = attempts
+
+
+class Timeout(TransportError):
+    """Connecting or reading took longer than the configured timeout."""
+
+
+class ConnectionError(TransportError):  # noqa: A001 - deliberately modehal.ConnectionError
+    """The connection could not be made or was dropped."""
+
+
+class APIError(ModeError):
+    """Mode answered with an error status.
+
+    ``message`` is Mode's own message when the body is Mode's JSON error
+    (``{"id": "not_found", "message": "ReportRun not found"}``); otherwise the start of the raw
+    body, which is kept whole in ``body``.
+    """
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        method: str,
+        url: str,
+        body: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.method = method
+        self.url = url
+        self.body = body
+        self.headers: dict[str, str] = dict(headers or {})
+        self.error_id, message = _parse_error_body(body)
+        self.message = message if message is not None else _truncate(body)
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        detail = self.message or "(empty body)"
+        label = f"{self.error_id}: " if self.error_id else ""
+        return f"{self.method} {self.url} -> {self.status}: {label}{detail}"
+
+
+class BadRequest(APIError):
+    """400: Mode refused the request as malformed."""
+
+
+class Unauthorized(APIError):
+    """401: the credentials are missing or wrong for this API."""
+
+
+class Forbidden(APIError):
+    """403: the credentials may not do this."""
+
+
+class NotFound(APIError):
+    """404: the account, report, run or schedule does not exist (or is not visible)."""
+
+
+class RateLimited(APIError):
+    """429: too many requests. ``retry_after`` is the wait Mode asked for, in seconds."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.retry_after = _retry_after_seconds(self.headers.get("Retry-After"))
+
+
+class ServerError(APIError):
+    """5xx: Mode (or a proxy in front of it) failed."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    429: RateLimited,
+}
+
+
+def error_for_status(status: int) -> type[APIError]:
+    """The ``APIError`` subclass for an HTTP error status."""
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, APIError)
+
+
+def _parse_error_body(body: str) -> tuple[str | None, str | None]:
+    text = body.strip()
+    if not text.startswith("{"):
+        return None, None
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None, None
+    if not isinstance(document, dict):
+        return None, None
+    error_id = document.get("id")
+    message = document.get("message")
+    return (
+        error_id if isinstance(error_id, str) else None,
+        message if isinstance(message, str) else None,
+    )
+
+
+def _truncate(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _BODY_LIMIT else text[:_BODY_LIMIT] + "…"
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())

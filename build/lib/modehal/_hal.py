@@ -1,0 +1,398 @@
+"""HAL documents: ``Link``, the ``Links`` of a resource, and ``Resource`` itself.
+
+A ``Resource`` wraps the decoded JSON object as it arrived (``.data``); typed attributes,
+links and embedded resources are read from it lazily, so a value that does not decode spoils
+only its own attribute, never the resource.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from uritemplate import URITemplate
+
+from ._errors import DecodeError, LinkError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ._client import BaseClient
+
+T = TypeVar("T")
+RelT = TypeVar("RelT", bound=str)
+
+# Expressions whose variables RFC 6570 treats as optional query parts ({?page}, {&per_page}).
+_OPTIONAL_OPERATORS = {"?", "&"}
+
+
+class Link:
+    """One HAL link: an ``href``, possibly an RFC 6570 template."""
+
+    __slots__ = ("rel", "href", "templated", "name", "title", "type")
+
+    def __init__(
+        self,
+        href: str,
+        *,
+        rel: str = "",
+        templated: bool = False,
+        name: str | None = None,
+        title: str | None = None,
+        type: str | None = None,  # noqa: A002 - HAL's own key
+    ) -> None:
+        self.rel = rel
+        self.href = href
+        self.templated = templated
+        self.name = name
+        self.title = title
+        self.type = type
+
+    def expand(self, **variables: object) -> str:
+        """The href with its template variables filled in (RFC 6570).
+
+        A plain link is returned as is. Every variable of a path expression must be given;
+        query expressions (``{?page}``) may be left out.
+        """
+        if not self.templated:
+            return self.href
+        template = URITemplate(self.href)
+        missing = sorted(
+            name
+            for variable in template.variables
+            if _operator(variable) not in _OPTIONAL_OPERATORS
+            for name in variable.variable_names
+            if name not in variables
+        )
+        if missing:
+            raise LinkError(
+                f"link {self.rel!r} is a template ({self.href}) and needs "
+                f"{', '.join(missing)}: pass {', '.join(f'{m}=...' for m in missing)}",
+                rel=self.rel,
+            )
+        return str(template.expand({k: _template_value(v) for k, v in variables.items()}))
+
+    def __repr__(self) -> str:
+        suffix = ", templated=True" if self.templated else ""
+        return f"Link({self.href!r}{suffix})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Link):
+            return NotImplemented
+        return (self.href, self.templated, self.name) == (other.href, other.templated, other.name)
+
+    def __hash__(self) -> int:
+        return hash((self.href, self.templated, self.name))
+
+
+def _operator(variable: Any) -> str:
+    # uritemplate 4.2 made the operator an enum; 4.1 kept the plain character.
+    operator = variable.operator
+    return str(getattr(operator, "value", operator))
+
+
+def _template_value(value: object) -> Any:
+    if isinstance(value, (str, list, dict, tuple)):
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True)
+class _BadLink:
+    reason: str
+
+
+class Links(Mapping[str, Link]):
+    """A resource's ``_links``: rel → ``Link``.
+
+    ``links[rel]`` is the link (the first one when Mode sends an array); ``links.all(rel)``
+    keeps every link of an array. A malformed entry (no href, a non-string href) is kept as a
+    rel whose lookup raises ``LinkError`` saying what was wrong.
+    """
+
+    __slots__ = ("_links", "_bad", "_source")
+
+    def __init__(self, raw: object, *, source: str | None = None) -> None:
+        self._links: dict[str, list[Link]] = {}
+        self._bad: dict[str, _BadLink] = {}
+        self._source = source
+        if not isinstance(raw, Mapping):
+            return
+        for rel, value in raw.items():
+            if not isinstance(rel, str):
+                continue
+            entries = value if isinstance(value, list) else [value]
+            links: list[Link] = []
+            for entry in entries:
+                link = _parse_link(rel, entry)
+                if isinstance(link, _BadLink):
+                    self._bad.setdefault(rel, link)
+                else:
+                    links.append(link)
+            if links:
+                self._links[rel] = links
+            elif rel not in self._bad:
+                self._bad[rel] = _BadLink("an empty link array")
+
+    def __getitem__(self, rel: str) -> Link:
+        links = self._links.get(rel)
+        if links:
+            return links[0]
+        raise self.missing(rel)
+
+    def all(self, rel: str) -> list[Link]:
+        """Every link of ``rel`` (HAL allows an array); raises ``LinkError`` if there is none."""
+        if rel in self._links:
+            return list(self._links[rel])
+        raise self.missing(rel)
+
+    def missing(self, rel: str) -> LinkError:
+        """The error for a rel that cannot be used, listing the rels that can."""
+        where = f" of {self._source}" if self._source else ""
+        bad = self._bad.get(rel)
+        if bad is not None:
+            return LinkError(f"link {rel!r}{where} is malformed: {bad.reason}", rel=rel, available=list(self))
+        available = sorted(self._links)
+        message = f"no link {rel!r}{where}"
+        close = difflib.get_close_matches(rel, available, n=3, cutoff=0.6)
+        if close:
+            message += f"; did you mean {' or '.join(repr(c) for c in close)}?"
+        message += f" Available: {', '.join(available) if available else '(none)'}"
+        return LinkError(message, rel=rel, available=available)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._links)
+
+    def __len__(self) -> int:
+        return len(self._links)
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._links
+
+    def _ipython_key_completions_(self) -> list[str]:
+        return sorted(self._links)
+
+    def __repr__(self) -> str:
+        if not self._links:
+            return "Links({})"
+        width = max(len(rel) for rel in self._links)
+        rows = [f"  {rel.ljust(width)}  {links[0].href}" for rel, links in sorted(self._links.items())]
+        return "Links(\n" + "\n".join(rows) + "\n)"
+
+
+def _parse_link(rel: str, entry: object) -> Link | _BadLink:
+    if isinstance(entry, str):  # tolerated: a bare href instead of a link object
+        return Link(entry, rel=rel)
+    if not isinstance(entry, Mapping):
+        return _BadLink(f"expected a link object, got {type(entry).__name__}")
+    href = entry.get("href")
+    if href is None:
+        return _BadLink("it has no href")
+    if not isinstance(href, str):
+        return _BadLink(f"its href is a {type(href).__name__}, not a string")
+    name, title, kind = entry.get("name"), entry.get("title"), entry.get("type")
+    return Link(
+        href,
+        rel=rel,
+        templated=entry.get("templated") is True,
+        name=name if isinstance(name, str) else None,
+        title=title if isinstance(title, str) else None,
+        type=kind if isinstance(kind, str) else None,
+    )
+
+
+@dataclass(frozen=True)
+class ResponseInfo:
+    """What is kept of the HTTP response a resource came from."""
+
+    method: str
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    elapsed: float
+
+
+class Resource(Generic[RelT]):
+    """A HAL resource.
+
+    ``data`` is the JSON object exactly as received; ``links`` and ``embedded`` are its
+    ``_links`` and ``_embedded``; ``follow(rel)`` fetches a related resource. Generated models
+    subclass it with one typed attribute per documented field; fields the spec does not know
+    stay in ``data`` and ``extra``.
+    """
+
+    resource_name: ClassVar[str] = "resource"
+    plural: ClassVar[str | None] = None
+    # rel -> (model name, is a collection), from the spec's link targets
+    link_targets: ClassVar[Mapping[str, tuple[str, bool]]] = {}
+    field_names: ClassVar[tuple[str, ...]] = ()
+
+    __slots__ = ("_data", "_client", "_url", "_links", "_problems", "response")
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        client: BaseClient | None = None,
+        url: str | None = None,
+        response: ResponseInfo | None = None,
+    ) -> None:
+        self._data: dict[str, Any] = dict(data) if data is not None else {}
+        self._client = client
+        self._url = url
+        self._links: Links | None = None
+        self._problems: dict[str, str] | None = None
+        self.response = response
+
+    # -- the document -------------------------------------------------------------------
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The JSON object as Mode sent it, unknown fields included."""
+        return self._data
+
+    @property
+    def url(self) -> str | None:
+        """Where this resource lives: its ``self`` link, or the URL it was fetched from."""
+        links = self.links
+        if "self" in links:
+            return links["self"].href
+        return self._url
+
+    @property
+    def links(self) -> Links:
+        """``_links`` as rel → ``Link``."""
+        if self._links is None:
+            self._links = Links(self._data.get("_links"), source=self._describe_source())
+        return self._links
+
+    @property
+    def embedded(self) -> dict[str, Resource[str] | list[Resource[str]]]:
+        """``_embedded`` as rel → resource, or list of resources."""
+        from ._registry import model_for_key
+
+        raw = self._data.get("_embedded")
+        if not isinstance(raw, Mapping):
+            return {}
+        result: dict[str, Resource[str] | list[Resource[str]]] = {}
+        for key, value in raw.items():
+            model = model_for_key(key)
+            if isinstance(value, list):
+                result[key] = [
+                    model(item, client=self._client) for item in value if isinstance(item, Mapping)
+                ]
+            elif isinstance(value, Mapping):
+                result[key] = model(value, client=self._client)
+        return result
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """Fields Mode sent that the spec does not declare (``_links``/``_embedded`` aside)."""
+        known = set(self.field_names) | {"_links", "_embedded"}
+        return {key: value for key, value in self._data.items() if key not in known}
+
+    @property
+    def field_errors(self) -> dict[str, str]:
+        """Declared fields whose value did not decode, with what was wrong.
+
+        Such a field reads as ``None`` (or raises ``DecodeError`` when the spec says it is
+        always present); the rest of the resource is unaffected.
+        """
+        errors: dict[str, str] = {}
+        for name in self.field_names:
+            try:
+                getattr(self, name)  # decoding records what was wrong in self._problems
+            except DecodeError as exc:
+                errors[name] = exc.problem
+        errors.update(self._problems or {})
+        return {name: errors[name] for name in self.field_names if name in errors}
+
+    def __getitem__(self, key: str) -> Any:
+        """The raw JSON value of ``key``, declared or not."""
+        return self._data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The raw JSON value of ``key``, or ``default``."""
+        return self._data.get(key, default)
+
+    # -- walking ------------------------------------------------------------------------
+
+    def follow(self, rel: RelT, **variables: object) -> Resource[str]:
+        """Fetch the resource at link ``rel``, expanding a templated href with ``variables``.
+
+        The result is the generated model when the spec knows the target (for example
+        ``run.follow("report_schedule")`` is a ``ReportSchedule``), a ``Collection`` for a
+        list, and a plain ``Resource`` otherwise. Raises ``LinkError`` if the rel is missing,
+        listing the rels there are.
+        """
+        href = self.links[rel].expand(**variables)
+        return self._require_client().get(href, target=self.link_targets.get(rel), rel=rel)
+
+    def refresh(self) -> Self:
+        """Fetch this resource again from its ``self`` link (or the URL it came from)."""
+        url = self.url
+        if url is None:
+            raise LinkError(f"{type(self).__name__} has no self link to refresh from", rel="self")
+        fresh = self._require_client().get(url)
+        return type(self)(fresh.data, client=self._client, url=fresh._url, response=fresh.response)
+
+    # -- for generated attributes -------------------------------------------------------
+
+    def _required(self, name: str, decode: Callable[[Any], T]) -> T:
+        value = self._data.get(name)
+        if value is None:
+            raise DecodeError(self._describe_source(), f"field {name!r} is missing")
+        try:
+            return decode(value)
+        except ValueError as exc:
+            raise DecodeError(self._describe_source(), f"field {name!r}: {exc}") from None
+
+    def _optional(self, name: str, decode: Callable[[Any], T]) -> T | None:
+        value = self._data.get(name)
+        if value is None:
+            return None
+        try:
+            return decode(value)
+        except ValueError as exc:
+            if self._problems is None:
+                self._problems = {}
+            self._problems[name] = f"{value!r} is unreadable: {exc}"
+            return None
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def _require_client(self) -> BaseClient:
+        if self._client is None:
+            raise LinkError(
+                f"this {type(self).__name__} was built without a client, so it cannot fetch links"
+            )
+        return self._client
+
+    def _describe_source(self) -> str:
+        return self._url or f"a {type(self).__name__} document"
+
+    def _summary(self) -> str:
+        ident = self._data.get("token") or self._data.get("name") or self._data.get("id")
+        parts = [type(self).__name__]
+        if isinstance(ident, (str, int)) and not isinstance(ident, bool):
+            parts.append(str(ident))
+        state = self._data.get("state")
+        if isinstance(state, str):
+            parts.append(f"state={state}")
+        parts.append(f"links={len(self.links)}")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"<{self._summary()}>"
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self.field_names))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Resource):
+            return NotImplemented
+        return type(self) is type(other) and self._data == other._data
+
+    __hash__ = None  # type: ignore[assignment]  # mutable payload: not hashable

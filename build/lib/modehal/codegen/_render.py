@@ -1,0 +1,387 @@
+"""Turning a checked ``Spec`` into the source files of ``generated/``.
+
+The templates in ``templates/`` (one per kind of file) lay the code out; this module works
+out what goes in them: Python types, decoders, signatures and docstrings. Output is formatted
+with black and depends on nothing but the spec, so the same spec always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import black
+from black.mode import Mode, TargetVersion
+import jinja2
+
+from ._spec import FieldSpec, ModelSpec, OperationSpec, ParamSpec, Spec
+
+_TEMPLATES = Path(__file__).parent / "templates"
+_PY_TYPES = {
+    "string": "str",
+    "integer": "int",
+    "number": "float",
+    "boolean": "bool",
+    "datetime": "datetime",
+    "object": "dict[str, Any]",
+    "array": "list[Any]",
+}
+_PARAM_TYPES = {**_PY_TYPES, "object": "Mapping[str, Any]", "array": "Sequence[Any]"}
+_DECODERS = {
+    "string": "as_string",
+    "integer": "as_integer",
+    "number": "as_number",
+    "boolean": "as_boolean",
+    "datetime": "as_datetime",
+    "object": "as_object",
+    "array": "as_array",
+}
+_ERROR_CLASSES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 429: "RateLimited"}
+_WIDTH = 100
+
+
+def _template_line(exc: BaseException, template: str) -> str:
+    frame = exc.__traceback__
+    line = None
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename.endswith(template):
+            line = frame.tb_lineno
+        frame = frame.tb_next
+    return f":{line}" if line is not None else ""
+
+
+class RenderError(Exception):
+    """A template produced code black cannot parse: a bug in codegen, not in the spec."""
+
+
+# -- what the templates see ---------------------------------------------------------------
+
+
+@dataclass
+class Imports:
+    """The import block of one module, kept sorted so output never depends on order of use."""
+
+    modules: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, module: str, *names: str) -> None:
+        self.modules.setdefault(module, set()).update(names)
+
+    def lines(self) -> list[str]:
+        return [f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(self.modules.items())]
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _literal(values: tuple[Any, ...]) -> str:
+    return "Literal[" + ", ".join(repr(value) for value in values) + "]"
+
+
+def _sentence(text: str) -> str:
+    """One line of prose ending in a full stop, with Markdown `code` made reST ``code``."""
+    text = re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", " ".join(text.split()))
+    return text if not text or text.endswith((".", "!", "?", ":")) else text + "."
+
+
+def _field_view(model: ModelSpec, spec: FieldSpec, imports: Imports) -> dict[str, Any]:
+    base = _PY_TYPES[spec.type]
+    decoder = _DECODERS[spec.type]
+    imports.add("modehal._fields", decoder)
+    if spec.type == "datetime":
+        imports.add("datetime", "datetime")
+    if spec.type in ("object", "array"):
+        imports.add("typing", "Any")
+    alias = None
+    if spec.enum:
+        alias = f"{model.class_name}{_camel(spec.name)}"
+        imports.add("typing", "Literal", "cast")
+    required = spec.required and not spec.nullable
+    annotation = alias or base
+    if not required:
+        annotation += " | None"
+    read = f'self.{"_required" if required else "_optional"}("{spec.name}", {decoder})'
+    if alias:
+        read = f"cast({alias if required else repr(annotation)}, {read})"
+    notes = []
+    if spec.enum:
+        notes.append("One of " + ", ".join(f"``{value}``" for value in spec.enum) + "; a value Mode adds later is returned as is.")
+    if required:
+        notes.append("Always present: reading it raises ``DecodeError`` if Mode sent none.")
+    return {
+        "name": spec.name,
+        "annotation": annotation,
+        "read": read,
+        "doc": _sentence(spec.doc),
+        "notes": notes,
+        "alias": alias,
+        "enum": _literal(spec.enum) if spec.enum else None,
+    }
+
+
+def _param_view(op_id: str, spec: ParamSpec, models: dict[str, ModelSpec], imports: Imports) -> dict[str, Any]:
+    if spec.type in models:
+        object_model = models[spec.type]
+        base = f"{object_model.class_name} | Mapping[str, Any]"
+        imports.add(f".{object_model.name}", object_model.class_name)
+        imports.add("collections.abc", "Mapping")
+        imports.add("typing", "Any")
+    else:
+        base = _PARAM_TYPES[spec.type]
+        if spec.type in ("object", "array"):
+            imports.add("collections.abc", "Mapping" if spec.type == "object" else "Sequence")
+            imports.add("typing", "Any")
+        if spec.type == "datetime":
+            imports.add("datetime", "datetime")
+    if spec.enum:
+        base = _literal(spec.enum)
+        imports.add("typing", "Literal")
+    positional = spec.location == "path" and spec.client_default is None
+    if positional:
+        annotation, default = base, None
+    elif spec.client_default is not None:
+        annotation, default = f"{base} | None", "None"
+    elif spec.default is not None:
+        annotation, default = base, repr(spec.default)
+    elif spec.required:
+        annotation, default = base, None
+    else:
+        annotation, default = f"{base} | None", "None"
+
+    checks: list[str] = []
+    if spec.enum:
+        imports.add("modehal._checks", "one_of")
+        checks.append(f'one_of("{op_id}", "{spec.name}", {spec.name}, {tuple(spec.enum)!r})')
+    if spec.minimum is not None or spec.maximum is not None:
+        imports.add("modehal._checks", "in_range")
+        checks.append(f'in_range("{op_id}", "{spec.name}", {spec.name}, {spec.minimum!r}, {spec.maximum!r})')
+    if spec.pattern is not None:
+        imports.add("modehal._checks", "matches")
+        checks.append(f'matches("{op_id}", "{spec.name}", {spec.name}, {spec.pattern!r})')
+
+    value = spec.name
+    if spec.location == "body" and (spec.type == "object" or spec.type in models):
+        imports.add("modehal._checks", "mapping")
+        value = f'mapping("{op_id}", "{spec.name}", {spec.name})'
+    elif spec.type == "datetime":
+        value = f"{spec.name}.isoformat() if {spec.name} is not None else None"
+
+    doc = _sentence(spec.doc)
+    if spec.enum:
+        doc += " One of " + ", ".join(f"``{value!r}``" for value in spec.enum) + "."
+    if spec.minimum is not None and spec.maximum is not None:
+        doc += f" From {spec.minimum} to {spec.maximum}."
+    elif spec.minimum is not None:
+        doc += f" At least {spec.minimum}."
+    elif spec.maximum is not None:
+        doc += f" At most {spec.maximum}."
+    if spec.client_default is not None:
+        doc += " Defaults to the client's account."
+    return {
+        "name": spec.name,
+        "location": spec.location,
+        "positional": positional,
+        "annotation": annotation,
+        "default": default,
+        "checks": checks,
+        "value": value,
+        "doc": doc,
+    }
+
+
+def _operation_view(model: ModelSpec, spec: OperationSpec, spec_all: Spec, imports: Imports) -> dict[str, Any]:
+    op_id = f"{model.group}.{spec.name}"
+    models = {m.name: m for m in spec_all.models if m.kind == "object"}
+    params = [_param_view(op_id, p, models, imports) for p in spec.params]
+    # Order: the path's own params as positionals, then keyword-only, then account= last.
+    positional = [p for p in params if p["positional"]]
+    keywords = [p for p in params if not p["positional"] and p["name"] != "account"]
+    keywords += [p for p in params if not p["positional"] and p["name"] == "account"]
+    constant = f"{model.group.upper()}_{spec.name.upper()}" if model.group else spec.name.upper()
+    returns = spec.returns
+    api = spec_all.apis[spec.api]
+    imports.add("modehal._api", "Endpoint")
+    imports.add("._apis", api.name.upper())
+    result_class = None
+    if returns.model is not None:
+        target = spec_all.model(returns.model)
+        result_class = target.class_name
+        if target.name != model.name:
+            imports.add(f".{target.name}", target.class_name)
+    if returns.kind == "collection":
+        imports.add("modehal._pagination", "Paginator")
+        annotation = f"Paginator[{result_class}]"
+        key = returns.key or spec_all.model(returns.model or "").plural
+        returns_doc = f"An iterator over every ``{result_class}``, fetching further pages as it goes."
+    elif returns.kind == "resource":
+        annotation = result_class or "None"
+        key = None
+        returns_doc = f"The ``{result_class}`` Mode answers with."
+    else:
+        annotation = "None"
+        key = None
+        returns_doc = None
+    raises = []
+    for status, text in spec.errors:
+        name = _ERROR_CLASSES.get(status, "ServerError" if status >= 500 else "APIError")
+        raises.append((name, f"{status} {_sentence(text)}"))
+    summary = _sentence(spec.summary)
+    return {
+        "name": spec.name,
+        "op_id": op_id,
+        "constant": constant,
+        "method": spec.method,
+        "api_constant": api.name.upper(),
+        "path": spec.path,
+        "full_path": api.base_path + spec.path,
+        "status": spec.status,
+        "summary": summary,
+        "doc": _sentence(spec.doc),
+        "errors": spec.errors,
+        "positional": positional,
+        "keywords": keywords,
+        "path_params": [p for p in params if p["location"] == "path"],
+        "query_params": [p for p in params if p["location"] == "query"],
+        "body_params": [p for p in params if p["location"] == "body"],
+        "body_wrapper": spec.body_wrapper,
+        "checks": [check for p in params for check in p["checks"]],
+        "kind": returns.kind,
+        "result_class": result_class,
+        "result_model": returns.model,
+        "annotation": annotation,
+        "key": key,
+        "returns_doc": returns_doc,
+        "raises": raises,
+    }
+
+
+def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
+    imports = Imports()
+    fields = [_field_view(model, f, imports) for f in model.fields]
+    operations = [_operation_view(model, op, spec, imports) for op in model.operations]
+    object_checks: list[str] = []
+    if model.kind == "resource":
+        imports.add("modehal._hal", "Resource")
+        imports.add("typing", "ClassVar", "Literal")
+        imports.add("collections.abc", "Mapping")
+    else:
+        imports.modules.pop("modehal._fields", None)  # values are built in Python, not decoded
+        imports.add("dataclasses", "dataclass")
+        for spec_field, view in zip(model.fields, fields):
+            view["plain_annotation"] = (view["alias"] or _PY_TYPES[spec_field.type]) + " | None"
+            if spec_field.minimum is not None or spec_field.maximum is not None:
+                imports.add("modehal._checks", "in_range")
+                object_checks.append(
+                    f'in_range("{model.class_name}", "{spec_field.name}", self.{spec_field.name}, '
+                    f"{spec_field.minimum!r}, {spec_field.maximum!r})"
+                )
+            if spec_field.enum:
+                imports.add("modehal._checks", "one_of")
+                object_checks.append(
+                    f'one_of("{model.class_name}", "{spec_field.name}", self.{spec_field.name}, {spec_field.enum!r})'
+                )
+    if any(op["body_params"] for op in operations):
+        imports.add("modehal._checks", "compact")
+    if operations:
+        imports.add("modehal._operations", "Operations")
+    exports = [model.class_name] + [f["alias"] for f in fields if f["alias"]]
+    if model.kind == "resource":
+        exports.append(f"{model.class_name}Rel")
+    if operations:
+        exports.append(_camel(model.group or ""))
+    exports += [op["constant"] for op in operations]
+    lines = imports.lines()
+    return {
+        "model": model,
+        "doc": _sentence(model.doc),
+        "group_doc": _sentence(model.group_doc or ""),
+        "fields": fields,
+        "links": [
+            {"rel": link.rel, "doc": _sentence(link.doc), "target": link.target, "collection": link.collection}
+            for link in model.links
+        ],
+        "targets": [link for link in model.links if link.target],
+        "operations": operations,
+        "group_class": _camel(model.group) if model.group else None,
+        "stdlib_imports": [line for line in lines if not line.startswith(("from modehal", "from ."))],
+        "package_imports": [line for line in lines if line.startswith("from modehal")],
+        "local_imports": [line for line in lines if line.startswith("from .")],
+        "exports": sorted(exports),
+        "object_checks": object_checks,
+    }
+
+
+# -- text helpers for the templates -------------------------------------------------------
+
+
+def _wrap(text: str, indent: int, lead: str = "", hanging: int = 0) -> str:
+    """``lead`` + ``text`` wrapped to the line width, continuation lines indented ``indent``
+    (+ ``hanging``) spaces. The first line's own indent is left to the template."""
+    lines = textwrap.wrap(
+        _escape_docstring(text),
+        width=_WIDTH,
+        initial_indent=" " * indent + lead,
+        subsequent_indent=" " * (indent + hanging),
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return "\n".join(lines)[indent:] if lines else lead
+
+
+def _escape_docstring(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["wrap"] = _wrap
+    env.filters["docstring_text"] = _escape_docstring
+    return env
+
+
+# -- the files ----------------------------------------------------------------------------
+
+
+def render(spec: Spec) -> dict[str, str]:
+    """Every file of ``generated/``: relative path → formatted source."""
+    env = _environment()
+    files: dict[str, str] = {}
+    for model in spec.models:
+        view = _model_view(model, spec)
+        template = "resource.py.jinja" if model.kind == "resource" else "object.py.jinja"
+        files[f"{model.name}.py"] = _render(env, template, view=view, source=model.file)
+    apis = [spec.apis[name] for name in sorted(spec.apis)]
+    files["_apis.py"] = _render(env, "apis.py.jinja", apis=apis, source="spec/apis.yaml")
+    groups = [
+        {"name": m.group, "class": _camel(m.group), "module": m.name, "doc": _sentence(m.group_doc or "")}
+        for m in spec.models
+        if m.group
+    ]
+    groups.sort(key=lambda group: group["name"])
+    every_file = "spec/*.yaml"
+    files["client.py"] = _render(env, "client.py.jinja", groups=groups, apis=apis, source=every_file)
+    views = [_model_view(model, spec) for model in spec.models]
+    files["__init__.py"] = _render(env, "init.py.jinja", views=views, groups=groups, source=every_file)
+    return files
+
+
+def _render(env: jinja2.Environment, template: str, **context: Any) -> str:
+    try:
+        source = env.get_template(template).render(**context)
+    except Exception as exc:  # a template bug: report it as codegen's, with the template's line
+        raise RenderError(f"{template}{_template_line(exc, template)}: {type(exc).__name__}: {exc}") from None
+    try:
+        mode = Mode(target_versions={TargetVersion.PY310}, line_length=_WIDTH)
+        return black.format_str(source, mode=mode)
+    except Exception as exc:  # black raises several types; all mean the template is broken
+        raise RenderError(f"{template} rendered code black cannot parse: {exc}") from None

@@ -1,0 +1,611 @@
+"""The spec as Python objects, and the checks that make a malformed spec a ``SpecError``.
+
+``load_spec(directory)`` reads ``apis.yaml`` and every model file, checks each key (unknown,
+missing, wrong type), then checks the files against each other (unknown models and APIs,
+duplicate names, path params, enum defaults). Every problem found is reported, each with its
+file, line and key.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._errors import SpecError, SpecErrors
+from ._yaml import Located, LocatedList, load_yaml
+
+PRIMITIVES = ("string", "integer", "number", "boolean", "datetime", "object", "array")
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+LOCATIONS = ("path", "query", "body")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+_CLASS_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+
+
+@dataclass(frozen=True)
+class ApiSpec:
+    name: str
+    doc: str
+    base_path: str
+    auth: str
+    accept: str
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: str
+    doc: str
+    required: bool = False
+    nullable: bool = False
+    enum: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    rel: str
+    doc: str
+    target: str | None = None
+    collection: bool = False
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    location: str
+    doc: str
+    type: str = "string"
+    required: bool = False
+    client_default: str | None = None
+    enum: tuple[Any, ...] = ()
+    default: Any = None
+    minimum: int | None = None
+    maximum: int | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class ReturnSpec:
+    kind: str  # "nothing" | "resource" | "collection"
+    model: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    name: str
+    summary: str
+    doc: str
+    method: str
+    api: str
+    path: str
+    params: tuple[ParamSpec, ...]
+    status: int
+    returns: ReturnSpec
+    errors: tuple[tuple[int, str], ...]
+    body_wrapper: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    kind: str  # "resource" | "object"
+    class_name: str
+    title: str
+    doc: str
+    source: str
+    file: str
+    plural: str | None
+    fields: tuple[FieldSpec, ...]
+    links: tuple[LinkSpec, ...]
+    group: str | None
+    group_doc: str | None
+    operations: tuple[OperationSpec, ...]
+
+
+@dataclass(frozen=True)
+class Spec:
+    apis: dict[str, ApiSpec]
+    models: tuple[ModelSpec, ...]  # sorted by name
+
+    def model(self, name: str) -> ModelSpec:
+        return next(model for model in self.models if model.name == name)
+
+
+# -- reading one file ---------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads one file's mappings key by key, collecting every error it finds."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.errors: list[SpecError] = []
+
+    def error(self, line: int | None, key: str, message: str) -> None:
+        self.errors.append(SpecError(self.file, line, key, message))
+
+    def mapping(self, value: Any, key: str, line: int | None) -> Located | None:
+        if isinstance(value, Located):
+            return value
+        self.error(line, key, f"expected a mapping, got {_kind(value)}")
+        return None
+
+    def sequence(self, value: Any, key: str, line: int | None) -> LocatedList | None:
+        if isinstance(value, LocatedList):
+            return value
+        self.error(line, key, f"expected a list, got {_kind(value)}")
+        return None
+
+    def check_keys(self, node: Located, prefix: str, required: set[str], optional: set[str]) -> None:
+        for key in node:
+            if str(key) not in required | optional:
+                allowed = ", ".join(sorted(required | optional))
+                self.error(node.key_lines[str(key)], _join(prefix, str(key)), f"unknown key (allowed: {allowed})")
+        for key in sorted(required - {str(k) for k in node}):
+            self.error(node.line, _join(prefix, key), "missing required key")
+
+    def value(self, node: Located, key: str, prefix: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+        if key not in node:
+            return default
+        value = node[key]
+        wanted = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) and bool not in wanted or not isinstance(value, wanted):
+            names = " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in wanted)
+            self.error(node.key_lines[key], _join(prefix, key), f"expected {names}, got {_kind(value)}")
+            return default
+        if isinstance(value, str) and not value.strip():
+            self.error(node.key_lines[key], _join(prefix, key), "must not be empty")
+            return default
+        return value
+
+    def line(self, node: Located, key: str) -> int:
+        return node.key_lines.get(key, node.line)
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", list: "a list", dict: "a mapping"}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return {str: "a string", int: "an integer", float: "a number"}.get(type(value), f"a {type(value).__name__}")
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _read_apis(text: str, file: str) -> tuple[dict[str, ApiSpec], dict[str, int], list[SpecError]]:
+    reader = _Reader(file)
+    root = reader.mapping(load_yaml(text, file), "", 1)
+    apis: dict[str, ApiSpec] = {}
+    lines: dict[str, int] = {}
+    if root is None:
+        return apis, lines, reader.errors
+    reader.check_keys(root, "", {"apis"}, set())
+    table = reader.mapping(root.get("apis"), "apis", reader.line(root, "apis")) if "apis" in root else None
+    for name, node in (table or {}).items():
+        prefix = f"apis.{name}"
+        line = table.key_lines[str(name)] if table is not None else None
+        item = reader.mapping(node, prefix, line)
+        if item is None:
+            continue
+        reader.check_keys(item, prefix, {"doc", "base_path", "auth", "accept"}, set())
+        base_path = reader.value(item, "base_path", prefix, str, "")
+        auth = reader.value(item, "auth", prefix, str, "basic")
+        if base_path and not base_path.startswith("/"):
+            reader.error(reader.line(item, "base_path"), f"{prefix}.base_path", "must start with '/'")
+        if auth not in ("basic", "bearer"):
+            reader.error(reader.line(item, "auth"), f"{prefix}.auth", f"must be basic or bearer, got {auth!r}")
+        apis[str(name)] = ApiSpec(
+            name=str(name),
+            doc=reader.value(item, "doc", prefix, str, ""),
+            base_path=base_path.rstrip("/"),
+            auth=auth,
+            accept=reader.value(item, "accept", prefix, str, ""),
+        )
+        lines[str(name)] = line or 1
+    return apis, lines, reader.errors
+
+
+@dataclass
+class _Refs:
+    """Where a file refers to other models and APIs, checked once every file is read."""
+
+    models: list[tuple[str, int, str, set[str]]]  # (key, line, model name, allowed kinds)
+    apis: list[tuple[str, int, str]]
+
+
+def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str, int], list[SpecError]]:
+    reader = _Reader(file)
+    refs = _Refs(models=[], apis=[])
+    root = reader.mapping(load_yaml(text, file), "", 1)
+    if root is None:
+        return None, refs, {}, reader.errors
+    required = {"model", "kind", "class", "title", "doc", "source", "fields"}
+    optional = {"plural", "links", "group", "group_doc", "operations"}
+    reader.check_keys(root, "", required, optional)
+    name = reader.value(root, "model", "", str, "")
+    kind = reader.value(root, "kind", "", str, "resource")
+    class_name = reader.value(root, "class", "", str, "")
+    if name and not _IDENTIFIER.match(name):
+        reader.error(reader.line(root, "model"), "model", f"must be a snake_case identifier, got {name!r}")
+    if class_name and not _CLASS_NAME.match(class_name):
+        reader.error(reader.line(root, "class"), "class", f"must be a CamelCase class name, got {class_name!r}")
+    if kind not in ("resource", "object"):
+        reader.error(reader.line(root, "kind"), "kind", f"must be resource or object, got {kind!r}")
+    plural = reader.value(root, "plural", "", str)
+    if kind == "resource" and "plural" not in root and "kind" in root:
+        reader.error(root.line, "plural", "missing required key (every resource needs the key of its collections)")
+    if kind == "object":
+        for key in ("plural", "links", "group", "operations"):
+            if key in root:
+                reader.error(reader.line(root, key), key, "only resources have this key; this model is kind: object")
+
+    fields = _read_fields(reader, root, refs)
+    links = _read_links(reader, root, refs)
+    group = reader.value(root, "group", "", str)
+    group_doc = reader.value(root, "group_doc", "", str)
+    operations: tuple[OperationSpec, ...] = ()
+    if "operations" in root:
+        if group is None or group_doc is None:
+            missing = "group" if group is None else "group_doc"
+            reader.error(reader.line(root, "operations"), missing, "missing required key (operations need a group)")
+        operations = _read_operations(reader, root, refs)
+    elif "group" in root:
+        reader.error(reader.line(root, "group"), "group", "a group needs operations")
+    model = ModelSpec(
+        name=name,
+        kind=kind,
+        class_name=class_name,
+        title=reader.value(root, "title", "", str, ""),
+        doc=reader.value(root, "doc", "", str, ""),
+        source=reader.value(root, "source", "", str, ""),
+        file=file,
+        plural=plural,
+        fields=fields,
+        links=links,
+        group=group,
+        group_doc=group_doc,
+        operations=operations,
+    )
+    lines = {key: reader.line(root, key) for key in ("model", "class", "group", "plural")}
+    return model, refs, lines, reader.errors
+
+
+def _items(reader: _Reader, root: Located, key: str) -> list[tuple[str, int, Located]]:
+    if key not in root:
+        return []
+    items = reader.sequence(root[key], key, reader.line(root, key))
+    result = []
+    for index, (value, line) in enumerate(zip(items or [], (items.item_lines if items else []))):
+        prefix = f"{key}[{index}]"
+        node = reader.mapping(value, prefix, line)
+        if node is not None:
+            result.append((prefix, line, node))
+    return result
+
+
+def _enum(reader: _Reader, node: Located, prefix: str) -> tuple[Any, ...]:
+    if "enum" not in node:
+        return ()
+    values = reader.sequence(node["enum"], f"{prefix}.enum", reader.line(node, "enum"))
+    if values is None:
+        return ()
+    if not values:
+        reader.error(reader.line(node, "enum"), f"{prefix}.enum", "must list at least one value")
+    for value in values:
+        if not isinstance(value, str) or isinstance(value, bool):
+            reader.error(reader.line(node, "enum"), f"{prefix}.enum", f"values must be strings, got {_kind(value)}")
+            return ()
+    if len(set(values)) != len(values):
+        reader.error(reader.line(node, "enum"), f"{prefix}.enum", "lists a value twice")
+    return tuple(values)
+
+
+def _bounds(reader: _Reader, node: Located, prefix: str, type_: str) -> tuple[int | None, int | None]:
+    minimum = reader.value(node, "minimum", prefix, int)
+    maximum = reader.value(node, "maximum", prefix, int)
+    if (minimum is not None or maximum is not None) and type_ != "integer":
+        key = "minimum" if "minimum" in node else "maximum"
+        reader.error(reader.line(node, key), f"{prefix}.{key}", f"bounds apply to integers only, not {type_}")
+    if minimum is not None and maximum is not None and minimum > maximum:
+        reader.error(reader.line(node, "minimum"), f"{prefix}.minimum", "is greater than maximum")
+    return minimum, maximum
+
+
+def _read_fields(reader: _Reader, root: Located, refs: _Refs) -> tuple[FieldSpec, ...]:
+    fields: list[FieldSpec] = []
+    seen: dict[str, int] = {}
+    for prefix, line, node in _items(reader, root, "fields"):
+        reader.check_keys(node, prefix, {"name", "type", "doc"}, {"required", "nullable", "enum", "minimum", "maximum"})
+        name = reader.value(node, "name", prefix, str, "")
+        type_ = reader.value(node, "type", prefix, str, "string")
+        if name and not _IDENTIFIER.match(name):
+            reader.error(reader.line(node, "name"), f"{prefix}.name", f"must be a snake_case identifier, got {name!r}")
+        if name in seen:
+            reader.error(reader.line(node, "name"), f"{prefix}.name", f"field {name!r} is declared twice (first at line {seen[name]})")
+        seen[name] = reader.line(node, "name")
+        if type_ not in PRIMITIVES:
+            reader.error(reader.line(node, "type"), f"{prefix}.type", f"must be one of {', '.join(PRIMITIVES)}, got {type_!r}")
+        enum = _enum(reader, node, prefix)
+        if enum and type_ != "string":
+            reader.error(reader.line(node, "enum"), f"{prefix}.enum", f"enums apply to strings only, not {type_}")
+        minimum, maximum = _bounds(reader, node, prefix, type_)
+        fields.append(
+            FieldSpec(
+                name=name,
+                type=type_,
+                doc=reader.value(node, "doc", prefix, str, ""),
+                required=reader.value(node, "required", prefix, bool, False),
+                nullable=reader.value(node, "nullable", prefix, bool, False),
+                enum=enum,
+                minimum=minimum,
+                maximum=maximum,
+            )
+        )
+    return tuple(fields)
+
+
+def _read_links(reader: _Reader, root: Located, refs: _Refs) -> tuple[LinkSpec, ...]:
+    links: list[LinkSpec] = []
+    seen: set[str] = set()
+    for prefix, line, node in _items(reader, root, "links"):
+        reader.check_keys(node, prefix, {"rel", "doc"}, {"target", "collection"})
+        rel = reader.value(node, "rel", prefix, str, "")
+        if rel in seen:
+            reader.error(reader.line(node, "rel"), f"{prefix}.rel", f"rel {rel!r} is declared twice")
+        seen.add(rel)
+        target = reader.value(node, "target", prefix, str)
+        if target is not None:
+            refs.models.append((f"{prefix}.target", reader.line(node, "target"), target, {"resource"}))
+        links.append(
+            LinkSpec(
+                rel=rel,
+                doc=reader.value(node, "doc", prefix, str, ""),
+                target=target,
+                collection=reader.value(node, "collection", prefix, bool, False),
+            )
+        )
+    return tuple(links)
+
+
+_PARAM_KEYS = {"type", "required", "client_default", "enum", "default", "minimum", "maximum", "pattern"}
+
+
+def _read_params(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> tuple[ParamSpec, ...]:
+    params: list[ParamSpec] = []
+    seen: set[str] = set()
+    for sub, line, item in _items(reader, node, "params"):
+        key = f"{prefix}.{sub}"
+        reader.check_keys(item, key, {"name", "in", "doc"}, _PARAM_KEYS)
+        name = reader.value(item, "name", key, str, "")
+        location = reader.value(item, "in", key, str, "query")
+        type_ = reader.value(item, "type", key, str, "string")
+        if name and not _IDENTIFIER.match(name):
+            reader.error(reader.line(item, "name"), f"{key}.name", f"must be a snake_case identifier, got {name!r}")
+        if name in seen:
+            reader.error(reader.line(item, "name"), f"{key}.name", f"param {name!r} is declared twice")
+        seen.add(name)
+        if location not in LOCATIONS:
+            reader.error(reader.line(item, "in"), f"{key}.in", f"must be path, query or body, got {location!r}")
+        if type_ not in PRIMITIVES:
+            refs.models.append((f"{key}.type", reader.line(item, "type"), type_, {"object"}))
+        enum = _enum(reader, item, key)
+        default = item.get("default")
+        if "default" in item and enum and default not in enum:
+            reader.error(reader.line(item, "default"), f"{key}.default", f"{default!r} is not one of the enum values ({', '.join(map(str, enum))})")
+        client_default = reader.value(item, "client_default", key, str)
+        if client_default is not None and (location != "path" or client_default != "account"):
+            reader.error(reader.line(item, "client_default"), f"{key}.client_default", "only a path param can take client_default, and only `account`")
+        pattern = reader.value(item, "pattern", key, str)
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                reader.error(reader.line(item, "pattern"), f"{key}.pattern", f"not a valid regular expression: {exc}")
+        minimum, maximum = _bounds(reader, item, key, type_)
+        required = reader.value(item, "required", key, bool, location == "path")
+        if location == "path" and not required:
+            reader.error(reader.line(item, "required"), f"{key}.required", "path params are always required")
+        params.append(
+            ParamSpec(
+                name=name,
+                location=location,
+                doc=reader.value(item, "doc", key, str, ""),
+                type=type_,
+                required=required,
+                client_default=client_default,
+                enum=enum,
+                default=default,
+                minimum=minimum,
+                maximum=maximum,
+                pattern=pattern,
+            )
+        )
+    return tuple(params)
+
+
+def _read_returns(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> ReturnSpec:
+    key = f"{prefix}.returns"
+    value = node.get("returns")
+    line = reader.line(node, "returns")
+    if value == "nothing":
+        return ReturnSpec("nothing")
+    if isinstance(value, str) and value.strip():
+        refs.models.append((key, line, value, {"resource"}))
+        return ReturnSpec("resource", model=value)
+    if isinstance(value, Located):
+        reader.check_keys(value, key, {"collection"}, {"key"})
+        model = reader.value(value, "collection", key, str, "")
+        if model:
+            refs.models.append((f"{key}.collection", reader.line(value, "collection"), model, {"resource"}))
+        return ReturnSpec("collection", model=model, key=reader.value(value, "key", key, str))
+    if "returns" in node:
+        reader.error(line, key, f"expected `nothing`, a model name or {{collection: <model>}}, got {_kind(value)}")
+    return ReturnSpec("nothing")
+
+
+def _read_operations(reader: _Reader, root: Located, refs: _Refs) -> tuple[OperationSpec, ...]:
+    operations: list[OperationSpec] = []
+    seen: dict[str, int] = {}
+    required = {"name", "summary", "doc", "method", "api", "path", "params", "status", "returns", "errors"}
+    for prefix, line, node in _items(reader, root, "operations"):
+        reader.check_keys(node, prefix, required, {"body_wrapper"})
+        name = reader.value(node, "name", prefix, str, "")
+        if name and not _IDENTIFIER.match(name):
+            reader.error(reader.line(node, "name"), f"{prefix}.name", f"must be a snake_case identifier, got {name!r}")
+        if name in seen:
+            reader.error(reader.line(node, "name"), f"{prefix}.name", f"two operations are named {name!r} (the other at line {seen[name]})")
+        seen.setdefault(name, reader.line(node, "name"))
+        method = reader.value(node, "method", prefix, str, "GET")
+        if method not in METHODS:
+            reader.error(reader.line(node, "method"), f"{prefix}.method", f"must be one of {', '.join(METHODS)}, got {method!r}")
+        api = reader.value(node, "api", prefix, str, "")
+        if api:
+            refs.apis.append((f"{prefix}.api", reader.line(node, "api"), api))
+        path = reader.value(node, "path", prefix, str, "/")
+        params = _read_params(reader, node, prefix, refs)
+        _check_path(reader, node, prefix, path, params)
+        status = reader.value(node, "status", prefix, int, 200)
+        if not 200 <= status <= 299:
+            reader.error(reader.line(node, "status"), f"{prefix}.status", f"must be a 2xx status, got {status}")
+        errors = _read_errors(reader, node, prefix)
+        body_wrapper = reader.value(node, "body_wrapper", prefix, str)
+        if body_wrapper is not None and not any(p.location == "body" for p in params):
+            reader.error(reader.line(node, "body_wrapper"), f"{prefix}.body_wrapper", "there are no body params to wrap")
+        if method in ("GET", "DELETE") and any(p.location == "body" for p in params):
+            reader.error(reader.line(node, "method"), f"{prefix}.method", f"{method} operations cannot take body params")
+        operations.append(
+            OperationSpec(
+                name=name,
+                summary=reader.value(node, "summary", prefix, str, ""),
+                doc=reader.value(node, "doc", prefix, str, ""),
+                method=method,
+                api=api,
+                path=path,
+                params=params,
+                status=status,
+                returns=_read_returns(reader, node, prefix, refs),
+                errors=errors,
+                body_wrapper=body_wrapper,
+            )
+        )
+    return tuple(operations)
+
+
+def _check_path(reader: _Reader, node: Located, prefix: str, path: str, params: tuple[ParamSpec, ...]) -> None:
+    line = reader.line(node, "path")
+    if not path.startswith("/"):
+        reader.error(line, f"{prefix}.path", "must start with '/'")
+    try:
+        names = [field for _, field, _, _ in string.Formatter().parse(path) if field is not None]
+    except ValueError as exc:
+        reader.error(line, f"{prefix}.path", f"malformed template: {exc}")
+        return
+    declared = [p.name for p in params if p.location == "path"]
+    for name in names:
+        if not _IDENTIFIER.match(name):
+            reader.error(line, f"{prefix}.path", f"placeholder {{{name}}} is not a snake_case name")
+        elif name not in declared:
+            reader.error(line, f"{prefix}.path", f"placeholder {{{name}}} has no path param")
+    for name in declared:
+        if name not in names:
+            reader.error(line, f"{prefix}.params", f"path param {name!r} is absent from the path {path}")
+
+
+def _read_errors(reader: _Reader, node: Located, prefix: str) -> tuple[tuple[int, str], ...]:
+    table = reader.mapping(node.get("errors"), f"{prefix}.errors", reader.line(node, "errors")) if "errors" in node else None
+    result: list[tuple[int, str]] = []
+    for status, text in (table or {}).items():
+        line = table.key_lines[str(status)] if table is not None else None
+        key = f"{prefix}.errors.{status}"
+        if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
+            reader.error(line, key, "error statuses must be integers from 400 to 599")
+            continue
+        if not isinstance(text, str) or not text.strip():
+            reader.error(line, key, f"expected a description string, got {_kind(text)}")
+            continue
+        result.append((status, text))
+    return tuple(sorted(result))
+
+
+# -- the whole spec -----------------------------------------------------------------------
+
+
+def load_spec(directory: str | Path, *, display_root: str | Path | None = None) -> Spec:
+    """Read and check every file of ``directory``; raise ``SpecError`` naming each problem."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise SpecError(str(directory), None, "", "spec directory not found")
+    root = Path(display_root) if display_root is not None else directory.parent
+
+    def shown(path: Path) -> str:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    errors: list[SpecError] = []
+    apis_file = directory / "apis.yaml"
+    if not apis_file.is_file():
+        raise SpecError(shown(apis_file), None, "", "missing: the spec must declare its APIs")
+    apis, _, api_errors = _read_apis(_read_text(apis_file, shown(apis_file)), shown(apis_file))
+    errors += api_errors
+
+    models: list[ModelSpec] = []
+    all_refs: list[tuple[str, _Refs]] = []
+    first_seen: dict[tuple[str, str], tuple[str, int]] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == "apis.yaml":
+            continue
+        file = shown(path)
+        model, refs, lines, file_errors = _read_model(_read_text(path, file), file)
+        errors += file_errors
+        if model is None:
+            continue
+        if path.stem != model.name and model.name:
+            errors.append(SpecError(file, lines["model"], "model", f"{model.name!r} must live in {model.name}.yaml"))
+        for what, value, key in (("model", model.name, "model"), ("class", model.class_name, "class"), ("group", model.group, "group")):
+            if not value:
+                continue
+            other = first_seen.get((what, value))
+            if other is not None:
+                errors.append(SpecError(file, lines[key], key, f"{what} {value!r} is also declared in {other[0]}:{other[1]}"))
+            else:
+                first_seen[(what, value)] = (file, lines[key])
+        models.append(model)
+        all_refs.append((file, refs))
+
+    kinds = {model.name: model.kind for model in models}
+    for file, refs in all_refs:
+        for key, line, name, allowed in refs.models:
+            if name not in kinds:
+                known = ", ".join(sorted(kinds))
+                errors.append(SpecError(file, line, key, f"unknown model {name!r} (known: {known})"))
+            elif kinds[name] not in allowed:
+                errors.append(SpecError(file, line, key, f"{name!r} is a {kinds[name]}, expected a {' or '.join(sorted(allowed))}"))
+        for key, line, name in refs.apis:
+            if name not in apis:
+                errors.append(SpecError(file, line, key, f"unknown api {name!r} (known: {', '.join(sorted(apis))})"))
+    if errors:
+        raise SpecErrors(errors) if len(errors) > 1 else errors[0]
+    return Spec(apis=apis, models=tuple(sorted(models, key=lambda model: model.name)))
+
+
+def _read_text(path: Path, shown: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(shown, None, "", f"cannot read: {exc}") from None
