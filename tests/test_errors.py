@@ -1,0 +1,110 @@
+"""Error statuses become typed errors with context; bodies that are not JSON become DecodeError."""
+
+from __future__ import annotations
+
+from email.utils import format_datetime
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+import responses
+
+import modehal
+
+from .conftest import BASE
+
+URL = f"{BASE}/api/hogwarts/reports/r1/runs/run1"
+
+
+@pytest.mark.parametrize(
+    "status, error_class",
+    [
+        (400, modehal.BadRequest),
+        (401, modehal.Unauthorized),
+        (403, modehal.Forbidden),
+        (404, modehal.NotFound),
+        (409, modehal.APIError),
+        (429, modehal.RateLimited),
+        (500, modehal.ServerError),
+        (503, modehal.ServerError),
+    ],
+)
+@responses.activate
+def test_status_maps_to_error_class(client: modehal.Client, status: int, error_class: type[modehal.APIError]) -> None:
+    responses.get(URL, json={"id": "not_found", "message": "ReportRun not found"}, status=status)
+    with pytest.raises(error_class) as caught:
+        client.report_runs.get("r1", "run1")
+    error = caught.value
+    assert type(error) is error_class
+    assert isinstance(error, modehal.APIError) and isinstance(error, modehal.ModeError)
+    assert (error.status, error.method, error.url) == (status, "GET", URL)
+    assert error.message == "ReportRun not found"
+    assert error.error_id == "not_found"
+    assert str(error) == f"GET {URL} -> {status}: not_found: ReportRun not found"
+
+
+@responses.activate
+def test_html_error_page_keeps_raw_text(client: modehal.Client) -> None:
+    html = "<html><body><h1>502 Bad Gateway</h1>" + "x" * 2000 + "</body></html>"
+    responses.get(URL, body=html, status=502, content_type="text/html")
+    with pytest.raises(modehal.ServerError) as caught:
+        client.report_runs.get("r1", "run1")
+    error = caught.value
+    assert error.body == html
+    assert error.message.startswith("<html><body><h1>502 Bad Gateway</h1>")
+    assert len(error.message) < 600
+    assert "\n" not in str(error)
+    assert error.headers["Content-Type"] == "text/html"
+
+
+@responses.activate
+def test_empty_error_body(client: modehal.Client) -> None:
+    responses.get(URL, body="", status=404)
+    with pytest.raises(modehal.NotFound, match=r"-> 404: \(empty body\)"):
+        client.report_runs.get("r1", "run1")
+
+
+@responses.activate
+def test_rate_limited_carries_retry_after_seconds_or_date(client: modehal.Client) -> None:
+    responses.get(URL, json={"message": "slow down"}, status=429, headers={"Retry-After": "7"})
+    with pytest.raises(modehal.RateLimited) as caught:
+        client.report_runs.get("r1", "run1")
+    assert caught.value.retry_after == 7.0
+    when = datetime.now(timezone.utc) + timedelta(seconds=30)
+    responses.replace(responses.GET, URL, json={}, status=429, headers={"Retry-After": format_datetime(when, usegmt=True)})
+    with pytest.raises(modehal.RateLimited) as caught:
+        client.report_runs.get("r1", "run1")
+    assert caught.value.retry_after is not None and 25 <= caught.value.retry_after <= 31
+
+
+@pytest.mark.parametrize(
+    "body, content_type, problem",
+    [
+        ("{not json", "application/json", "body is not JSON"),
+        ("<html>maintenance</html>", "text/html", "body is not JSON (text/html"),
+        ("[1, 2]", "application/json", "expected a JSON object, got a JSON array"),
+        ("42", "application/json", "expected a JSON object, got a JSON number"),
+        ("", "application/json", "empty body (status 200)"),
+    ],
+)
+@responses.activate
+def test_unexpected_bodies_are_decode_errors_naming_the_url(
+    client: modehal.Client, body: str, content_type: str, problem: str
+) -> None:
+    responses.get(URL, body=body, content_type=content_type)
+    with pytest.raises(modehal.DecodeError) as caught:
+        client.report_runs.get("r1", "run1")
+    assert problem in str(caught.value)
+    assert caught.value.url == URL and URL in str(caught.value)
+
+
+@responses.activate
+def test_transport_failures_become_mode_errors(client: modehal.Client) -> None:
+    responses.get(URL, body=requests.ConnectionError("Connection refused"))
+    with pytest.raises(modehal.ConnectionError, match="Connection refused") as caught:
+        client.report_runs.get("r1", "run1")
+    assert caught.value.method == "GET" and caught.value.url == URL
+    responses.replace(responses.GET, URL, body=requests.ReadTimeout("Read timed out"))
+    with pytest.raises(modehal.Timeout, match="timed out"):
+        client.report_runs.get("r1", "run1")
+    assert issubclass(modehal.Timeout, modehal.ModeError)
