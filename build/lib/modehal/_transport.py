@@ -16,6 +16,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_environ_proxies
 
+from ._adapter import ExactTargetAdapter, exact_target
 from ._errors import ConnectionError, Timeout, TransportError
 
 TimeoutValue = float | tuple[float, float] | None
@@ -25,7 +26,11 @@ class Transport:
     """Owns the ``requests.Session`` (one connection pool for the client and its copies)."""
 
     def __init__(self, session: requests.Session | None = None) -> None:
-        self.session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            for prefix in ("http://", "https://"):
+                session.mount(prefix, ExactTargetAdapter())
+        self.session = session
         # Environment settings are applied once per origin below, not on every request.
         self.session.trust_env = False
         self._verify: bool | str = (
@@ -51,13 +56,14 @@ class Transport:
         if body is not None or method in ("POST", "PUT", "PATCH"):
             request.headers["Content-Length"] = str(len(body or b""))
         try:
-            return self.session.send(
-                request,
-                timeout=timeout,
-                allow_redirects=True,
-                proxies=self._proxies_for(origin, url),
-                verify=self._verify,
-            )
+            with exact_target(request.path_url):
+                return self.session.send(
+                    request,
+                    timeout=timeout,
+                    allow_redirects=True,
+                    proxies=self._proxies_for(origin, url),
+                    verify=self._verify,
+                )
         except requests.Timeout as exc:
             raise Timeout(f"{method} {url} timed out: {_reason(exc)}", method=method, url=url) from exc
         except requests.ConnectionError as exc:
