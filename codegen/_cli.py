@@ -23,7 +23,7 @@ def default_root() -> Path:
 
 def generate(spec_dir: Path) -> dict[str, str]:
     """Load, check and render the spec; nothing is written."""
-    return render(load_spec(spec_dir, display_root=spec_dir.parent))
+    return render(load_spec(spec_dir))
 
 
 def stale_files(files: dict[str, str], out_dir: Path) -> list[str]:
@@ -33,7 +33,7 @@ def stale_files(files: dict[str, str], out_dir: Path) -> list[str]:
         path = out_dir / name
         if not path.is_file():
             problems.append(f"missing: {path}")
-        elif path.read_text(encoding="utf-8") != content:
+        elif path.read_bytes() != content.encode("utf-8"):  # bytes: CRLF or bad UTF-8 is stale too
             problems.append(f"stale: {path}")
     for path in sorted(out_dir.glob("*.py")):
         if path.name not in files and _is_generated(path):
@@ -47,8 +47,9 @@ def write_files(files: dict[str, str], out_dir: Path) -> list[str]:
     written = []
     for name, content in sorted(files.items()):
         path = out_dir / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != content:
-            path.write_text(content, encoding="utf-8")
+        data = content.encode("utf-8")
+        if not path.is_file() or path.read_bytes() != data:
+            path.write_bytes(data)  # bytes: the same LF endings on every platform
             written.append(str(path))
     for path in sorted(out_dir.glob("*.py")):
         if path.name not in files and _is_generated(path):
@@ -86,17 +87,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
     elapsed = time.perf_counter() - started
 
-    if args.check:
-        problems = stale_files(files, out_dir)
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        if problems:
-            print(f"{len(problems)} generated file(s) out of date: run `python -m modehal.codegen`", file=sys.stderr)
-            return 1
-        print(f"{out_dir}: {len(files)} files current ({elapsed:.2f}s)")
-        return 0
-    written = write_files(files, out_dir)
+    try:
+        if args.check:
+            return _check(files, out_dir, elapsed)
+        written = write_files(files, out_dir)
+    except OSError as exc:
+        print(f"cannot {'read' if args.check else 'write'} {out_dir}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     for line in written:
         print(f"wrote {line}" if not line.startswith("removed") else line)
     print(f"{out_dir}: {len(files)} files, {len(written)} changed ({elapsed:.2f}s)")
+    return 0
+
+
+def _check(files: dict[str, str], out_dir: Path, elapsed: float) -> int:
+    problems = stale_files(files, out_dir)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} generated file(s) out of date: run `python -m modehal.codegen`", file=sys.stderr)
+        return 1
+    print(f"{out_dir}: {len(files)} files current ({elapsed:.2f}s)")
     return 0

@@ -361,14 +361,14 @@ def render(spec: Spec) -> dict[str, str]:
         template = "resource.py.jinja" if model.kind == "resource" else "object.py.jinja"
         files[f"{model.name}.py"] = _render(env, template, view=view, source=model.file)
     apis = [spec.apis[name] for name in sorted(spec.apis)]
-    files["_apis.py"] = _render(env, "apis.py.jinja", apis=apis, source="spec/apis.yaml")
+    files["_apis.py"] = _render(env, "apis.py.jinja", apis=apis, source=f"{spec.source_dir}/apis.yaml")
     groups = [
         {"name": m.group, "class": _camel(m.group), "module": m.name, "doc": _sentence(m.group_doc or "")}
         for m in spec.models
         if m.group
     ]
     groups.sort(key=lambda group: group["name"])
-    every_file = "spec/*.yaml"
+    every_file = f"{spec.source_dir}/*.yaml"
     files["client.py"] = _render(env, "client.py.jinja", groups=groups, apis=apis, source=every_file)
     views = [_model_view(model, spec) for model in spec.models]
     files["__init__.py"] = _render(env, "init.py.jinja", views=views, groups=groups, source=every_file)

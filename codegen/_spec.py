@@ -111,6 +111,7 @@ class ModelSpec:
 class Spec:
     apis: dict[str, ApiSpec]
     models: tuple[ModelSpec, ...]  # sorted by name
+    source_dir: str = "spec"  # how generated headers name the spec directory
 
     def model(self, name: str) -> ModelSpec:
         return next(model for model in self.models if model.name == name)
@@ -384,8 +385,10 @@ def _read_links(reader: _Reader, root: Located, refs: _Refs) -> tuple[LinkSpec, 
 _PARAM_KEYS = {"type", "required", "client_default", "enum", "default", "minimum", "maximum", "pattern"}
 
 
-def _read_params(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> tuple[ParamSpec, ...]:
+def _read_params(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> tuple[tuple[ParamSpec, ...], list[int]]:
+    """The params of an operation, and the line of each."""
     params: list[ParamSpec] = []
+    lines: list[int] = []
     seen: set[str] = set()
     for sub, line, item in _items(reader, node, "params"):
         key = f"{prefix}.{sub}"
@@ -404,7 +407,9 @@ def _read_params(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> tu
             refs.models.append((f"{key}.type", reader.line(item, "type"), type_, {"object"}))
         enum = _enum(reader, item, key)
         default = item.get("default")
-        if "default" in item and enum and default not in enum:
+        if "default" in item and not _fits(default, type_):
+            reader.error(reader.line(item, "default"), f"{key}.default", f"{default!r} is not of type {type_}")
+        elif "default" in item and enum and default not in enum:
             reader.error(reader.line(item, "default"), f"{key}.default", f"{default!r} is not one of the enum values ({', '.join(map(str, enum))})")
         client_default = reader.value(item, "client_default", key, str)
         if client_default is not None and (location != "path" or client_default != "account"):
@@ -419,6 +424,7 @@ def _read_params(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> tu
         required = reader.value(item, "required", key, bool, location == "path")
         if location == "path" and not required:
             reader.error(reader.line(item, "required"), f"{key}.required", "path params are always required")
+        lines.append(reader.line(item, "name"))
         params.append(
             ParamSpec(
                 name=name,
@@ -434,7 +440,23 @@ def _read_params(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> tu
                 pattern=pattern,
             )
         )
-    return tuple(params)
+    return tuple(params), lines
+
+
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+}
+
+
+def _fits(value: Any, type_: str) -> bool:
+    """Whether a param default matches the param's type (bools are not integers here)."""
+    wanted = _PYTHON_TYPES.get(type_)
+    if wanted is None:
+        return value is None  # no literal default for datetimes, objects, arrays or models
+    return isinstance(value, wanted) and (type_ == "boolean" or not isinstance(value, bool))
 
 
 def _read_returns(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> ReturnSpec:
@@ -476,8 +498,8 @@ def _read_operations(reader: _Reader, root: Located, refs: _Refs) -> tuple[Opera
         if api:
             refs.apis.append((f"{prefix}.api", reader.line(node, "api"), api))
         path = reader.value(node, "path", prefix, str, "/")
-        params = _read_params(reader, node, prefix, refs)
-        _check_path(reader, node, prefix, path, params)
+        params, param_lines = _read_params(reader, node, prefix, refs)
+        _check_path(reader, node, prefix, path, params, param_lines)
         status = reader.value(node, "status", prefix, int, 200)
         if not 200 <= status <= 299:
             reader.error(reader.line(node, "status"), f"{prefix}.status", f"must be a 2xx status, got {status}")
@@ -505,24 +527,37 @@ def _read_operations(reader: _Reader, root: Located, refs: _Refs) -> tuple[Opera
     return tuple(operations)
 
 
-def _check_path(reader: _Reader, node: Located, prefix: str, path: str, params: tuple[ParamSpec, ...]) -> None:
+def _check_path(
+    reader: _Reader, node: Located, prefix: str, path: str, params: tuple[ParamSpec, ...], param_lines: list[int]
+) -> None:
     line = reader.line(node, "path")
     if not path.startswith("/"):
         reader.error(line, f"{prefix}.path", "must start with '/'")
     try:
-        names = [field for _, field, _, _ in string.Formatter().parse(path) if field is not None]
+        parts = [
+            (field, spec, conversion)
+            for _, field, spec, conversion in string.Formatter().parse(path)
+            if field is not None
+        ]
     except ValueError as exc:
         reader.error(line, f"{prefix}.path", f"malformed template: {exc}")
         return
+    names = [field for field, _, _ in parts]
     declared = [p.name for p in params if p.location == "path"]
-    for name in names:
-        if not _IDENTIFIER.match(name):
+    for name, spec, conversion in parts:
+        # The runtime fills the path with str.format_map: `{run!r}` or `{run:>10}` would
+        # quote or pad the value, so only bare names are allowed.
+        if spec or conversion:
+            reader.error(line, f"{prefix}.path", f"placeholder {{{name}}} must be a bare name, without ! or :")
+        elif not _IDENTIFIER.match(name):
             reader.error(line, f"{prefix}.path", f"placeholder {{{name}}} is not a snake_case name")
         elif name not in declared:
             reader.error(line, f"{prefix}.path", f"placeholder {{{name}}} has no path param")
-    for name in declared:
-        if name not in names:
-            reader.error(line, f"{prefix}.params", f"path param {name!r} is absent from the path {path}")
+    for index, param in enumerate(params):
+        if param.location == "path" and param.name not in names:
+            reader.error(
+                param_lines[index], f"{prefix}.params[{index}]", f"path param {param.name!r} is absent from the path {path}"
+            )
 
 
 def _read_errors(reader: _Reader, node: Located, prefix: str) -> tuple[tuple[int, str], ...]:
@@ -549,7 +584,10 @@ def load_spec(directory: str | Path, *, display_root: str | Path | None = None) 
     directory = Path(directory)
     if not directory.is_dir():
         raise SpecError(str(directory), None, "", "spec directory not found")
-    root = Path(display_root) if display_root is not None else directory.parent
+    # Files are shown (in errors and generated headers) as `spec/<file>`, however the
+    # directory was spelled, so output does not depend on the current directory.
+    root = Path(display_root) if display_root is not None else directory.resolve().parent
+    directory = directory.resolve()
 
     def shown(path: Path) -> str:
         try:
@@ -561,17 +599,27 @@ def load_spec(directory: str | Path, *, display_root: str | Path | None = None) 
     apis_file = directory / "apis.yaml"
     if not apis_file.is_file():
         raise SpecError(shown(apis_file), None, "", "missing: the spec must declare its APIs")
-    apis, _, api_errors = _read_apis(_read_text(apis_file, shown(apis_file)), shown(apis_file))
-    errors += api_errors
+    apis: dict[str, ApiSpec] = {}
+    try:
+        apis, _, api_errors = _read_apis(_read_text(apis_file, shown(apis_file)), shown(apis_file))
+        errors += api_errors
+    except SpecError as exc:
+        errors.append(exc)
 
     models: list[ModelSpec] = []
     all_refs: list[tuple[str, _Refs]] = []
     first_seen: dict[tuple[str, str], tuple[str, int]] = {}
+    unreadable: set[str] = set()  # models whose file could not be parsed: no knock-on errors
     for path in sorted(directory.glob("*.yaml")):
         if path.name == "apis.yaml":
             continue
         file = shown(path)
-        model, refs, lines, file_errors = _read_model(_read_text(path, file), file)
+        try:
+            model, refs, lines, file_errors = _read_model(_read_text(path, file), file)
+        except SpecError as exc:  # unreadable or not YAML: report it with the others
+            errors.append(exc)
+            unreadable.add(path.stem)
+            continue
         errors += file_errors
         if model is None:
             continue
@@ -591,6 +639,8 @@ def load_spec(directory: str | Path, *, display_root: str | Path | None = None) 
     kinds = {model.name: model.kind for model in models}
     for file, refs in all_refs:
         for key, line, name, allowed in refs.models:
+            if name in unreadable:
+                continue
             if name not in kinds:
                 known = ", ".join(sorted(kinds))
                 errors.append(SpecError(file, line, key, f"unknown model {name!r} (known: {known})"))
@@ -601,7 +651,7 @@ def load_spec(directory: str | Path, *, display_root: str | Path | None = None) 
                 errors.append(SpecError(file, line, key, f"unknown api {name!r} (known: {', '.join(sorted(apis))})"))
     if errors:
         raise SpecErrors(errors) if len(errors) > 1 else errors[0]
-    return Spec(apis=apis, models=tuple(sorted(models, key=lambda model: model.name)))
+    return Spec(apis=apis, models=tuple(sorted(models, key=lambda model: model.name)), source_dir=shown(directory))
 
 
 def _read_text(path: Path, shown: str) -> str:

@@ -34,10 +34,10 @@ def load_yaml(text: str, file: str) -> Any:
         raise SpecError(file, line, "", f"not valid YAML: {problem}") from None
     if node is None:
         raise SpecError(file, 1, "", "the file is empty")
-    return _convert(node, file, yaml.SafeLoader(""))
+    return _convert(node, file, yaml.SafeLoader(""), "")
 
 
-def _convert(node: yaml.Node, file: str, loader: yaml.SafeLoader) -> Any:
+def _convert(node: yaml.Node, file: str, loader: yaml.SafeLoader, path: str) -> Any:
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # applies `<<:` merge keys
         result = Located()
@@ -46,15 +46,16 @@ def _convert(node: yaml.Node, file: str, loader: yaml.SafeLoader) -> Any:
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
+            key_path = f"{path}.{key}" if path else str(key)
             if not isinstance(key, (str, int)) or isinstance(key, bool):
-                raise SpecError(file, line, str(key), "keys must be strings")
+                raise SpecError(file, line, key_path, "keys must be strings")
             if key in result:
-                raise SpecError(file, line, str(key), f"duplicate key (first at line {result.key_lines[str(key)]})")
-            result[key] = _convert(value_node, file, loader)
+                raise SpecError(file, line, key_path, f"duplicate key (first at line {result.key_lines[str(key)]})")
+            result[key] = _convert(value_node, file, loader, key_path)
             result.key_lines[str(key)] = line
         return result
     if isinstance(node, yaml.SequenceNode):
-        items = LocatedList(_convert(item, file, loader) for item in node.value)
+        items = LocatedList(_convert(item, file, loader, f"{path}[{index}]") for index, item in enumerate(node.value))
         items.line = node.start_mark.line + 1
         items.item_lines = [item.start_mark.line + 1 for item in node.value]
         return items

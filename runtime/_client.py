@@ -130,13 +130,17 @@ class BaseClient:
 
     # -- the generic navigator ----------------------------------------------------------
 
-    def get(self, href: str, *, target: tuple[str, bool] | None = None, rel: str | None = None) -> Resource[str]:
+    def get(self, href: str) -> Resource[str]:
         """Fetch any HAL URL or host-relative href (``/api/hogwarts/reports/...``).
 
-        The result is the generated model when the URL matches a documented operation (or
-        ``target`` names one), a ``Collection`` when the document is a list of resources, and a
-        plain ``Resource`` otherwise.
+        The result is the generated model when the URL matches a documented GET operation, a
+        ``Collection`` when the document is a list of resources, and a plain ``Resource``
+        otherwise. Credentials go with it only if it is on the configured origin.
         """
+        return self.follow_href(href)
+
+    def follow_href(self, href: str, *, target: tuple[str, bool] | None = None, rel: str | None = None) -> Resource[str]:
+        """``get()`` for a link: ``target`` is the spec's (model, is a collection) for ``rel``."""
         url = self.resolve(href, rel=rel)
         api = self.api_for_url(url)
         response = self._send("GET", url, api, None)

@@ -328,7 +328,7 @@ class Resource(Generic[RelT]):
         listing the rels there are.
         """
         href = self.links[rel].expand(**variables)
-        return self._require_client().get(href, target=self.link_targets.get(rel), rel=rel)
+        return self._require_client().follow_href(href, target=self.link_targets.get(rel), rel=rel)
 
     def refresh(self) -> Self:
         """Fetch this resource again from its ``self`` link (or the URL it came from)."""

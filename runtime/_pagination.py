@@ -138,7 +138,6 @@ class Paginator(Iterator[M], Generic[M]):
         self._items = iter(fresh)
         href = None if is_last else next_href(document)
         self._next_url = self._client.resolve(href, self._variables) if href else None
-        self._page_url = url
         return True
 
     def __iter__(self) -> Paginator[M]:

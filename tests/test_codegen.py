@@ -293,10 +293,11 @@ def test_path_param_absent_from_the_path(spec_copy: Path) -> None:
     text = edit(spec_copy, "report_run.yaml", "    path: /{account}/reports/{report}/runs/{run}\n", new_path, op="get")
     error = only_error(spec_copy)
     start, end = op_block(text, "get")
-    # The error names `params` but points at the operation's `path:` line (see the report).
-    expected_line = line_of(text[start:end], new_path) + text[:start].count("\n")
+    # The error points at the declaration of the param that the path lacks.
+    expected_line = line_of(text[start:end], "      - name: run\n") + text[:start].count("\n")
+    index = op_index("report_run.yaml", "get")
     assert_error(
-        error, RUN_FILE, expected_line, f"operations[{op_index('report_run.yaml', 'get')}].params",
+        error, RUN_FILE, expected_line, f"operations[{index}].params[{param_index('report_run.yaml', 'get', 'run')}]",
         "path param 'run' is absent from the path",
     )
 
@@ -359,6 +360,17 @@ def test_enum_default_in_enum_is_accepted(spec_copy: Path) -> None:
     spec = load_spec(spec_copy)
     order = next(p for op in spec.model("report_run").operations if op.name == "list" for p in op.params if p.name == "order")
     assert order.default == "desc"
+
+
+def test_default_of_the_wrong_type(spec_copy: Path) -> None:
+    text = edit(spec_copy, "report.yaml", "        maximum: 999\n", "        maximum: 999\n        default: lots\n", op="list")
+    error = only_error(spec_copy)
+    index = op_index("report.yaml", "list")
+    assert_error(
+        error, "spec/report.yaml", line_of(text, "default: lots"),
+        f"operations[{index}].params[{param_index('report.yaml', 'list', 'per_page')}].default",
+        "'lots' is not of type integer",
+    )
 
 
 def test_invalid_yaml_reports_its_line(spec_copy: Path) -> None:
@@ -460,16 +472,14 @@ def test_cli_prints_every_error(tmp_path: Path, spec_copy: Path) -> None:
     assert any(line.startswith(f"{RUN_FILE}:{line_of(run_text, 'api: graphql')}: ") for line in lines)
 
 
-# -- known bugs (strict xfail: each turns into a failure once fixed, so the mark goes) -----
+# -- once bugs, kept as regressions ---------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a duplicate YAML key is reported with its bare name, not its key path")
 def test_duplicate_yaml_key_names_the_key_path(spec_copy: Path) -> None:
     edit(spec_copy, "report_run.yaml", "    status: 202\n", "    status: 202\n    status: 201\n", op="create")
     assert only_error(spec_copy).key == f"operations[{op_index('report_run.yaml', 'create')}].status"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a YAML error in one file discards the errors found in other files")
 def test_yaml_error_does_not_hide_errors_in_other_files(spec_copy: Path) -> None:
     cron = edit(spec_copy, "cron.yaml", "model: cron\n", "model: cron\ncolour: red\n")
     run = edit(spec_copy, "report_run.yaml", "    status: 202\n", "\tstatus: 202\n", op="create")
@@ -477,23 +487,20 @@ def test_yaml_error_does_not_hide_errors_in_other_files(spec_copy: Path) -> None
     assert found == {("spec/cron.yaml", line_of(cron, "colour: red")), (RUN_FILE, line_of(run, "\tstatus"))}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: path placeholders with a conversion or format spec pass the check")
 @pytest.mark.parametrize("placeholder", ["{run!r}", "{run:>10}"])
 def test_path_placeholder_with_format_spec_is_rejected(spec_copy: Path, placeholder: str) -> None:
     # The runtime fills paths with str.format_map: {run!r} would put quotes in the URL and
-    # {run:x} raises ValueError at call time.
+    # {run:x} raises ValueError at call time, {run:>10} pads the value with spaces.
     text = edit(spec_copy, "report_run.yaml", "/runs/{run}/clone\n", f"/runs/{placeholder}/clone\n", op="clone")
     error = only_error(spec_copy)
     assert (error.file, error.line) == (RUN_FILE, line_of(text, placeholder))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the generated headers depend on how --spec is spelled (`--spec .`)")
 def test_check_passes_when_run_inside_the_spec_directory(spec_copy: Path) -> None:
     result = run_cli("--check", "--spec", ".", "--out", GENERATED, cwd=spec_copy)
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="bug: --check and writing compare text with universal newlines, so CRLF passes")
 def test_check_notices_crlf_line_endings(
     out_copy: Path, rendered: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -504,7 +511,6 @@ def test_check_notices_crlf_line_endings(
     assert f"stale: {path}" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, raises=FileExistsError, reason="bug: --out naming a file ends in a traceback")
 def test_out_is_a_file_is_reported_without_traceback(
     tmp_path: Path, rendered: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -514,7 +520,6 @@ def test_out_is_a_file_is_reported_without_traceback(
     assert main(["--out", str(target)]) != 0
 
 
-@pytest.mark.xfail(strict=True, raises=UnicodeDecodeError, reason="bug: a non-UTF-8 file in --out crashes --check")
 def test_check_with_a_non_utf8_generated_file_has_no_traceback(
     out_copy: Path, rendered: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
