@@ -263,7 +263,11 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
     fields = [_field_view(model, f, imports) for f in model.fields]
     operations = [_operation_view(model, op, spec, imports) for op in model.operations]
     object_checks: list[str] = []
-    if model.kind == "resource":
+    if model.poll is not None:
+        imports.add("modehal._polling", "Pollable")
+        imports.add("typing", "ClassVar", "Literal")
+        imports.add("collections.abc", "Mapping")
+    elif model.kind == "resource":
         imports.add("modehal._hal", "Resource")
         imports.add("typing", "ClassVar", "Literal")
         imports.add("collections.abc", "Mapping")
@@ -296,6 +300,9 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
     lines = imports.lines()
     return {
         "model": model,
+        "base": "Pollable" if model.poll is not None else "Resource",
+        "poll": model.poll,
+        "poll_doc": _poll_doc(model),
         "doc": _sentence(model.doc),
         "group_doc": _sentence(model.group_doc or ""),
         "fields": fields,
@@ -312,6 +319,17 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
         "exports": sorted(exports),
         "object_checks": object_checks,
     }
+
+
+def _poll_doc(model: ModelSpec) -> str:
+    if model.poll is None:
+        return ""
+    success = " or ".join(f"``{state}``" for state in model.poll.success)
+    failure = " or ".join(f"``{state}``" for state in model.poll.failure)
+    return (
+        f"``wait()`` polls it until ``{model.poll.field}`` is final: {success}, or {failure} "
+        "(which raises ``RunFailed``)."
+    )
 
 
 # -- text helpers for the templates -------------------------------------------------------

@@ -91,6 +91,13 @@ class OperationSpec:
 
 
 @dataclass(frozen=True)
+class PollSpec:
+    field: str
+    success: tuple[str, ...]
+    failure: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     name: str
     kind: str  # "resource" | "object"
@@ -105,6 +112,7 @@ class ModelSpec:
     group: str | None
     group_doc: str | None
     operations: tuple[OperationSpec, ...]
+    poll: PollSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -235,7 +243,7 @@ def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str
     if root is None:
         return None, refs, {}, reader.errors
     required = {"model", "kind", "class", "title", "doc", "source", "fields"}
-    optional = {"plural", "links", "group", "group_doc", "operations"}
+    optional = {"plural", "links", "group", "group_doc", "operations", "poll"}
     reader.check_keys(root, "", required, optional)
     name = reader.value(root, "model", "", str, "")
     kind = reader.value(root, "kind", "", str, "resource")
@@ -250,12 +258,13 @@ def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str
     if kind == "resource" and "plural" not in root and "kind" in root:
         reader.error(root.line, "plural", "missing required key (every resource needs the key of its collections)")
     if kind == "object":
-        for key in ("plural", "links", "group", "operations"):
+        for key in ("plural", "links", "group", "operations", "poll"):
             if key in root:
                 reader.error(reader.line(root, key), key, "only resources have this key; this model is kind: object")
 
     fields = _read_fields(reader, root, refs)
     links = _read_links(reader, root, refs)
+    poll = _read_poll(reader, root, fields)
     group = reader.value(root, "group", "", str)
     group_doc = reader.value(root, "group_doc", "", str)
     operations: tuple[OperationSpec, ...] = ()
@@ -280,6 +289,7 @@ def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str
         group=group,
         group_doc=group_doc,
         operations=operations,
+        poll=poll,
     )
     lines = {key: reader.line(root, key) for key in ("model", "class", "group", "plural")}
     return model, refs, lines, reader.errors
@@ -301,17 +311,22 @@ def _items(reader: _Reader, root: Located, key: str) -> list[tuple[str, int, Loc
 def _enum(reader: _Reader, node: Located, prefix: str) -> tuple[Any, ...]:
     if "enum" not in node:
         return ()
-    values = reader.sequence(node["enum"], f"{prefix}.enum", reader.line(node, "enum"))
+    return _string_list(reader, node["enum"], f"{prefix}.enum", reader.line(node, "enum"))
+
+
+def _string_list(reader: _Reader, value: Any, key: str, line: int) -> tuple[str, ...]:
+    """A non-empty list of distinct strings (enum values, poll states)."""
+    values = reader.sequence(value, key, line)
     if values is None:
         return ()
     if not values:
-        reader.error(reader.line(node, "enum"), f"{prefix}.enum", "must list at least one value")
-    for value in values:
-        if not isinstance(value, str) or isinstance(value, bool):
-            reader.error(reader.line(node, "enum"), f"{prefix}.enum", f"values must be strings, got {_kind(value)}")
+        reader.error(line, key, "must list at least one value")
+    for item in values:
+        if not isinstance(item, str):
+            reader.error(line, key, f"values must be strings, got {_kind(item)}")
             return ()
     if len(set(values)) != len(values):
-        reader.error(reader.line(node, "enum"), f"{prefix}.enum", "lists a value twice")
+        reader.error(line, key, "lists a value twice")
     return tuple(values)
 
 
@@ -357,6 +372,28 @@ def _read_fields(reader: _Reader, root: Located, refs: _Refs) -> tuple[FieldSpec
             )
         )
     return tuple(fields)
+
+
+def _read_poll(reader: _Reader, root: Located, fields: tuple[FieldSpec, ...]) -> PollSpec | None:
+    if "poll" not in root:
+        return None
+    node = reader.mapping(root["poll"], "poll", reader.line(root, "poll"))
+    if node is None:
+        return None
+    reader.check_keys(node, "poll", {"field", "success", "failure"}, set())
+    name = reader.value(node, "field", "poll", str, "")
+    declared = {f.name: f for f in fields}
+    if name and name not in declared:
+        reader.error(reader.line(node, "field"), "poll.field", f"{name!r} is not a declared field")
+    states: dict[str, tuple[str, ...]] = {}
+    for key in ("success", "failure"):
+        values = _string_list(reader, node[key], f"poll.{key}", reader.line(node, key)) if key in node else ()
+        enum = declared[name].enum if name in declared else ()
+        for value in values:
+            if enum and value not in enum:
+                reader.error(reader.line(node, key), f"poll.{key}", f"{value!r} is not one of {name}'s enum values")
+        states[key] = values
+    return PollSpec(field=name, success=states["success"], failure=states["failure"])
 
 
 def _read_links(reader: _Reader, root: Located, refs: _Refs) -> tuple[LinkSpec, ...]:

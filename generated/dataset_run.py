@@ -15,9 +15,9 @@ from typing import Any, ClassVar, Literal, cast
 from modehal._api import Endpoint
 from modehal._checks import matches, one_of
 from modehal._fields import as_array, as_boolean, as_datetime, as_object, as_string
-from modehal._hal import Resource
 from modehal._operations import Operations
 from modehal._pagination import Paginator
+from modehal._polling import Pollable
 
 from ._apis import REST
 
@@ -69,11 +69,14 @@ DatasetRunPythonState = Literal["none", "pending", "failed", "submitted", "succe
 """Documented values of ``DatasetRun.python_state``."""
 
 
-class DatasetRun(Resource[DatasetRunRel]):
+class DatasetRun(Pollable[DatasetRunRel]):
     """One run of a dataset. Every time a dataset is run, a full copy of it with all its components
     is saved under its own URL.
 
     Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    ``wait()`` polls it until ``state`` is final: ``succeeded`` or ``completed``, or ``failed`` or
+    ``cancelled`` (which raises ``RunFailed``).
 
     Links:
         account: The account (workspace or user) that owns the report.
@@ -116,6 +119,9 @@ class DatasetRun(Resource[DatasetRunRel]):
         "pusher_channel_name",
     )
     link_targets: ClassVar[Mapping[str, tuple[str, bool]]] = {"self": ("dataset_run", False)}
+    poll_field: ClassVar[str] = "state"
+    success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
+    failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
 
     @property
     def token(self) -> str:

@@ -15,9 +15,9 @@ from typing import Any, ClassVar, Literal, cast
 from modehal._api import Endpoint
 from modehal._checks import compact, mapping, matches, one_of
 from modehal._fields import as_array, as_boolean, as_datetime, as_object, as_string
-from modehal._hal import Resource
 from modehal._operations import Operations
 from modehal._pagination import Paginator
+from modehal._polling import Pollable
 
 from ._apis import REST
 from .report import Report
@@ -74,11 +74,14 @@ ReportRunPythonState = Literal["none", "pending", "failed", "submitted", "succee
 """Documented values of ``ReportRun.python_state``."""
 
 
-class ReportRun(Resource[ReportRunRel]):
+class ReportRun(Pollable[ReportRunRel]):
     """One run of a report. Every time a report is run, a full copy of the report with all its
     components is saved under its own URL.
 
     Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    ``wait()`` polls it until ``state`` is final: ``succeeded`` or ``completed``, or ``failed`` or
+    ``cancelled`` (which raises ``RunFailed``).
 
     Links:
         account: The account (workspace or user) that owns the report.
@@ -126,6 +129,9 @@ class ReportRun(Resource[ReportRunRel]):
         "report_schedule": ("report_schedule", False),
         "self": ("report_run", False),
     }
+    poll_field: ClassVar[str] = "state"
+    success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
+    failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
 
     @property
     def token(self) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import ClassVar, Literal
 
 from modehal._fields import as_datetime, as_string
-from modehal._hal import Resource
+from modehal._polling import Pollable
 
 __all__ = ["ReportRunDuplicate", "ReportRunDuplicateRel"]
 
@@ -20,10 +20,13 @@ ReportRunDuplicateRel = Literal["self"]
 """Link relations of a report run duplicate, for ``follow()``."""
 
 
-class ReportRunDuplicate(Resource[ReportRunDuplicateRel]):
+class ReportRunDuplicate(Pollable[ReportRunDuplicateRel]):
     """The progress of an asynchronous duplication of a report run.
 
     Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    ``wait()`` polls it until ``state`` is final: ``succeeded`` or ``completed``, or ``failed`` or
+    ``cancelled`` (which raises ``RunFailed``).
 
     Links:
         self: This duplicate.
@@ -33,15 +36,13 @@ class ReportRunDuplicate(Resource[ReportRunDuplicateRel]):
 
     resource_name: ClassVar[str] = "report_run_duplicate"
     plural: ClassVar[str | None] = "report_run_duplicates"
-    field_names: ClassVar[tuple[str, ...]] = (
-        "token",
-        "state",
-        "created_at",
-        "updated_at",
-    )
+    field_names: ClassVar[tuple[str, ...]] = ("token", "state", "created_at", "updated_at")
     link_targets: ClassVar[Mapping[str, tuple[str, bool]]] = {
         "self": ("report_run_duplicate", False)
     }
+    poll_field: ClassVar[str] = "state"
+    success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
+    failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
 
     @property
     def token(self) -> str:

@@ -21,6 +21,7 @@ from ._errors import (
     ModeError,
     NotFound,
     RateLimited,
+    RunFailed,
     ServerError,
     Timeout,
     TransportError,
@@ -28,6 +29,7 @@ from ._errors import (
 )
 from ._hal import Link, Links, Resource, ResponseInfo
 from ._pagination import Collection, Paginator
+from ._polling import Pollable
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -60,9 +62,11 @@ __all__ = [
     "ModeError",
     "NotFound",
     "Paginator",
+    "Pollable",
     "RateLimited",
     "Resource",
     "ResponseInfo",
+    "RunFailed",
     "ServerError",
     "Timeout",
     "TransportError",

@@ -59,11 +59,22 @@ class TransportError(ModeError):
 
 
 class Timeout(TransportError):
-    """Connecting or reading took longer than the configured timeout."""
+    """Connecting or reading took longer than the configured timeout, or ``wait()`` ran out
+    of time before the run finished."""
 
 
 class ConnectionError(TransportError):  # noqa: A001 - deliberately modehal.ConnectionError
     """The connection could not be made or was dropped."""
+
+
+class RunFailed(ModeError):
+    """``wait()`` saw the run end ``failed`` or ``cancelled``; the finished run is ``.run``."""
+
+    def __init__(self, run: Any, state: str) -> None:
+        token = getattr(run, "data", {}).get("token", "?")
+        super().__init__(f"{type(run).__name__} {token} ended {state}")
+        self.run = run
+        self.state = state
 
 
 class APIError(ModeError):

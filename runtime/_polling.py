@@ -1,0 +1,121 @@
+"""``wait()``: polling a run (or a duplication) until it reaches a final state."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ._errors import RunFailed, Timeout
+from ._hal import RelT, Resource
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+
+Progress = Callable[[Any], None]
+
+
+class Pollable(Resource[RelT]):
+    """A resource whose state moves on by itself, such as a report run.
+
+    Generated models name the state field and its final values from the spec.
+    """
+
+    __slots__ = ()
+
+    poll_field: ClassVar[str] = "state"
+    success_states: ClassVar[tuple[str, ...]] = ()
+    failure_states: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def done(self) -> bool:
+        """Whether the state is final (succeeded or failed alike)."""
+        return self._state() in self.success_states + self.failure_states
+
+    def wait(
+        self,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        max_interval: float = 15.0,
+        raise_on_failure: bool = True,
+        progress: Progress | bool | None = None,
+    ) -> Self:
+        """Poll ``self`` until the state is final and return the fresh resource.
+
+        The interval starts at ``poll_interval`` and grows by half each poll up to
+        ``max_interval``. Raises ``RunFailed`` (carrying the run) on a failure state unless
+        ``raise_on_failure=False``, and ``modehal.Timeout`` after ``timeout`` seconds.
+        ``progress`` is called with each fresh resource; ``True`` shows a one-line status on
+        stderr, and by default that line appears only when stderr is a terminal.
+        """
+        report = _progress_function(progress)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        current: Self = self
+        interval = poll_interval
+        while True:
+            if report is not None:
+                report(current)
+            state = current._state()
+            if state in current.success_states:
+                break
+            if state in current.failure_states:
+                _finish_line(report)
+                if raise_on_failure:
+                    raise RunFailed(current, state)
+                return current
+            if deadline is not None and time.monotonic() + interval > deadline:
+                _finish_line(report)
+                url = current.url or ""
+                raise Timeout(
+                    f"{type(self).__name__} {current.data.get('token', '')} still {state!r} after {timeout:g}s",
+                    method="GET",
+                    url=url,
+                )
+            time.sleep(interval)
+            interval = min(max_interval, interval * 1.5)
+            current = current.refresh()
+        _finish_line(report)
+        return current
+
+    def _state(self) -> str | None:
+        value = self._data.get(self.poll_field)
+        return value if isinstance(value, str) else None
+
+
+class _StatusLine:
+    """``\\r``-rewritten status line on stderr."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.used = False
+
+    def __call__(self, resource: Any) -> None:
+        elapsed = time.monotonic() - self.started
+        token = resource.data.get("token", "")
+        line = f"{type(resource).__name__} {token}: {resource.data.get('state')} ({elapsed:.1f}s)"
+        sys.stderr.write("\r" + line.ljust(60))
+        sys.stderr.flush()
+        self.used = True
+
+    def finish(self) -> None:
+        if self.used:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _progress_function(progress: Progress | bool | None) -> Progress | None:
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if progress is True:
+        return _StatusLine()
+    if progress is False:
+        return None
+    return progress
+
+
+def _finish_line(report: Progress | None) -> None:
+    if isinstance(report, _StatusLine):
+        report.finish()

@@ -1,0 +1,239 @@
+"""How the simulator renders its world as Mode does: HAL documents with host-relative links.
+
+Documents carry every documented field, plus fields the docs' tables leave out (as real
+payloads do), and the documented rels. Only GET-able links point at routes the simulator
+serves; web links point at pages, as on Mode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._world import Dataset, Duplicate, Report, Run, Schedule, World
+
+HOUR_NAMES = {0: "12:00 am", 12: "12:00 pm"}
+
+
+def href(path: str, **extra: Any) -> dict[str, Any]:
+    return {"href": path, **extra}
+
+
+def account_doc(world: World) -> dict[str, Any]:
+    base = f"/api/{world.account}"
+    return {
+        "id": 1,
+        "token": "a1b2c3d4e5f6",
+        "username": world.account,
+        "name": world.account.title(),
+        "user": False,
+        "_links": {
+            "self": href(base),
+            "reports": href(f"{base}/reports"),
+            "datasets": href(f"{base}/datasets"),
+            # a templated link, as HAL allows: fill in a report token to fetch it
+            "report": href(f"{base}/reports/{{report}}", templated=True),
+            "web": href(f"/{world.account}"),
+        },
+    }
+
+
+def user_doc(world: World, username: str) -> dict[str, Any]:
+    return {
+        "username": username,
+        "name": username.replace("_", " ").title(),
+        "user": True,
+        "_links": {"self": href(f"/api/{username}"), "account": href(f"/api/{world.account}")},
+    }
+
+
+def report_doc(world: World, report: Report) -> dict[str, Any]:
+    base = f"/api/{world.account}/reports/{report.token}"
+    runs = sorted(world.runs_of(report.token), key=lambda r: r.created)
+    last = runs[-1] if runs else None
+    return {
+        "id": report.id,
+        "token": report.token,
+        "name": report.name,
+        "description": report.description,
+        "created_at": world.clock.timestamp(report.created),
+        "updated_at": world.clock.timestamp(report.created),
+        "edited_at": None,
+        "last_run_token": last.token if last else None,
+        "last_run_state": world.run_state(last) if last else None,
+        "space_token": report.space_token,
+        "archived": False,
+        "_links": {
+            "self": href(base),
+            "account": href(f"/api/{world.account}"),
+            "report_runs": href(f"{base}/runs"),
+            "report_schedules": href(f"{base}/schedules"),
+            "last_run": href(f"{base}/runs/{last.token}") if last else href(f"{base}/runs"),
+            "web": href(f"/{world.account}/reports/{report.token}"),
+        },
+    }
+
+
+def discovery_report_doc(world: World, report: Report) -> dict[str, Any]:
+    runs = world.runs_of(report.token)
+    last = max(runs, key=lambda r: r.created) if runs else None
+    return {
+        "id": report.id,
+        "token": report.token,
+        "name": report.name,
+        "description": report.description,
+        "created_at": world.clock.timestamp(report.created),
+        "edited_at": None,
+        "updated_at": world.clock.timestamp(report.created),
+        "last_successfully_run_at": None,
+        "last_viewed_at": None,
+        "last_run_token": last.token if last else None,
+        "last_run_state": world.run_state(last) if last else None,
+        "creator_email": "albus@hogwarts.example",
+        "space_id": report.space_id,
+        "space_token": report.space_token,
+        "report_url": f"/api/{world.account}/reports/{report.token}",
+    }
+
+
+def dataset_doc(world: World, dataset: Dataset) -> dict[str, Any]:
+    base = f"/api/{world.account}/datasets/{dataset.token}"
+    return {
+        "token": dataset.token,
+        "name": dataset.name,
+        "created_at": world.clock.timestamp(dataset.created),
+        "_links": {
+            "self": href(base),
+            "account": href(f"/api/{world.account}"),
+            "dataset_runs": href(f"{base}/runs"),
+            "dataset_schedules": href(f"{base}/schedules"),
+        },
+    }
+
+
+def run_doc(world: World, run: Run) -> dict[str, Any]:
+    parent = "reports" if run.kind == "report" else "datasets"
+    base = f"/api/{world.account}/{parent}/{run.parent}/runs/{run.token}"
+    state = world.run_state(run)
+    finished = world.run_finished_at(run)
+    siblings = world.runs_of(run.parent)
+    latest = max(siblings, key=lambda r: r.created)
+    succeeded = [r for r in siblings if world.run_state(r) in ("succeeded", "completed")]
+    latest_ok = max(succeeded, key=lambda r: r.created) if succeeded else None
+    links = {
+        "self": href(base),
+        "account": href(f"/api/{world.account}"),
+        "executed_by": href(f"/api/{run.executed_by}"),
+        "content": href(f"{base}/content"),
+        "embed": href(f"/{world.account}/{parent}/{run.parent}/embed?run={run.token}"),
+        "pdf_export": href(f"{base}/exports/pdf"),
+        "preview": href(f"{base}/preview"),
+        "python_cell_runs": href(f"{base}/python_cell_runs"),
+        "query_runs": href(f"{base}/query_runs"),
+        "share": href(f"/{world.account}/{parent}/{run.parent}/runs/{run.token}/share"),
+        "web_clone": href(f"/{world.account}/{parent}/{run.parent}/runs/{run.token}/clone"),
+        "web_edit_dataset": href(f"/{world.account}/{parent}/{run.parent}/edit"),
+        "web_external_url": href(f"/{world.account}/{parent}/{run.parent}/runs/{run.token}"),
+    }
+    if run.kind == "report":
+        links["report"] = href(f"/api/{world.account}/reports/{run.parent}")
+        links["clone"] = href(f"{base}/clone")
+    else:
+        links["dataset"] = href(f"/api/{world.account}/datasets/{run.parent}")
+    if latest_ok is not None:
+        links["latest_successful_report_run_api_url"] = href(
+            f"/api/{world.account}/{parent}/{run.parent}/runs/{latest_ok.token}"
+        )
+    if run.schedule is not None:
+        links["report_schedule"] = href(f"/api/{world.account}/{parent}/{run.parent}/schedules/{run.schedule}")
+    return {
+        "token": run.token,
+        "state": state,
+        "parameters": run.parameters,
+        "created_at": world.clock.timestamp(run.created),
+        "updated_at": world.clock.timestamp(finished if finished is not None else run.created),
+        "completed_at": world.clock.timestamp(finished) if finished is not None else None,
+        "purge_started_at": None,
+        "purge_completed_at": None,
+        "python_state": "none",
+        "form_fields": [],
+        "is_latest_report_run": run is latest,
+        "is_latest_successful_report_run": run is latest_ok,
+        "report_has_failures_since_last_success": state == "failed",
+        "pusher_channel_name": f"report-run-{run.token}",
+        # beyond the documented table, as real payloads are
+        "query_runs_count": 2,
+        "_links": links,
+        "_embedded": {},
+    }
+
+
+def schedule_doc(world: World, schedule: Schedule) -> dict[str, Any]:
+    parent = "reports" if schedule.kind == "report" else "datasets"
+    base = f"/api/{world.account}/{parent}/{schedule.parent}/schedules/{schedule.token}"
+    runs = world.runs_of(schedule.parent, schedule.token)
+    last = max(runs, key=lambda r: r.created) if runs else None
+    cron = schedule.cron
+    hour = cron.get("hour")
+    doc: dict[str, Any] = {
+        "token": schedule.token,
+        "state": "active",
+        "parameters": schedule.params,
+        "created_at": world.clock.timestamp(schedule.created),
+        "updated_at": world.clock.timestamp(schedule.updated),
+        "retry_state": "ok",
+        "retry_count": 1,
+        "retry_delay": 0,
+        "timeout": schedule.timeout,
+        "last_run_at": world.clock.timestamp(last.created) if last else None,
+        "last_succeeded_at": world.clock.timestamp(last.created + 3) if last else None,
+        "last_scheduled_run": world.clock.timestamp(last.created) if last else None,
+        "next_scheduled_run": world.clock.timestamp(world.clock.now() + 86400),
+        "subscribed": False,
+        # the fields the docs' table leaves out (docs README item 2)
+        "frequency": cron.get("freq", "daily"),
+        "time_zone": cron.get("time_zone", "UTC"),
+        "hour": HOUR_NAMES.get(hour, f"{hour % 12}:00 {'am' if hour < 12 else 'pm'}") if isinstance(hour, int) else None,
+        "minute": "the top of the hour" if not cron.get("minute") else f"{cron['minute']} past",
+        "_links": {
+            "account": href(f"/api/{world.account}"),
+            "creator": href("/api/albus_dumbledore"),
+            "self": href(base),
+            parent[:-1]: href(f"/api/{world.account}/{parent}/{schedule.parent}"),
+            "report_runs": href(f"{base}/runs?embed[report_runs][executed_by]=1"),
+            "report_subscriptions": href(f"{base}/subscriptions"),
+        },
+        "_forms": {"edit": {"method": "patch", "action": base}},
+    }
+    if schedule.kind == "dataset":
+        del doc["state"]
+        doc["name"] = schedule.name
+    return doc
+
+
+def duplicate_doc(world: World, duplicate: Duplicate) -> dict[str, Any]:
+    base = f"/api/{world.account}/reports/{duplicate.report}/runs/{duplicate.run}/duplicates/{duplicate.token}"
+    state = world.duplicate_state(duplicate)
+    done = state == "succeeded"
+    links = {
+        "self": href(base),
+        "report": href(f"/api/{world.account}/reports/{duplicate.report}"),
+        "report_run": href(f"/api/{world.account}/reports/{duplicate.report}/runs/{duplicate.run}"),
+    }
+    if done:
+        links["duplicated_report"] = href(f"/api/{world.account}/reports/{duplicate.new_report}")
+    return {
+        "token": duplicate.token,
+        "state": state,
+        "created_at": world.clock.timestamp(duplicate.created),
+        "updated_at": world.clock.timestamp(duplicate.created),
+        "report_token": duplicate.new_report if done else None,
+        "collection_id": duplicate.collection_id,
+        "_links": links,
+    }
+
+
+def collection_doc(path: str, key: str, items: list[dict[str, Any]], next_path: str | None) -> dict[str, Any]:
+    links = {"self": href(path)}
+    if next_path is not None:
+        links["next_page"] = href(next_path)
+    return {"_links": links, "_embedded": {key: items}}

@@ -1,0 +1,286 @@
+"""The HTTP side of the simulator: routing, auth, faults, and writing answers.
+
+Built on the standard library's ``ThreadingHTTPServer``. Answers are buffered and sent in one
+write with Nagle disabled: a response split in two writes would stall each call ~40 ms on
+delayed ACKs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import socket
+import struct
+import time
+from collections import Counter
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .._api import Endpoint
+from ._faults import Fault, Faults
+from ._handlers import EXTRA_ROUTES, OPERATION_HANDLERS, Handler, Quirks, Refusal, Reply, Request
+from ._world import World
+
+_HTML_ERROR = "<html><head><title>{status} Error</title></head><body><h1>{status}</h1><p>upstream failed</p></body></html>"
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # operation name, or "GET /api/{account}" for an undocumented document
+    method: str
+    pattern: re.Pattern[str]
+    api: str  # "rest" or "discovery"
+    handler: Handler
+
+
+@dataclass
+class Recorded:
+    """One request as the server saw it, for tests (headers included, so auth can be checked)."""
+
+    method: str
+    target: str
+    route: str | None
+    headers: dict[str, str]
+    body: bytes
+
+
+def build_routes(operations: tuple[Endpoint, ...]) -> list[Route]:
+    missing = sorted({op.name for op in operations} - set(OPERATION_HANDLERS))
+    if missing:
+        raise RuntimeError(f"the simulator has no handler for {', '.join(missing)}: add it to sim/_handlers.py")
+    routes = [
+        Route(op.name, op.method, _compile(op.full_path), op.api.name, OPERATION_HANDLERS[op.name])
+        for op in operations
+    ]
+    routes += [Route(f"{method} {path}", method, _compile(path), "rest", handler) for method, path, handler in EXTRA_ROUTES]
+    return routes
+
+
+def _compile(path: str) -> re.Pattern[str]:
+    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
+    return re.compile(pattern + r"\Z")
+
+
+class SimServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        *,
+        world: World,
+        routes: list[Route],
+        quirks: Quirks,
+        credentials: dict[str, str],
+    ) -> None:
+        super().__init__(address, SimHandler)
+        self.world = world
+        self.routes = routes
+        self.quirks = quirks
+        self.faults = Faults()
+        self.calls: Counter[str] = Counter()  # requests received per route
+        self.effects: Counter[str] = Counter()  # requests carried out per route
+        self.requests: list[Recorded] = []
+        self.record = True
+        self._basic = "Basic " + base64.b64encode(f"{credentials['token']}:{credentials['secret']}".encode()).decode()
+        self._bearer = "Bearer " + base64.b64encode(credentials["discovery"].encode()).decode()
+
+    def authorized(self, api: str, header: str | None) -> bool:
+        return header == (self._bearer if api == "discovery" else self._basic)
+
+
+class _Dropped(Exception):
+    """The connection was closed on purpose (a reset or truncation fault)."""
+
+
+class SimHandler(BaseHTTPRequestHandler):
+    server: SimServer
+    protocol_version = "HTTP/1.1"
+    server_version = "ModeSimulator/1"
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (_Dropped, ConnectionError):
+            pass
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_PATCH(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass  # quiet by default; `modehal sim` prints its own access lines
+
+    # -- one request --------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        server = self.server
+        length = int(self.headers.get("Content-Length") or 0)
+        raw_body = self.rfile.read(length) if length else b""
+        split = urlsplit(self.path)
+        path = unquote(split.path)
+        route, params = self._match(path)
+        name = route.name if route else None
+        if server.record:
+            server.requests.append(Recorded(self.command, self.path, name, dict(self.headers), raw_body))
+        server.calls[name or "(unrouted)"] += 1
+        fault = server.faults.take(name or "(unrouted)")
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if not fault.after:
+                if fault.reset:
+                    self._reset()
+                if self._write_spoiled(fault):
+                    return
+        reply = self._reply(route, params, split.query, path, raw_body)
+        if fault is not None:
+            if fault.after and fault.reset:
+                self._reset()
+            if fault.truncate:
+                self._write_truncated(reply)
+            if fault.invalid_json:
+                self._write(reply, mangle=True)
+                return
+            if fault.after and self._write_spoiled(fault):
+                return
+        self._write(reply, drip=fault.drip if fault else None)
+
+    def _match(self, path: str) -> tuple[Route | None, dict[str, str]]:
+        known_path = False
+        for route in self.server.routes:
+            match = route.pattern.match(path)
+            if match:
+                known_path = True
+                if route.method == self.command:
+                    return route, match.groupdict()
+        if known_path:
+            return None, {"__method_not_allowed__": "1"}
+        return None, {}
+
+    def _reply(self, route: Route | None, params: dict[str, str], query: str, path: str, raw_body: bytes) -> Reply:
+        server = self.server
+        if route is None:
+            if params.get("__method_not_allowed__"):
+                return _error(405, "method_not_allowed", f"{self.command} is not allowed here")
+            return _error(404, "not_found", "Not found")
+        if not server.authorized(route.api, self.headers.get("Authorization")):
+            scheme = "Bearer base64(id:access_key:access_secret)" if route.api == "discovery" else "Basic (API token and secret)"
+            return _error(401, "unauthorized", f"Unauthorized: this API needs {scheme} credentials")
+        try:
+            body = json.loads(raw_body) if raw_body.strip() else None
+        except ValueError:
+            return _error(400, "bad_request", "body is not valid JSON")
+        request = Request(
+            world=server.world,
+            quirks=server.quirks,
+            params=params,
+            query=dict(parse_qsl(query, keep_blank_values=True)),
+            raw_query=query,
+            path=path,
+            body=body,
+        )
+        try:
+            reply = route.handler(request)
+        except Refusal as refusal:
+            return _error(refusal.status, refusal.error_id, refusal.message)
+        server.effects[route.name] += 1
+        return reply
+
+    # -- faults -------------------------------------------------------------------------
+
+    def _write_spoiled(self, fault: Fault) -> bool:
+        """Answer with the fault's redirect, HTML page or error status; False if it has none."""
+        if fault.redirect:
+            self._write(Reply(302, None, {"Location": fault.redirect}))
+        elif fault.html:
+            status = fault.status or 502
+            self._write_raw(status, _HTML_ERROR.format(status=status).encode(), "text/html; charset=utf-8")
+        elif fault.status:
+            reply = _error(fault.status, _ERROR_IDS.get(fault.status, "error"), f"simulated {fault.status}")
+            if fault.retry_after is not None:
+                reply.headers["Retry-After"] = fault.retry_after
+            self._write(reply)
+        else:
+            return False
+        return True
+
+    def _write_truncated(self, reply: Reply) -> None:
+        body = json.dumps(reply.document).encode() if reply.document is not None else b"{}"
+        self._write_raw(reply.status, body, _content_type(self.path), declared_length=len(body), partial=body[: len(body) // 2])
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_WR)
+        raise _Dropped
+
+    def _reset(self) -> None:
+        # SO_LINGER 0 makes close() send RST: the client sees "connection reset by peer".
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.rfile.close()
+        self.wfile.close()
+        self.connection.close()
+        raise _Dropped
+
+    # -- writing ------------------------------------------------------------------------
+
+    def _write(self, reply: Reply, *, drip: float | None = None, mangle: bool = False) -> None:
+        body = json.dumps(reply.document).encode() if reply.document is not None else b""
+        if mangle:  # what a proxy cutting a body mid-way and appending junk would deliver
+            body = body[: max(1, len(body) // 2)] + b"\x00}{"
+        self._write_raw(reply.status, body, _content_type(self.path), headers=reply.headers, drip=drip)
+
+    def _write_raw(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        *,
+        headers: dict[str, str] | None = None,
+        declared_length: int | None = None,
+        partial: bytes | None = None,
+        drip: float | None = None,
+    ) -> None:
+        self.send_response(status)
+        if body or declared_length:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(declared_length if declared_length is not None else len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        payload = partial if partial is not None else body
+        if drip:
+            self.wfile.flush()
+            for start in range(0, len(payload), 64):
+                self.wfile.write(payload[start : start + 64])
+                self.wfile.flush()
+                time.sleep(drip)
+        else:
+            self.wfile.write(payload)
+
+
+_ERROR_IDS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "too_many_requests",
+              500: "internal_server_error", 502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout"}
+
+
+def _error(status: int, error_id: str, message: str) -> Reply:
+    return Reply(status, {"id": error_id, "message": message})
+
+
+def _content_type(target: str) -> str:
+    return "application/json; charset=utf-8" if target.startswith("/batch") else "application/hal+json; charset=utf-8"

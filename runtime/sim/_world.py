@@ -1,0 +1,196 @@
+"""The simulated workspace: seeded reports, datasets, schedules and runs, and its clock.
+
+Everything is generated from one seed, so two simulators with the same seed hold the same
+tokens. Runs move through their states on the simulator's clock, which ``speed`` scales:
+a run created at sim-time ``t`` is ``enqueued`` until ``t + 1``, ``running`` until ``t + 3``,
+then ``succeeded`` (or ``failed`` for a report seeded to fail).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+ENQUEUED_FOR = 1.0  # sim-seconds a new run waits before it starts
+RUNNING_FOR = 2.0  # sim-seconds it then runs
+EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)  # wall time of sim-time 0, for timestamps
+
+
+class Clock:
+    """Sim-time in seconds: real time since start, multiplied by ``speed``."""
+
+    def __init__(self, speed: float = 1.0) -> None:
+        self.speed = speed
+        self._origin = time.monotonic()
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        with self._lock:
+            return self._offset + (time.monotonic() - self._origin) * self.speed
+
+    def set_speed(self, speed: float) -> None:
+        with self._lock:
+            current = self._offset + (time.monotonic() - self._origin) * self.speed
+            self._origin, self._offset, self.speed = time.monotonic(), current, speed
+
+    def advance(self, seconds: float) -> None:
+        """Jump forward, as if ``seconds`` of sim-time had passed."""
+        with self._lock:
+            self._offset += seconds
+
+    def timestamp(self, sim_time: float) -> str:
+        when = EPOCH + timedelta(seconds=sim_time)
+        return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class Report:
+    token: str
+    id: int
+    name: str
+    space_token: str
+    space_id: int
+    created: float
+    fails: bool = False
+    personal: bool = False
+    description: str | None = None
+
+
+@dataclass
+class Dataset:
+    token: str
+    name: str
+    created: float
+
+
+@dataclass
+class Schedule:
+    token: str
+    parent: str  # report or dataset token
+    kind: str  # "report" | "dataset"
+    cron: dict[str, Any]
+    params: dict[str, Any]
+    timeout: int
+    created: float
+    updated: float
+    name: str = ""
+
+
+@dataclass
+class Run:
+    token: str
+    parent: str
+    kind: str  # "report" | "dataset"
+    created: float
+    parameters: dict[str, Any]
+    fails: bool
+    schedule: str | None = None
+    cancelled: bool = False
+    executed_by: str = "albus_dumbledore"
+
+
+@dataclass
+class Duplicate:
+    token: str
+    report: str
+    run: str
+    created: float
+    new_report: str
+    collection_id: str | None = None
+
+
+@dataclass
+class World:
+    account: str
+    clock: Clock
+    rng: random.Random
+    reports: dict[str, Report] = field(default_factory=dict)
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+    schedules: dict[str, Schedule] = field(default_factory=dict)
+    runs: dict[str, Run] = field(default_factory=dict)
+    duplicates: dict[str, Duplicate] = field(default_factory=dict)
+    discovery: list[Report] = field(default_factory=list)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def token(self) -> str:
+        return "".join(self.rng.choice("0123456789abcdef") for _ in range(12))
+
+    def run_state(self, run: Run) -> str:
+        if run.cancelled:
+            return "cancelled"
+        age = self.clock.now() - run.created
+        if age < ENQUEUED_FOR:
+            return "enqueued"
+        if age < ENQUEUED_FOR + RUNNING_FOR:
+            return "running"
+        return "failed" if run.fails else "succeeded"
+
+    def run_finished_at(self, run: Run) -> float | None:
+        done = run.created + ENQUEUED_FOR + RUNNING_FOR
+        return done if self.clock.now() >= done else None
+
+    def duplicate_state(self, duplicate: Duplicate) -> str:
+        return "succeeded" if self.clock.now() - duplicate.created >= ENQUEUED_FOR + RUNNING_FOR else "pending"
+
+    def runs_of(self, parent: str, schedule: str | None = None) -> list[Run]:
+        return [r for r in self.runs.values() if r.parent == parent and (schedule is None or r.schedule == schedule)]
+
+    def schedules_of(self, parent: str) -> list[Schedule]:
+        return [s for s in self.schedules.values() if s.parent == parent]
+
+    def new_run(self, parent: str, kind: str, parameters: dict[str, Any], *, fails: bool) -> Run:
+        with self.lock:
+            run = Run(self.token(), parent, kind, self.clock.now(), parameters, fails)
+            self.runs[run.token] = run
+            return run
+
+
+REPORT_NAMES = [
+    "Weekly Active Wizards",
+    "House Points Ledger",
+    "Potions Inventory",
+    "Quidditch Season Stats",
+    "Library Checkouts",
+]
+
+
+def seed_world(seed: int, clock: Clock, *, account: str = "hogwarts", discovery_reports: int = 2600) -> World:
+    """A workspace with a few reports and datasets, their schedules and past runs."""
+    world = World(account=account, clock=clock, rng=random.Random(seed))
+    space = world.token()
+    past = -30 * 86400.0  # history happened in the month before sim-time 0
+    for index, name in enumerate(REPORT_NAMES):
+        report = Report(world.token(), 1000 + index, name, space, 41, past, fails=index == len(REPORT_NAMES) - 1)
+        world.reports[report.token] = report
+        # The first report has a long history, so its runs span several pages.
+        for number in range(45 if index == 0 else 3):
+            run = Run(world.token(), report.token, "report", past + number * 3600.0, {}, fails=False)
+            world.runs[run.token] = run
+        schedule = Schedule(
+            world.token(), report.token, "report",
+            {"freq": "daily", "hour": 8 + index, "minute": 0, "time_zone": "UTC"},
+            {}, 900, past, past,
+        )
+        world.schedules[schedule.token] = schedule
+        run = Run(world.token(), report.token, "report", past + 86400.0, {}, fails=False, schedule=schedule.token)
+        world.runs[run.token] = run
+    for index, name in enumerate(["Enrollment", "Owl Post Deliveries"]):
+        dataset = Dataset(world.token(), name, past)
+        world.datasets[dataset.token] = dataset
+        for number in range(2):
+            run = Run(world.token(), dataset.token, "dataset", past + number * 7200.0, {}, fails=False)
+            world.runs[run.token] = run
+        schedule = Schedule(world.token(), dataset.token, "dataset", {"freq": "hourly", "minute": 15}, {}, 600, past, past, name=f"{name} hourly")
+        world.schedules[schedule.token] = schedule
+    # The Discovery API lists every report of the organization, personal spaces included.
+    world.discovery = list(world.reports.values())
+    for number in range(discovery_reports - len(world.discovery)):
+        world.discovery.append(
+            Report(world.token(), 5000 + number, f"Report {number}", world.token() if number % 7 == 0 else space, 41 + number % 7, past, personal=number % 5 == 0)
+        )
+    return world
