@@ -149,6 +149,11 @@ class Simulator:
         return self._server.effects
 
     @property
+    def connections(self) -> int:
+        """TCP connections accepted so far."""
+        return self._server.connections
+
+    @property
     def requests(self) -> list[Recorded]:
         """Every request as the server saw it, headers included."""
         return self._server.requests

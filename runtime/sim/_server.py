@@ -85,9 +85,14 @@ class SimServer(ThreadingHTTPServer):
         self.calls: Counter[str] = Counter()  # requests received per route
         self.effects: Counter[str] = Counter()  # requests carried out per route
         self.requests: list[Recorded] = []
+        self.connections = 0  # TCP connections accepted
         self.record = True
         self._basic = "Basic " + base64.b64encode(f"{credentials['token']}:{credentials['secret']}".encode()).decode()
         self._bearer = "Bearer " + base64.b64encode(credentials["discovery"].encode()).decode()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections += 1
+        super().process_request(request, client_address)
 
     def authorized(self, api: str, header: str | None) -> bool:
         return header == (self._bearer if api == "discovery" else self._basic)

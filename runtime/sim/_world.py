@@ -118,7 +118,7 @@ class World:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def token(self) -> str:
-        return "".join(self.rng.choice("0123456789abcdef") for _ in range(12))
+        return f"{self.rng.getrandbits(48):012x}"
 
     def run_state(self, run: Run) -> str:
         if run.cancelled:
