@@ -7,6 +7,7 @@ with black and depends on nothing but the spec, so the same spec always gives th
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -65,9 +66,14 @@ class Imports:
     """The import block of one module, kept sorted so output never depends on order of use."""
 
     modules: dict[str, set[str]] = field(default_factory=dict)
+    type_only: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, module: str, *names: str) -> None:
         self.modules.setdefault(module, set()).update(names)
+
+    def add_type_only(self, module: str, *names: str) -> None:
+        """Imported under ``TYPE_CHECKING``: models that refer to each other would cycle."""
+        self.type_only.setdefault(module, set()).update(names)
 
     def lines(self) -> list[str]:
         return [f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(self.modules.items())]
@@ -162,8 +168,14 @@ def _param_view(op_id: str, spec: ParamSpec, models: dict[str, ModelSpec], impor
         imports.add("modehal._checks", "matches")
         checks.append(f'matches("{op_id}", "{spec.name}", {spec.name}, {spec.pattern!r})')
 
+    if spec.required and spec.location != "path":
+        imports.add("modehal._checks", "required")
+        checks.insert(0, f'required("{op_id}", "{spec.name}", {spec.name})')
     value = spec.name
-    if spec.location == "body" and (spec.type == "object" or spec.type in models):
+    if spec.location == "body" and spec.type in models:
+        imports.add("modehal._checks", "mapping")
+        value = f'mapping("{op_id}", "{spec.name}", {spec.name}, {models[spec.type].class_name})'
+    elif spec.location == "body" and spec.type == "object":
         imports.add("modehal._checks", "mapping")
         value = f'mapping("{op_id}", "{spec.name}", {spec.name})'
     elif spec.type == "datetime":
@@ -297,6 +309,9 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
     if operations:
         exports.append(_camel(model.group or ""))
     exports += [op["constant"] for op in operations]
+    typed_follows = _typed_follows(model, spec, imports) if model.kind == "resource" else []
+    if imports.type_only:
+        imports.add("typing", "TYPE_CHECKING")
     lines = imports.lines()
     return {
         "model": model,
@@ -311,14 +326,42 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
             for link in model.links
         ],
         "targets": [link for link in model.links if link.target],
+        "typed_follows": typed_follows,
         "operations": operations,
         "group_class": _camel(model.group) if model.group else None,
         "stdlib_imports": [line for line in lines if not line.startswith(("from modehal", "from ."))],
         "package_imports": [line for line in lines if line.startswith("from modehal")],
         "local_imports": [line for line in lines if line.startswith("from .")],
+        "type_only_imports": [
+            f"from {module} import {', '.join(sorted(names - imports.modules.get(module, set())))}"
+            for module, names in sorted(imports.type_only.items())
+            if names - imports.modules.get(module, set())
+        ],
         "exports": sorted(exports),
         "object_checks": object_checks,
     }
+
+
+def _typed_follows(model: ModelSpec, spec: Spec, imports: Imports) -> list[dict[str, str]]:
+    """One ``follow()`` overload per rel whose target the spec knows."""
+    follows = []
+    for link in model.links:
+        if link.target is None:
+            continue
+        target = spec.model(link.target)
+        if target.name != model.name:
+            imports.add_type_only(f".{target.name}", target.class_name)
+        returns = target.class_name
+        if link.collection:
+            imports.add("modehal._pagination", "Collection")
+            returns = f"Collection[{target.class_name}]"
+        follows.append({"rel": link.rel, "returns": returns})
+    if len(follows) == 1 and len(model.links) == 1:
+        imports.add("typing", "cast")
+    elif follows:
+        imports.add("typing", "Any", "overload")
+        imports.add("modehal._hal", "Resource")
+    return follows
 
 
 def _poll_doc(model: ModelSpec) -> str:
@@ -350,7 +393,8 @@ def _wrap(text: str, indent: int, lead: str = "", hanging: int = 0) -> str:
 
 
 def _escape_docstring(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    return text[:-1] + '\\"' if text.endswith('"') else text  # a closing quote would end the docstring
 
 
 def _environment() -> jinja2.Environment:
@@ -364,6 +408,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["wrap"] = _wrap
     env.filters["docstring_text"] = _escape_docstring
+    env.filters["str_literal"] = lambda value: json.dumps(value, ensure_ascii=False)
     return env
 
 

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import SpecError, SpecErrors
+from ._names import problem
 from ._yaml import Located, LocatedList, load_yaml
 
 PRIMITIVES = ("string", "integer", "number", "boolean", "datetime", "object", "array")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 LOCATIONS = ("path", "query", "body")
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
-_CLASS_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 
 
 @dataclass(frozen=True)
@@ -175,6 +174,15 @@ class _Reader:
     def line(self, node: Located, key: str) -> int:
         return node.key_lines.get(key, node.line)
 
+    def name(self, node: Located, key: str, prefix: str, kind: str, default: str = "") -> str:
+        """A string value that becomes a name in the generated code, checked as such."""
+        value = self.value(node, key, prefix, str, default)
+        if value and key in node:
+            trouble = problem(kind, value)
+            if trouble is not None:
+                self.error(self.line(node, key), _join(prefix, key), trouble)
+        return str(value)
+
 
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", list: "a list", dict: "a mapping"}
 
@@ -211,7 +219,9 @@ def _read_apis(text: str, file: str) -> tuple[dict[str, ApiSpec], dict[str, int]
         if item is None:
             continue
         reader.check_keys(item, prefix, {"doc", "base_path", "auth", "accept"}, set())
-        base_path = reader.value(item, "base_path", prefix, str, "")
+        if problem("api", str(name)) is not None:
+            reader.error(line, prefix, f"api name {problem('api', str(name))}")
+        base_path = reader.name(item, "base_path", prefix, "path")
         auth = reader.value(item, "auth", prefix, str, "basic")
         if base_path and not base_path.startswith("/"):
             reader.error(reader.line(item, "base_path"), f"{prefix}.base_path", "must start with '/'")
@@ -222,7 +232,7 @@ def _read_apis(text: str, file: str) -> tuple[dict[str, ApiSpec], dict[str, int]
             doc=reader.value(item, "doc", prefix, str, ""),
             base_path=base_path.rstrip("/"),
             auth=auth,
-            accept=reader.value(item, "accept", prefix, str, ""),
+            accept=reader.name(item, "accept", prefix, "media type"),
         )
         lines[str(name)] = line or 1
     return apis, lines, reader.errors
@@ -245,16 +255,12 @@ def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str
     required = {"model", "kind", "class", "title", "doc", "source", "fields"}
     optional = {"plural", "links", "group", "group_doc", "operations", "poll"}
     reader.check_keys(root, "", required, optional)
-    name = reader.value(root, "model", "", str, "")
+    name = reader.name(root, "model", "", "model")
     kind = reader.value(root, "kind", "", str, "resource")
-    class_name = reader.value(root, "class", "", str, "")
-    if name and not _IDENTIFIER.match(name):
-        reader.error(reader.line(root, "model"), "model", f"must be a snake_case identifier, got {name!r}")
-    if class_name and not _CLASS_NAME.match(class_name):
-        reader.error(reader.line(root, "class"), "class", f"must be a CamelCase class name, got {class_name!r}")
+    class_name = reader.name(root, "class", "", "class")
     if kind not in ("resource", "object"):
         reader.error(reader.line(root, "kind"), "kind", f"must be resource or object, got {kind!r}")
-    plural = reader.value(root, "plural", "", str)
+    plural = reader.name(root, "plural", "", "plural") or None
     if kind == "resource" and "plural" not in root and "kind" in root:
         reader.error(root.line, "plural", "missing required key (every resource needs the key of its collections)")
     if kind == "object":
@@ -265,7 +271,7 @@ def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str
     fields = _read_fields(reader, root, refs)
     links = _read_links(reader, root, refs)
     poll = _read_poll(reader, root, fields)
-    group = reader.value(root, "group", "", str)
+    group = reader.name(root, "group", "", "group") or None
     group_doc = reader.value(root, "group_doc", "", str)
     operations: tuple[OperationSpec, ...] = ()
     if "operations" in root:
@@ -346,10 +352,8 @@ def _read_fields(reader: _Reader, root: Located, refs: _Refs) -> tuple[FieldSpec
     seen: dict[str, int] = {}
     for prefix, line, node in _items(reader, root, "fields"):
         reader.check_keys(node, prefix, {"name", "type", "doc"}, {"required", "nullable", "enum", "minimum", "maximum"})
-        name = reader.value(node, "name", prefix, str, "")
+        name = reader.name(node, "name", prefix, "field")
         type_ = reader.value(node, "type", prefix, str, "string")
-        if name and not _IDENTIFIER.match(name):
-            reader.error(reader.line(node, "name"), f"{prefix}.name", f"must be a snake_case identifier, got {name!r}")
         if name in seen:
             reader.error(reader.line(node, "name"), f"{prefix}.name", f"field {name!r} is declared twice (first at line {seen[name]})")
         seen[name] = reader.line(node, "name")
@@ -401,7 +405,7 @@ def _read_links(reader: _Reader, root: Located, refs: _Refs) -> tuple[LinkSpec, 
     seen: set[str] = set()
     for prefix, line, node in _items(reader, root, "links"):
         reader.check_keys(node, prefix, {"rel", "doc"}, {"target", "collection"})
-        rel = reader.value(node, "rel", prefix, str, "")
+        rel = reader.name(node, "rel", prefix, "rel")
         if rel in seen:
             reader.error(reader.line(node, "rel"), f"{prefix}.rel", f"rel {rel!r} is declared twice")
         seen.add(rel)
@@ -430,11 +434,9 @@ def _read_params(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> tu
     for sub, line, item in _items(reader, node, "params"):
         key = f"{prefix}.{sub}"
         reader.check_keys(item, key, {"name", "in", "doc"}, _PARAM_KEYS)
-        name = reader.value(item, "name", key, str, "")
+        name = reader.name(item, "name", key, "param")
         location = reader.value(item, "in", key, str, "query")
         type_ = reader.value(item, "type", key, str, "string")
-        if name and not _IDENTIFIER.match(name):
-            reader.error(reader.line(item, "name"), f"{key}.name", f"must be a snake_case identifier, got {name!r}")
         if name in seen:
             reader.error(reader.line(item, "name"), f"{key}.name", f"param {name!r} is declared twice")
         seen.add(name)
@@ -510,7 +512,7 @@ def _read_returns(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> R
         model = reader.value(value, "collection", key, str, "")
         if model:
             refs.models.append((f"{key}.collection", reader.line(value, "collection"), model, {"resource"}))
-        return ReturnSpec("collection", model=model, key=reader.value(value, "key", key, str))
+        return ReturnSpec("collection", model=model, key=reader.name(value, "key", key, "key") or None)
     if "returns" in node:
         reader.error(line, key, f"expected `nothing`, a model name or {{collection: <model>}}, got {_kind(value)}")
     return ReturnSpec("nothing")
@@ -522,9 +524,7 @@ def _read_operations(reader: _Reader, root: Located, refs: _Refs) -> tuple[Opera
     required = {"name", "summary", "doc", "method", "api", "path", "params", "status", "returns", "errors"}
     for prefix, line, node in _items(reader, root, "operations"):
         reader.check_keys(node, prefix, required, {"body_wrapper"})
-        name = reader.value(node, "name", prefix, str, "")
-        if name and not _IDENTIFIER.match(name):
-            reader.error(reader.line(node, "name"), f"{prefix}.name", f"must be a snake_case identifier, got {name!r}")
+        name = reader.name(node, "name", prefix, "operation")
         if name in seen:
             reader.error(reader.line(node, "name"), f"{prefix}.name", f"two operations are named {name!r} (the other at line {seen[name]})")
         seen.setdefault(name, reader.line(node, "name"))
@@ -534,14 +534,14 @@ def _read_operations(reader: _Reader, root: Located, refs: _Refs) -> tuple[Opera
         api = reader.value(node, "api", prefix, str, "")
         if api:
             refs.apis.append((f"{prefix}.api", reader.line(node, "api"), api))
-        path = reader.value(node, "path", prefix, str, "/")
+        path = reader.name(node, "path", prefix, "path", "/")
         params, param_lines = _read_params(reader, node, prefix, refs)
         _check_path(reader, node, prefix, path, params, param_lines)
         status = reader.value(node, "status", prefix, int, 200)
         if not 200 <= status <= 299:
             reader.error(reader.line(node, "status"), f"{prefix}.status", f"must be a 2xx status, got {status}")
         errors = _read_errors(reader, node, prefix)
-        body_wrapper = reader.value(node, "body_wrapper", prefix, str)
+        body_wrapper = reader.name(node, "body_wrapper", prefix, "key") or None
         if body_wrapper is not None and not any(p.location == "body" for p in params):
             reader.error(reader.line(node, "body_wrapper"), f"{prefix}.body_wrapper", "there are no body params to wrap")
         if method in ("GET", "DELETE") and any(p.location == "body" for p in params):
@@ -586,7 +586,7 @@ def _check_path(
         # quote or pad the value, so only bare names are allowed.
         if spec or conversion:
             reader.error(line, f"{prefix}.path", f"placeholder {{{name}}} must be a bare name, without ! or :")
-        elif not _IDENTIFIER.match(name):
+        elif problem("param", name) is not None:
             reader.error(line, f"{prefix}.path", f"placeholder {{{name}}} is not a snake_case name")
         elif name not in declared:
             reader.error(line, f"{prefix}.path", f"placeholder {{{name}}} has no path param")

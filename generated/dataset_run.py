@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal, cast, overload
 
 from modehal._api import Endpoint
 from modehal._checks import matches, one_of
 from modehal._fields import as_array, as_boolean, as_datetime, as_object, as_string
+from modehal._hal import Resource
 from modehal._operations import Operations
 from modehal._pagination import Paginator
 from modehal._polling import Pollable
@@ -122,6 +123,16 @@ class DatasetRun(Pollable[DatasetRunRel]):
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> DatasetRun: ...
+
+    @overload
+    def follow(self, rel: DatasetRunRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: DatasetRunRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:

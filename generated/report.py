@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, cast
 
 from modehal._api import Endpoint
 from modehal._checks import in_range, one_of
@@ -57,6 +57,10 @@ class Report(Resource[ReportRel]):
         "report_url",
     )
     link_targets: ClassVar[Mapping[str, tuple[str, bool]]] = {"self": ("report", False)}
+
+    def follow(self, rel: ReportRel, **variables: object) -> Report:
+        """Fetch the resource at link ``rel``."""
+        return cast("Report", super().follow(rel, **variables))
 
     @property
     def id(self) -> int | None:
@@ -176,7 +180,7 @@ class Reports(Operations):
         Args:
             include_spaces: With ``all``, include reports in members' personal spaces (excluded by
                 default). One of ``'all'``.
-            per_page: Reports per page, 1 to 999 (Mode's default page holds 1000). From 1 to 999.
+            per_page: Reports per page (Mode's default page holds 1000). From 1 to 999.
             account: Organization username. Defaults to the client's account.
 
         Returns:

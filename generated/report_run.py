@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint
 from modehal._checks import compact, mapping, matches, one_of
 from modehal._fields import as_array, as_boolean, as_datetime, as_object, as_string
+from modehal._hal import Resource
 from modehal._operations import Operations
 from modehal._pagination import Paginator
 from modehal._polling import Pollable
@@ -22,6 +23,9 @@ from modehal._polling import Pollable
 from ._apis import REST
 from .report import Report
 from .report_run_duplicate import ReportRunDuplicate
+
+if TYPE_CHECKING:
+    from .report_schedule import ReportSchedule
 
 __all__ = [
     "REPORT_RUNS_CLONE",
@@ -132,6 +136,27 @@ class ReportRun(Pollable[ReportRunRel]):
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
+
+    @overload
+    def follow(
+        self, rel: Literal["latest_successful_report_run_api_url"], **variables: object
+    ) -> ReportRun: ...
+
+    @overload
+    def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
+
+    @overload
+    def follow(self, rel: Literal["report_schedule"], **variables: object) -> ReportSchedule: ...
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> ReportRun: ...
+
+    @overload
+    def follow(self, rel: ReportRunRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: ReportRunRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, cast
 
 from modehal._fields import as_datetime, as_string
 from modehal._polling import Pollable
@@ -43,6 +43,10 @@ class ReportRunDuplicate(Pollable[ReportRunDuplicateRel]):
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
+
+    def follow(self, rel: ReportRunDuplicateRel, **variables: object) -> ReportRunDuplicate:
+        """Fetch the resource at link ``rel``."""
+        return cast("ReportRunDuplicate", super().follow(rel, **variables))
 
     @property
     def token(self) -> str:

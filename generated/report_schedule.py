@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
 
 from modehal._api import Endpoint
-from modehal._checks import compact, in_range, mapping
+from modehal._checks import compact, in_range, mapping, required
 from modehal._fields import as_boolean, as_datetime, as_integer, as_object, as_string
 from modehal._hal import Resource
 from modehal._operations import Operations
-from modehal._pagination import Paginator
+from modehal._pagination import Collection, Paginator
 
 from ._apis import REST
 from .cron import Cron
+
+if TYPE_CHECKING:
+    from .report import Report
+    from .report_run import ReportRun
 
 __all__ = [
     "REPORT_SCHEDULES_CREATE",
@@ -81,6 +85,22 @@ class ReportSchedule(Resource[ReportScheduleRel]):
         "report_runs": ("report_run", True),
         "self": ("report_schedule", False),
     }
+
+    @overload
+    def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
+
+    @overload
+    def follow(self, rel: Literal["report_runs"], **variables: object) -> Collection[ReportRun]: ...
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> ReportSchedule: ...
+
+    @overload
+    def follow(self, rel: ReportScheduleRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: ReportScheduleRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -343,6 +363,7 @@ class ReportSchedules(Operations):
             Unauthorized: 401 Unauthorized.
             NotFound: 404 Report not found.
         """
+        required("report_schedules.create", "cron", cron)
         in_range("report_schedules.create", "timeout", timeout, 1, None)
         return self._client.fetch(
             REPORT_SCHEDULES_CREATE,
@@ -350,7 +371,7 @@ class ReportSchedules(Operations):
             path={"account": account, "report": report},
             body=compact(
                 {
-                    "cron": mapping("report_schedules.create", "cron", cron),
+                    "cron": mapping("report_schedules.create", "cron", cron, Cron),
                     "params": mapping("report_schedules.create", "params", params),
                     "timeout": timeout,
                 },
@@ -396,7 +417,7 @@ class ReportSchedules(Operations):
             path={"account": account, "report": report, "schedule": schedule},
             body=compact(
                 {
-                    "cron": mapping("report_schedules.update", "cron", cron),
+                    "cron": mapping("report_schedules.update", "cron", cron, Cron),
                     "params": mapping("report_schedules.update", "params", params),
                     "timeout": timeout,
                 },

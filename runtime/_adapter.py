@@ -3,7 +3,8 @@
 Mode's hrefs carry queries such as ``?embed[report_runs][executed_by]=1`` that must reach
 Mode as given (docs README item 11), but urllib3 percent-encodes every ``[`` and ``]`` of a
 query just before writing the request line. The connections below put the client's own
-target back when it differs from urllib3's only in that encoding. Everything else about
+target back when it differs from urllib3's only in that encoding, for direct connections and
+for plain-HTTP proxies (which get the absolute URL) alike. Everything else about
 ``HTTPAdapter`` is unchanged, and ``responses`` still intercepts ``send``.
 """
 
@@ -13,31 +14,35 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.poolmanager import PoolManager
 
 _current = threading.local()
 
 
 @contextmanager
-def exact_target(target: str) -> Iterator[None]:
-    """While a request is sent on this thread, ``target`` is the request line it should carry."""
-    _current.target = target
+def exact_target(url: str) -> Iterator[None]:
+    """While ``url`` is being sent on this thread, its request line keeps it byte for byte."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    _current.targets = (path + ("?" + parts.query if parts.query else ""), url)
     try:
         yield
     finally:
-        _current.target = None
+        _current.targets = None
 
 
 def _restore(url: str) -> str:
-    target: str | None = getattr(_current, "target", None)
-    # Only ever undo urllib3's encoding of this very target: a redirect or a proxy request
-    # (a different URL) is sent as urllib3 made it.
-    if target is not None and target != url and unquote(target) == unquote(url):
-        return target
+    # Only ever undo urllib3's encoding of this very target: a different URL is sent as
+    # urllib3 made it.
+    targets: tuple[str, ...] = getattr(_current, "targets", None) or ()
+    for target in targets:
+        if target != url and unquote(target) == unquote(url):
+            return target
     return url
 
 
@@ -59,12 +64,19 @@ class _HTTPSConnectionPool(HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
+def _use_exact_pools(manager: PoolManager) -> None:
+    manager.pool_classes_by_scheme = {"http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
+
+
 class ExactTargetAdapter(HTTPAdapter):
     """``HTTPAdapter`` whose connections keep the request target byte for byte."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _HTTPConnectionPool,
-            "https": _HTTPSConnectionPool,
-        }
+        _use_exact_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS managers have pools of their own
+            _use_exact_pools(manager)
+        return manager

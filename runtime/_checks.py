@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, fields, is_dataclass
 from typing import Any
 
 from ._errors import InvalidParameter
@@ -34,19 +34,36 @@ def in_range(operation: str, name: str, value: int | None, minimum: int | None, 
 def matches(operation: str, name: str, value: str | None, pattern: str) -> None:
     if value is None:
         return
-    if not isinstance(value, str) or not re.match(pattern, value):
+    if not isinstance(value, str) or not re.fullmatch(pattern, value):
         raise _invalid(operation, name, f"must match {pattern}, got {value!r}")
 
 
-def mapping(operation: str, name: str, value: object) -> dict[str, Any] | None:
-    """A body object given as a mapping or a generated model, as a plain dict."""
+def mapping(operation: str, name: str, value: object, model: type[Any] | None = None) -> dict[str, Any] | None:
+    """A body object given as a mapping or a generated model, as a plain dict.
+
+    With ``model`` (a generated dataclass such as ``Cron``), a mapping is checked by building
+    the model from it, so a misspelt key or an out-of-range value fails here, not at Mode.
+    """
     if value is None:
         return None
+    if model is not None and isinstance(value, Mapping):
+        try:
+            value = model(**value)
+        except TypeError as exc:
+            known = ", ".join(f.name for f in fields(model))
+            raise _invalid(operation, name, f"has a key {model.__name__} does not know ({exc}); known: {known}") from None
+        except InvalidParameter as exc:
+            raise _invalid(operation, name, str(exc)) from None
     if is_dataclass(value) and not isinstance(value, type):
         return {key: item for key, item in asdict(value).items() if item is not None}
     if isinstance(value, Mapping):
         return dict(value)
     raise _invalid(operation, name, f"must be a mapping, got {type(value).__name__}")
+
+
+def required(operation: str, name: str, value: object) -> None:
+    if value is None:
+        raise _invalid(operation, name, "is required")
 
 
 def _invalid(operation: str, name: str, problem: str) -> InvalidParameter:

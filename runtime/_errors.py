@@ -159,7 +159,7 @@ def _parse_error_body(body: str) -> tuple[str | None, str | None]:
         return None, None
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, None
     if not isinstance(document, dict):
         return None, None

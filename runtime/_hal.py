@@ -58,7 +58,10 @@ class Link:
         """
         if not self.templated:
             return self.href
-        template = URITemplate(self.href)
+        try:
+            template = URITemplate(self.href)
+        except ValueError as exc:
+            raise LinkError(f"link {self.rel!r} has a malformed template {self.href!r}: {exc}", rel=self.rel) from None
         missing = sorted(
             name
             for variable in template.variables
@@ -239,7 +242,8 @@ class Resource(Generic[RelT]):
         url: str | None = None,
         response: ResponseInfo | None = None,
     ) -> None:
-        self._data: dict[str, Any] = dict(data) if data is not None else {}
+        # Kept as received (no copy): items of a 1000-report page cost nothing extra.
+        self._data: dict[str, Any] = data if isinstance(data, dict) else dict(data or {})
         self._client = client
         self._url = url
         self._links: Links | None = None
@@ -269,14 +273,14 @@ class Resource(Generic[RelT]):
         return self._links
 
     @property
-    def embedded(self) -> dict[str, Resource[str] | list[Resource[str]]]:
+    def embedded(self) -> dict[str, Resource[Any] | list[Resource[Any]]]:
         """``_embedded`` as rel → resource, or list of resources."""
         from ._registry import model_for_key
 
         raw = self._data.get("_embedded")
         if not isinstance(raw, Mapping):
             return {}
-        result: dict[str, Resource[str] | list[Resource[str]]] = {}
+        result: dict[str, Resource[Any] | list[Resource[Any]]] = {}
         for key, value in raw.items():
             model = model_for_key(key)
             if isinstance(value, list):
@@ -319,7 +323,7 @@ class Resource(Generic[RelT]):
 
     # -- walking ------------------------------------------------------------------------
 
-    def follow(self, rel: RelT, **variables: object) -> Resource[str]:
+    def follow(self, rel: RelT, **variables: object) -> Resource[Any]:
         """Fetch the resource at link ``rel``, expanding a templated href with ``variables``.
 
         The result is the generated model when the spec knows the target (for example
@@ -358,7 +362,9 @@ class Resource(Generic[RelT]):
         except ValueError as exc:
             if self._problems is None:
                 self._problems = {}
-            self._problems[name] = f"{value!r} is unreadable: {exc}"
+            shown = repr(value)
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            self._problems[name] = f"{shown} is unreadable: {exc}"
             return None
 
     # -- plumbing -----------------------------------------------------------------------

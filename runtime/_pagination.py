@@ -7,8 +7,9 @@ under an unexpected ``_embedded`` key are accepted too (docs README item 15). Th
 
 Mode sends ``next_page`` even past the last page and some collections ignore ``page``, so a
 walk stops at the first of: no next link, an empty page, a page number past ``total_pages``,
-an href already fetched, or a page whose items repeat the previous page's. Items repeated
-from the previous page are never yielded twice. Only one page is held at a time.
+an href already fetched, a page seen before (same items), or ``total_pages`` pages fetched.
+Items repeated from the previous page are never yielded twice. Only one page is held at a
+time, plus one small fingerprint per page.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._errors import DecodeError
-from ._hal import Links, Resource, ResponseInfo
+from ._hal import Links, Resource
 
 if TYPE_CHECKING:
     from ._api import Api
@@ -34,7 +35,7 @@ def page_items(document: object, key: str | None, url: str) -> list[Mapping[str,
     if isinstance(document, list):
         raw: object = document
     elif isinstance(document, Mapping):
-        raw = _find_items(document, key)
+        raw = _find_items(document, key, url)
     else:
         raise DecodeError(url, f"expected a collection, got a JSON {type(document).__name__}")
     if not isinstance(raw, list):
@@ -45,20 +46,49 @@ def page_items(document: object, key: str | None, url: str) -> list[Mapping[str,
     return raw
 
 
-def _find_items(document: Mapping[str, Any], key: str | None) -> object:
+def _find_items(document: Mapping[str, Any], key: str | None, url: str) -> object:
     embedded = document.get("_embedded")
     if isinstance(embedded, Mapping):
         if key is not None and key in embedded:
             return embedded[key]
-        lists = [value for value in embedded.values() if isinstance(value, list)]
+        lists = {name: value for name, value in embedded.items() if isinstance(value, list)}
         if len(lists) == 1:
-            return lists[0]
+            return next(iter(lists.values()))
+        if len(lists) > 1:
+            raise DecodeError(
+                url, f"the collection has no {key!r} list and several others ({', '.join(sorted(lists))}): which are the items?"
+            )
     if key is not None and key in document:
         return document[key]
-    lists = [value for name, value in document.items() if isinstance(value, list) and not name.startswith("_")]
+    lists = {name: value for name, value in document.items() if isinstance(value, list) and not name.startswith("_")}
     if len(lists) == 1:
-        return lists[0]
-    return []
+        return next(iter(lists.values()))
+    if len(lists) > 1:
+        raise DecodeError(url, f"the collection has no {key!r} list and several others ({', '.join(sorted(lists))})")
+    return []  # a collection with nothing embedded is an empty one
+
+
+def looks_like_collection(document: object) -> bool:
+    """A document that is a page of a collection rather than a resource of its own."""
+    if not isinstance(document, dict):
+        return False
+    if "pagination" in document:
+        return True
+    embedded = document.get("_embedded")
+    own_fields = [key for key in document if not key.startswith("_")]
+    return isinstance(embedded, dict) and not own_fields and any(isinstance(v, list) for v in embedded.values())
+
+
+def items_key(document: object) -> str | None:
+    """The key of the items list of a collection whose item type the spec does not know."""
+    if not isinstance(document, dict):
+        return None
+    embedded = document.get("_embedded")
+    candidates = embedded if isinstance(embedded, dict) else {}
+    keys = [str(key) for key, value in candidates.items() if isinstance(value, list)]
+    if not keys:
+        keys = [str(key) for key, value in document.items() if isinstance(value, list) and not str(key).startswith("_")]
+    return keys[0] if len(keys) == 1 else None
 
 
 def next_href(document: object) -> str | None:
@@ -72,17 +102,17 @@ def next_href(document: object) -> str | None:
     return None
 
 
-def past_last_page(document: object) -> tuple[bool, bool]:
-    """(this page is past the end, this page is the last one), from a ``pagination`` object."""
-    if not isinstance(document, Mapping):
-        return False, False
-    pagination = document.get("pagination")
+def _pagination(document: object) -> tuple[int | None, int | None, int | None]:
+    """(page, total_pages, total_count) from a ``pagination`` object, where it states them."""
+    pagination = document.get("pagination") if isinstance(document, Mapping) else None
     if not isinstance(pagination, Mapping):
-        return False, False
-    page, total = pagination.get("page"), pagination.get("total_pages")
-    if not isinstance(page, int) or not isinstance(total, int) or isinstance(page, bool):
-        return False, False
-    return page > max(total, 1), page >= total
+        return None, None, None
+
+    def number(key: str) -> int | None:
+        value = pagination.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return number("page"), number("total_pages"), number("total_count")
 
 
 def _identity(item: Mapping[str, Any]) -> str:
@@ -97,7 +127,8 @@ class Paginator(Iterator[M], Generic[M]):
     """Iterates the items of a collection across all its pages, fetching pages lazily.
 
     Returned by every ``list()`` operation; the first page is fetched when the paginator is
-    made, so a wrong token fails at the call, not at the first ``next()``.
+    made, so a wrong token fails at the call, not at the first ``next()``. ``total`` is the
+    collection's size when Mode states it (the Discovery API does).
     """
 
     def __init__(
@@ -107,7 +138,7 @@ class Paginator(Iterator[M], Generic[M]):
         *,
         key: str | None,
         api: Api,
-        first_page: tuple[str, object, ResponseInfo | None],
+        first_page: tuple[str, object],
         variables: Mapping[str, str] | None = None,
     ) -> None:
         self._client = client
@@ -115,29 +146,35 @@ class Paginator(Iterator[M], Generic[M]):
         self._key = key
         self._api = api
         self._variables = dict(variables or {})
-        url, document, _ = first_page
+        url, document = first_page
         self._seen_urls = {url}
+        self._seen_pages: set[int] = set()
         self._previous_ids: set[str] = set()
-        self.total: int | None = _total_count(document)
-        self.pages_fetched = 1
         self._items: Iterator[Mapping[str, Any]] = iter(())
-        self._next_url: str | None = None
+        self._next_href: str | None = None
+        self._pages_left: int | None = None
+        self.total: int | None = _pagination(document)[2]
+        self.pages_fetched = 1
         self._take_page(url, document)
 
     def _take_page(self, url: str, document: object) -> bool:
         """Load a fetched page; False when the walk should end without it."""
-        past_end, is_last = past_last_page(document)
-        if past_end:
-            return False
+        page, total_pages, _ = _pagination(document)
+        if page is not None and total_pages is not None:
+            if page > max(total_pages, 1):
+                return False
+            self._pages_left = total_pages - page
         items = page_items(document, self._key, url)
         ids = [_identity(item) for item in items]
-        if not items or (self._previous_ids and set(ids) <= self._previous_ids):
+        fingerprint = hash(tuple(ids))
+        if not items or fingerprint in self._seen_pages or (self._previous_ids and set(ids) <= self._previous_ids):
             return False
+        self._seen_pages.add(fingerprint)
         fresh = [item for item, ident in zip(items, ids) if ident not in self._previous_ids]
         self._previous_ids = set(ids)
         self._items = iter(fresh)
-        href = None if is_last else next_href(document)
-        self._next_url = self._client.resolve(href, self._variables) if href else None
+        # Resolved only when needed: a bad href must not cost the items of this page.
+        self._next_href = None if self._pages_left == 0 else next_href(document)
         return True
 
     def __iter__(self) -> Paginator[M]:
@@ -151,27 +188,19 @@ class Paginator(Iterator[M], Generic[M]):
                 raise StopIteration
 
     def _fetch_next(self) -> bool:
-        url = self._next_url
-        self._next_url = None
-        if url is None or url in self._seen_urls:
+        href, self._next_href = self._next_href, None
+        if href is None:
+            return False
+        url = self._client.resolve(href, self._variables, rel="next_page")
+        if url in self._seen_urls:
             return False
         self._seen_urls.add(url)
-        document, _ = self._client.get_json(url, api=self._api)
+        document = self._client.get_json(url, api=self._api)
         self.pages_fetched += 1
         return self._take_page(url, document)
 
 
-def _total_count(document: object) -> int | None:
-    if isinstance(document, Mapping):
-        pagination = document.get("pagination")
-        if isinstance(pagination, Mapping):
-            total = pagination.get("total_count")
-            if isinstance(total, int) and not isinstance(total, bool):
-                return total
-    return None
-
-
-class Collection(Resource[str]):
+class Collection(Resource[str], Generic[M]):
     """A collection document reached by ``follow()`` or ``client.get()``.
 
     It is a ``Resource`` (its ``data``, ``links`` and ``embedded`` are the first page's) and
@@ -192,14 +221,15 @@ class Collection(Resource[str]):
         self._item_key = item_key
         self._api = api
 
-    def __iter__(self) -> Iterator[Resource[Any]]:
+    def __iter__(self) -> Iterator[M]:
         from ._registry import model_for_key
 
         client = self._require_client()
         url = self._url or ""
-        model: type[Resource[Any]] = model_for_key(self._item_key) if self._item_key else Resource
+        model: Any = model_for_key(self._item_key) if self._item_key else Resource
         api = self._api or client.api_for_url(url)
-        return Paginator(client, model, key=self._item_key, api=api, first_page=(url, self._data, self.response))
+        variables = {"account": client.account} if client.account else {}
+        return Paginator(client, model, key=self._item_key, api=api, first_page=(url, self._data), variables=variables)
 
     def _summary(self) -> str:
         try:

@@ -1,16 +1,23 @@
-"""Sending one HTTP request with ``requests``, and turning its failures into modehal errors.
+"""Sending one HTTP request with ``requests``, following redirects, and turning failures into
+modehal errors.
 
-The client builds ``PreparedRequest`` objects itself and hands them to ``Session.send``:
-``Session.request`` would, on every call, re-read proxy settings and ``~/.netrc`` from the
-environment and merge cookies, which costs more than the rest of a call. The environment is
-read once per origin instead. ``Session.send`` still goes through the mounted adapters, so
-``responses`` and custom adapters see every request.
+Requests go straight to the mounted adapter (``HTTPAdapter.send``) as ``PreparedRequest``
+objects the client built itself. ``Session.request`` would, on every call, re-read proxy
+settings and ``~/.netrc`` from the environment, merge cookie jars and re-parse the URL, which
+costs more than the rest of a call; the environment is read once per origin here instead.
+Going through the adapter keeps ``responses`` and custom adapters working.
+
+Redirects are followed here rather than by ``requests``, so that credentials are decided
+again for every hop by the client's own rule (only the configured origin gets them).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -20,22 +27,18 @@ from ._adapter import ExactTargetAdapter, exact_target
 from ._errors import ConnectionError, Timeout, TransportError
 
 TimeoutValue = float | tuple[float, float] | None
+MAX_REDIRECTS = 10
+_REDIRECTS = {301, 302, 303, 307, 308}
 
 
 class Transport:
-    """Owns the ``requests.Session`` (one connection pool for the client and its copies)."""
+    """Owns the ``requests.Session`` whose adapters hold the connection pools."""
 
-    def __init__(self, session: requests.Session | None = None) -> None:
-        if session is None:
-            session = requests.Session()
-            for prefix in ("http://", "https://"):
-                session.mount(prefix, ExactTargetAdapter())
-        self.session = session
-        # Environment settings are applied once per origin below, not on every request.
-        self.session.trust_env = False
-        self._verify: bool | str = (
-            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-        )
+    def __init__(self) -> None:
+        self.session = requests.Session()
+        for prefix in ("http://", "https://"):
+            self.session.mount(prefix, ExactTargetAdapter())
+        self._verify: bool | str = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         self._proxies: dict[str, dict[str, str]] = {}
 
     def send(
@@ -43,35 +46,60 @@ class Transport:
         method: str,
         url: str,
         *,
-        origin: str,
         headers: Mapping[str, str],
         body: bytes | None,
         timeout: TimeoutValue,
+        authorization: Callable[[str], str | None],
+    ) -> requests.Response:
+        """Send the request and follow redirects; ``authorization(url)`` is asked at every hop."""
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._send_once(method, url, headers, body, timeout, authorization(url))
+            location = response.headers.get("Location")
+            if response.status_code not in _REDIRECTS or not location:
+                return response
+            response.close()
+            url = urljoin(url, location)
+            if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+                method, body = "GET", None  # as browsers and requests do
+        raise TransportError(f"{method} {url}: more than {MAX_REDIRECTS} redirects", method=method, url=url)
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: TimeoutValue,
+        authorization: str | None,
     ) -> requests.Response:
         request = requests.PreparedRequest()
         request.method = method
         request.url = url
         request.headers = CaseInsensitiveDict(headers)
+        if authorization is not None:
+            request.headers["Authorization"] = authorization
         request.body = body
         if body is not None or method in ("POST", "PUT", "PATCH"):
             request.headers["Content-Length"] = str(len(body or b""))
+        started = time.perf_counter()
         try:
-            with exact_target(request.path_url):
-                return self.session.send(
-                    request,
-                    timeout=timeout,
-                    allow_redirects=True,
-                    proxies=self._proxies_for(origin, url),
-                    verify=self._verify,
+            with exact_target(url):
+                response = self.session.get_adapter(url).send(
+                    request, timeout=timeout, proxies=self._proxies_for(url), verify=self._verify
                 )
+        # `from None`: the requests exception holds the request, Authorization header included.
         except requests.Timeout as exc:
-            raise Timeout(f"{method} {url} timed out: {_reason(exc)}", method=method, url=url) from exc
+            raise Timeout(f"{method} {url} timed out: {_reason(exc)}", method=method, url=url) from None
         except requests.ConnectionError as exc:
-            raise ConnectionError(f"{method} {url} failed to connect: {_reason(exc)}", method=method, url=url) from exc
+            raise ConnectionError(f"{method} {url} failed to connect: {_reason(exc)}", method=method, url=url) from None
         except requests.RequestException as exc:
-            raise TransportError(f"{method} {url} failed: {_reason(exc)}", method=method, url=url) from exc
+            raise TransportError(f"{method} {url} failed: {_reason(exc)}", method=method, url=url) from None
+        response.elapsed = timedelta(seconds=time.perf_counter() - started)
+        return response
 
-    def _proxies_for(self, origin: str, url: str) -> dict[str, str]:
+    def _proxies_for(self, url: str) -> dict[str, str]:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
         proxies = self._proxies.get(origin)
         if proxies is None:
             proxies = self._proxies[origin] = get_environ_proxies(url)

@@ -89,7 +89,8 @@ class Simulator:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}"
 
     def client(self, **options: Any) -> Any:
         """A ``modehal.Client`` configured for this simulator (``options`` override)."""

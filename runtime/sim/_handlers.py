@@ -194,7 +194,7 @@ def _schedule_body(request: Request, *, require_cron: bool) -> dict[str, Any]:
     body = request.body
     if not isinstance(body, dict) or not isinstance(body.get("report_schedule"), dict):
         raise bad_request("body must be {\"report_schedule\": {...}}")
-    values = body["report_schedule"]
+    values: dict[str, Any] = body["report_schedule"]
     unknown = set(values) - {"cron", "params", "timeout"}
     if unknown:
         raise bad_request(f"unknown report_schedule attributes: {', '.join(sorted(unknown))}")

@@ -1,0 +1,312 @@
+"""modehal's benchmark: per-call cost, link following, paging memory, connections, import and
+regeneration time. Not a test: it prints numbers.
+
+    python benchmarks/bench.py [--rounds 5] [--calls 1000] [--json results.json]
+
+Everything runs in this process, on loopback. Per-call costs are measured against a minimal
+canned HAL server of its own (so server cost does not drown client cost) and against the
+simulator; every client does the same GET and decodes the same JSON. Calls are interleaved
+(each round runs every client once, in rotating order) and the median round is reported.
+Ratios are against a default ``requests.Session`` in the same run. Peers that are not
+installed (mode-sdk and httpx come with the ``bench`` extra) are left out of the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+import urllib3
+
+import modehal
+from modehal.sim import Simulator
+
+ACCOUNT, REPORT, RUN, SCHEDULE = "hogwarts", "4384932af3bd", "7eb1cd0dae6b", "9f253834ec5d"
+TOKEN, SECRET = "bench-token", "bench-secret"
+DISCOVERY = ("bench-id", "bench-key", "bench-secret")
+REPO = Path(__file__).resolve().parent.parent
+
+# -- the canned server ----------------------------------------------------------------------
+
+
+def _run_document() -> bytes:
+    base = f"/api/{ACCOUNT}/reports/{REPORT}/runs/{RUN}"
+    links = {rel: {"href": f"{base}/{rel}"} for rel in ("content", "preview", "query_runs", "python_cell_runs", "pdf_export", "share", "embed")}
+    links.update(
+        self={"href": base},
+        account={"href": f"/api/{ACCOUNT}"},
+        report={"href": f"/api/{ACCOUNT}/reports/{REPORT}"},
+        report_schedule={"href": f"/api/{ACCOUNT}/reports/{REPORT}/schedules/{SCHEDULE}"},
+        executed_by={"href": "/api/albus_dumbledore"},
+        clone={"href": f"{base}/clone"},
+    )
+    stamp = "2024-01-01T00:00:00.000Z"
+    document = {
+        "token": RUN, "state": "succeeded", "parameters": {}, "created_at": stamp, "updated_at": stamp,
+        "completed_at": stamp, "purge_started_at": None, "purge_completed_at": None, "python_state": "none",
+        "form_fields": [], "is_latest_report_run": True, "is_latest_successful_report_run": True,
+        "report_has_failures_since_last_success": False, "pusher_channel_name": f"report-run-{RUN}",
+        "_links": links, "_embedded": {},
+    }
+    return json.dumps(document).encode()
+
+
+def _discovery_pages(pages: int, per_page: int) -> dict[int, bytes]:
+    item = (
+        '{"id": %d, "token": "%012x", "name": "Report %d", "description": null, '
+        '"created_at": "2024-01-01T00:00:00.000Z", "edited_at": null, "updated_at": "2024-01-01T00:00:00.000Z", '
+        '"last_successfully_run_at": null, "last_viewed_at": null, "last_run_token": null, "last_run_state": null, '
+        '"creator_email": "albus@hogwarts.example", "space_id": 41, "space_token": "acd5fc167d0g", '
+        '"report_url": "/api/hogwarts/reports/%012x"}'
+    )
+    result = {}
+    for page in range(1, pages + 1):
+        numbers = range((page - 1) * per_page, page * per_page)
+        items = ",".join(item % (n, n, n, n) for n in numbers)
+        nxt = f', "next_page": {{"href": "/batch/{ACCOUNT}/reports?page={page + 1}&per_page={per_page}"}}' if page < pages else ""
+        body = (
+            f'{{"pagination": {{"page": {page}, "per_page": {per_page}, "count": {per_page}, '
+            f'"total_pages": {pages}, "total_count": {pages * per_page}}}, "reports": [{items}], '
+            f'"_links": {{"self": {{"href": "/batch/{ACCOUNT}/reports?page={page}"}}{nxt}}}}}'
+        )
+        result[page] = body.encode()
+    return result
+
+
+class CannedServer:
+    """Answers a fixed body per path, one write per response, Nagle off, keep-alive."""
+
+    def __init__(self, routes: dict[str, bytes]) -> None:
+        self.routes = routes
+        self.connections = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            conn, _ = self._listener.accept()
+            self.connections += 1
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        buffer = b""
+        with conn:
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                head, buffer = buffer.split(b"\r\n\r\n", 1)
+                target = head.split(b" ", 2)[1].decode()
+                body = self.routes.get(target)
+                if body is None and target.startswith("/batch/"):
+                    body = self.routes.get(target.split("&")[0])
+                status = b"200 OK" if body is not None else b"404 Not Found"
+                body = body if body is not None else b'{"id": "not_found", "message": "nope"}'
+                conn.sendall(
+                    b"HTTP/1.1 " + status + b"\r\nContent-Type: application/hal+json\r\nContent-Length: "
+                    + str(len(body)).encode() + b"\r\n\r\n" + body
+                )
+
+
+# -- the clients ----------------------------------------------------------------------------
+
+
+def peers(base_url: str, *, with_follow: bool) -> dict[str, Callable[[], Any]]:
+    """name -> one call: GET the run and decode its JSON, each its own way."""
+    url = f"{base_url}/api/{ACCOUNT}/reports/{REPORT}/runs/{RUN}"
+    auth = (TOKEN, SECRET)
+    default = requests.Session()
+    bare = requests.Session()
+    bare.trust_env = False
+    pool = urllib3.PoolManager()
+    basic = urllib3.make_headers(basic_auth=f"{TOKEN}:{SECRET}")
+    client = modehal.Client(TOKEN, SECRET, account=ACCOUNT, base_url=base_url)
+    result: dict[str, Callable[[], Any]] = {
+        "requests.Session (default)": lambda: default.get(url, auth=auth).json(),
+        "requests, trust_env=False": lambda: bare.get(url, auth=auth).json(),
+        "urllib3 PoolManager": lambda: json.loads(pool.request("GET", url, headers=basic).data),
+        "modehal report_runs.get": lambda: client.report_runs.get(REPORT, RUN).state,
+    }
+    try:
+        import httpx
+
+        hx = httpx.Client(auth=auth)
+        result["httpx.Client"] = lambda: hx.get(url).json()
+    except ImportError:
+        pass
+    try:
+        import mode_sdk
+
+        sdk = mode_sdk.Mode(ACCOUNT, token=TOKEN, secret=SECRET, base_url=f"{base_url}/api", max_retries=0)
+        result["mode-sdk report_runs.get"] = lambda: sdk.report_runs.get(REPORT, RUN).state
+    except ImportError:
+        pass
+    if with_follow:
+        run = client.report_runs.get(REPORT, RUN)
+        result["modehal run.follow('report')"] = lambda: run.follow("report")
+    return result
+
+
+def interleaved(calls: dict[str, Callable[[], Any]], count: int, rounds: int) -> dict[str, float]:
+    """Median over ``rounds`` of the mean seconds per call, clients interleaved per round."""
+    for call in calls.values():  # warm up: connections, imports, caches
+        for _ in range(20):
+            call()
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    names = list(calls)
+    for round_number in range(rounds):
+        order = names[round_number % len(names):] + names[: round_number % len(names)]
+        for name in order:
+            call = calls[name]
+            gc.collect()
+            started = time.perf_counter()
+            for _ in range(count):
+                call()
+            samples[name].append((time.perf_counter() - started) / count)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+# -- the other figures ----------------------------------------------------------------------
+
+
+def paging_memory(pages: int = 100, per_page: int = 1000) -> dict[str, float]:
+    bodies = _discovery_pages(pages, per_page)
+    routes = {f"/batch/{ACCOUNT}/reports": bodies[1]}
+    routes.update({f"/batch/{ACCOUNT}/reports?page={n}": body for n, body in bodies.items()})
+    server = CannedServer(routes)
+    session = requests.Session()
+    url = f"{server.url}/batch/{ACCOUNT}/reports"
+    session.get(url).json()  # warm up outside the trace
+    gc.collect()
+    tracemalloc.start()
+    one = session.get(url).json()
+    one_page = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    del one
+    client = modehal.Client(account=ACCOUNT, base_url=server.url, discovery=DISCOVERY)
+    gc.collect()
+    tracemalloc.start()
+    started = time.perf_counter()
+    count = sum(1 for _ in client.reports.list())
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert count == pages * per_page, count
+    return {"reports": count, "one_page_bytes": one_page, "peak_bytes": peak, "ratio": peak / one_page, "seconds": elapsed}
+
+
+def connections_for(calls: int) -> int:
+    server = CannedServer({f"/api/{ACCOUNT}/reports/{REPORT}/runs/{RUN}": _run_document()})
+    client = modehal.Client(TOKEN, SECRET, account=ACCOUNT, base_url=server.url)
+    for _ in range(calls):
+        client.report_runs.get(REPORT, RUN)
+    return server.connections
+
+
+def import_times(repeats: int = 15) -> dict[str, float]:
+    def one(module: str) -> float:
+        code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/")
+        return float(out.stdout)
+
+    samples: dict[str, list[float]] = {"requests": [], "modehal": []}
+    for _ in range(repeats):
+        for module in samples:
+            samples[module].append(one(module))
+    medians = {module: statistics.median(values) for module, values in samples.items()}
+    return {**medians, "ratio": medians["modehal"] / medians["requests"]}
+
+
+def regeneration_time(repeats: int = 3) -> float:
+    """Wall time of `python -m modehal.codegen --check` (load, validate, render, black, compare)."""
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "modehal.codegen", "--check", "--spec", str(REPO / "spec"), "--out", str(REPO / "generated")],
+            check=True, capture_output=True,
+        )
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+# -- report ---------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON to this path")
+    args = parser.parse_args()
+    os.environ.pop("MODE_TOKEN", None)
+    results: dict[str, Any] = {"python": sys.version.split()[0], "rounds": args.rounds, "calls": args.calls}
+
+    run_doc = _run_document()
+    canned = CannedServer(
+        {
+            f"/api/{ACCOUNT}/reports/{REPORT}/runs/{RUN}": run_doc,
+            f"/api/{ACCOUNT}/reports/{REPORT}": json.dumps({"token": REPORT, "name": "r", "_links": {"self": {"href": f"/api/{ACCOUNT}/reports/{REPORT}"}}}).encode(),
+        }
+    )
+    per_call = interleaved(peers(canned.url, with_follow=True), args.calls, args.rounds)
+    baseline = per_call["requests.Session (default)"]
+    results["canned"] = {name: {"us_per_call": seconds * 1e6, "ratio": seconds / baseline} for name, seconds in per_call.items()}
+
+    with Simulator(port=0, account=ACCOUNT, token=TOKEN, secret=SECRET, discovery=DISCOVERY) as sim:
+        report = sim.reports[0]
+        run = next(iter(sim.world.runs_of(report))).token
+        globals().update(REPORT=report, RUN=run)
+        sim_calls = interleaved(
+            {name: call for name, call in peers(sim.url, with_follow=False).items() if name in ("requests.Session (default)", "modehal report_runs.get", "mode-sdk report_runs.get")},
+            max(100, args.calls // 5),
+            args.rounds,
+        )
+        sim.requests.clear()
+    sim_base = sim_calls["requests.Session (default)"]
+    results["simulator"] = {name: {"us_per_call": s * 1e6, "ratio": s / sim_base} for name, s in sim_calls.items()}
+    globals().update(REPORT="4384932af3bd", RUN="7eb1cd0dae6b")
+
+    results["paging"] = paging_memory()
+    results["connections_for_1000_calls"] = connections_for(1000)
+    results["import"] = import_times()
+    results["regeneration_seconds"] = regeneration_time()
+
+    print(f"modehal {modehal.__version__} benchmark, Python {results['python']}, {args.rounds} rounds x {args.calls} calls, median round\n")
+    print("Per call, canned HAL server (ratio: lower is faster, 1.00 = default requests.Session)")
+    for name, figures in results["canned"].items():
+        print(f"  {name:32s} {figures['us_per_call']:8.1f} us   {figures['ratio']:5.2f}x")
+    print("\nPer call, simulator")
+    for name, figures in results["simulator"].items():
+        print(f"  {name:32s} {figures['us_per_call']:8.1f} us   {figures['ratio']:5.2f}x")
+    paging = results["paging"]
+    print(f"\nIterating {paging['reports']:,} Discovery reports: peak traced memory {paging['peak_bytes'] / 1e6:.1f} MB "
+          f"= {paging['ratio']:.2f}x one page ({paging['one_page_bytes'] / 1e6:.1f} MB), {paging['seconds']:.2f} s")
+    print(f"TCP connections for 1,000 sequential calls: {results['connections_for_1000_calls']}")
+    imports = results["import"]
+    print(f"import modehal: {imports['modehal'] * 1e3:.1f} ms vs import requests {imports['requests'] * 1e3:.1f} ms = {imports['ratio']:.2f}x")
+    print(f"Full regeneration (python -m modehal.codegen --check): {results['regeneration_seconds']:.2f} s")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Which names the spec may use: each becomes a module, class, attribute or argument.
+
+A name that is not an identifier, is a Python keyword, or would hide part of the runtime
+(a field called ``links`` on a resource, a group called ``get`` on the client) is refused
+here, with the spec's file and line, instead of producing code that breaks at run time.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from modehal._client import BaseClient
+from modehal._operations import Operations
+from modehal._pagination import Collection
+from modehal._polling import Pollable
+
+_SNAKE = re.compile(r"[a-z][a-z0-9_]*")
+_CAMEL = re.compile(r"[A-Z][A-Za-z0-9]*")
+_REL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_:./-]*")
+_PATH = re.compile(r"(/([A-Za-z0-9_.-]|\{[^{}/]*\})+)+")  # placeholders are checked on their own
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+")
+
+# What generated code already uses, or what users reach through the runtime.
+_RESOURCE_ATTRIBUTES = set(dir(Pollable)) | set(dir(Collection))
+_CLIENT_ATTRIBUTES = set(dir(BaseClient)) | {"account", "base_url", "timeout"}
+_OPERATIONS_ATTRIBUTES = set(dir(Operations))
+_CLASS_NAMES = {
+    "Any", "ClassVar", "Client", "Collection", "Endpoint", "Literal", "Mapping", "Operations",
+    "Paginator", "Pollable", "Resource", "Sequence",
+}
+_MODULE_NAMES = {"client", "api", "sim", "cli", "codegen"}
+
+
+def problem(kind: str, name: str) -> str | None:
+    """What is wrong with ``name`` as a ``kind`` of the spec, or None."""
+    if kind == "class":
+        if not _CAMEL.fullmatch(name):
+            return f"must be a CamelCase class name, got {name!r}"
+        if name in _CLASS_NAMES or name.endswith("Rel"):
+            return f"{name!r} is reserved for modehal's own code"
+        return None
+    if kind == "rel":
+        return None if _REL.fullmatch(name) else f"must be a link relation name (letters, digits, _:./-), got {name!r}"
+    if kind == "path":
+        return None if _PATH.fullmatch(name) else f"must be a path such as /{{account}}/reports/{{report}}, got {name!r}"
+    if kind == "media type":
+        return None if _MEDIA_TYPE.fullmatch(name) else f"must be a media type such as application/json, got {name!r}"
+    if not _SNAKE.fullmatch(name):
+        return f"must be a snake_case identifier, got {name!r}"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return f"{name!r} is a Python keyword"
+    reserved = {
+        "field": _RESOURCE_ATTRIBUTES,
+        "param": {"self"},
+        "group": _CLIENT_ATTRIBUTES,
+        "operation": _OPERATIONS_ATTRIBUTES,
+        "model": _MODULE_NAMES,
+    }.get(kind, set())
+    if name in reserved:
+        return f"{name!r} would hide part of modehal's runtime; choose another name"
+    return None

@@ -1,0 +1,32 @@
+"""Checked by `mypy --strict` in CI (not run): the typed surface works as the README says.
+
+A line marked ``# type: ignore[...]`` must be an error: with ``--strict`` an ignore that is
+not needed is itself an error, so these lines prove mypy rejects what it should.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import modehal
+from modehal.api import Cron, Report, ReportRun, ReportSchedule
+
+
+def walk(client: modehal.Client) -> None:
+    run: ReportRun = client.report_runs.create("r", parameters={"user_id": 123})
+    state: str = run.state
+    created: datetime | None = run.created_at
+    finished: ReportRun = run.wait(timeout=60)
+    schedule: ReportSchedule = finished.follow("report_schedule")
+    report: Report = run.follow("report")
+    for past in schedule.follow("report_runs"):
+        token: str = past.token
+    anything: modehal.Resource[Any] = run.follow("executed_by")
+    run.follow("report_schedul")  # type: ignore[call-overload]
+    client.report_runs.list("r", order="sideways")  # type: ignore[arg-type]
+    client.report_schedules.create("r", cron=Cron(freq="daily", hour=3))
+    client.report_schedules.create("r", cron={"freq": "daily"})
+    if run.state == "succeded":  # type: ignore[comparison-overlap]
+        pass
+    print(state, created, report, token, anything)
