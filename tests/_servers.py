@@ -1,0 +1,68 @@
+"""A programmable HTTP server on loopback, for tests about what crosses the wire."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+@dataclass
+class Seen:
+    request_line: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Server:
+    url: str
+    seen: list[Seen] = field(default_factory=list)
+    answer: Callable[[str], Answer] = lambda target: (200, {}, json.dumps({"token": "t", "_links": {}}).encode())
+
+
+@contextmanager
+def serve(answer: Callable[[str], Answer] | None = None) -> Iterator[Server]:
+    """A server answering every request with ``answer(target)``; it records what it saw."""
+    state = Server(url="")
+    if answer is not None:
+        state.answer = answer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        wbufsize = 1 << 16
+        disable_nagle_algorithm = True
+
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
+            state.seen.append(Seen(self.requestline, dict(self.headers)))
+            status, headers, body = state.answer(self.path)
+            self.send_response(status)
+            for key, value in {"Content-Type": "application/hal+json", **headers}.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = _any
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
