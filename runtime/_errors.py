@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 _BODY_LIMIT = 500  # characters of a non-JSON error body kept in the message
@@ -183,6 +182,8 @@ def _retry_after_seconds(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime  # rarely needed: kept out of `import modehal`
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):

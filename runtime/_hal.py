@@ -7,12 +7,9 @@ only its own attribute, never the resource.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
-
-from uritemplate import URITemplate
 
 from ._errors import DecodeError, LinkError
 
@@ -58,6 +55,8 @@ class Link:
         """
         if not self.templated:
             return self.href
+        from uritemplate import URITemplate  # only templated links need it
+
         try:
             template = URITemplate(self.href)
         except ValueError as exc:
@@ -159,6 +158,8 @@ class Links(Mapping[str, Link]):
             return LinkError(f"link {rel!r}{where} is malformed: {bad.reason}", rel=rel, available=list(self))
         available = sorted(self._links)
         message = f"no link {rel!r}{where}"
+        import difflib  # only a missing rel needs it
+
         close = difflib.get_close_matches(rel, available, n=3, cutoff=0.6)
         if close:
             message += f"; did you mean {' or '.join(repr(c) for c in close)}?"
