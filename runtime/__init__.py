@@ -24,6 +24,7 @@ from ._errors import (
     RunFailed,
     ServerError,
     Timeout,
+    TooManyRedirects,
     TransportError,
     Unauthorized,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "RunFailed",
     "ServerError",
     "Timeout",
+    "TooManyRedirects",
     "TransportError",
     "Unauthorized",
     "__version__",

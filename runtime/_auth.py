@@ -8,6 +8,16 @@ from collections.abc import Sequence
 
 from ._errors import ConfigurationError
 
+class Secret(str):
+    """A header value that hides itself from ``repr``: tracebacks that show locals, debuggers
+    and ``print(headers)`` print ``'[redacted]'``; HTTP still sends the real value."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'[redacted]'"
+
+
 DISCOVERY_VARIABLES = ("MODE_DISCOVERY_ID", "MODE_DISCOVERY_ACCESS_KEY", "MODE_DISCOVERY_ACCESS_SECRET")
 
 
@@ -20,7 +30,7 @@ def basic_header(token: str | None, secret: str | None) -> str | None:
             raise ConfigurationError(f"{name} must be a string, got {type(value).__name__}")
     if not token or not secret:
         return None
-    return "Basic " + base64.b64encode(f"{token}:{secret}".encode()).decode("ascii")
+    return Secret("Basic " + base64.b64encode(f"{token}:{secret}".encode()).decode("ascii"))
 
 
 def bearer_header(discovery: Sequence[str] | None) -> str | None:
@@ -37,7 +47,7 @@ def bearer_header(discovery: Sequence[str] | None) -> str | None:
         or not all(isinstance(part, str) and part for part in discovery)
     ):
         raise ConfigurationError("discovery must be (id, access_key, access_secret): three non-empty strings")
-    return "Bearer " + base64.b64encode(":".join(discovery).encode()).decode("ascii")
+    return Secret("Bearer " + base64.b64encode(":".join(discovery).encode()).decode("ascii"))
 
 
 def missing_credentials(api_name: str, auth: str) -> ConfigurationError:

@@ -8,25 +8,40 @@ A call goes in through a generated method (``client.report_runs.get``), which na
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import requests
 
-from . import _urls
+from . import _retries, _urls
 from ._api import Api, Endpoint
 from ._auth import basic_header, bearer_header, missing_credentials
 from ._decode import decode_json, encode_body, json_kind
-from ._errors import ConfigurationError, DecodeError, InvalidParameter, error_for_status
+from ._errors import APIError, ConfigurationError, DecodeError, InvalidParameter, TransportError, error_for_status
+from ._logging import configure_from_environment, logger, redacted
+from ._ratelimit import TokenBucket
 from ._hal import Resource, ResponseInfo
 from ._pagination import Collection, Paginator, items_key, looks_like_collection, page_items
 from ._registry import model_named, route_for_path
 from ._transport import TimeoutValue, Transport
+from ._operations import Operations as _Bound
 from ._version import __version__
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 M = TypeVar("M", bound=Resource[Any])
+
+
+class _NotGiven:
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Any = _NotGiven()  # for with_options(): "leave as is", where None means "no timeout"
 
 
 class BaseClient:
@@ -44,18 +59,46 @@ class BaseClient:
         base_url: str | None = None,
         discovery: tuple[str, str, str] | None = None,
         timeout: TimeoutValue = 30.0,
+        max_retries: int = 2,
+        rate_limit: float | None = None,
         allow_insecure: bool = False,
     ) -> None:
         self.account = account if account is not None else os.environ.get("MODE_ACCOUNT") or None
         url = base_url or os.environ.get("MODE_BASE_URL") or _urls.DEFAULT_BASE_URL
         self.base_url = _urls.check_base_url(url, allow_insecure=allow_insecure)
         self.timeout = _check_timeout(timeout)
+        self.max_retries = _check_retries(max_retries)
+        if rate_limit is not None and (not isinstance(rate_limit, (int, float)) or rate_limit <= 0):
+            raise ConfigurationError(f"rate_limit must be a positive number of requests per second, got {rate_limit!r}")
+        # One bucket for this client and every copy with_options() makes: they share the budget.
+        self._bucket = TokenBucket(rate_limit) if rate_limit else None
         self._origin = _urls.origin(self.base_url)
         # Only the finished headers are kept, never the token, secret or keys themselves.
         self._basic = basic_header(token, secret)
         self._bearer = bearer_header(discovery)
         self._transport = Transport()
         self._headers = {"User-Agent": f"modehal/{__version__}", "Accept-Encoding": "gzip, deflate"}
+        configure_from_environment()
+
+    def with_options(
+        self,
+        *,
+        timeout: TimeoutValue = NOT_GIVEN,
+        max_retries: int = NOT_GIVEN,
+        account: str = NOT_GIVEN,
+    ) -> Self:
+        """A copy of this client with other settings, sharing its connection pool and its rate
+        limit: ``client.with_options(timeout=5, max_retries=0).report_runs.get(...)``."""
+        copy = object.__new__(type(self))
+        # Operation groups are bound to their client, so the copy makes its own.
+        copy.__dict__.update({key: value for key, value in self.__dict__.items() if not isinstance(value, _Bound)})
+        if timeout is not NOT_GIVEN:
+            copy.timeout = _check_timeout(timeout)
+        if max_retries is not NOT_GIVEN:
+            copy.max_retries = _check_retries(max_retries)
+        if account is not NOT_GIVEN:
+            copy.account = account
+        return copy
 
     # -- what generated operations call -------------------------------------------------
 
@@ -166,10 +209,37 @@ class BaseClient:
     # -- one request ----------------------------------------------------------------------
 
     def _send(self, method: str, url: str, api: Api, payload: bytes | None) -> requests.Response:
+        """Send one request, retrying what is safe to retry (see ``_retries``)."""
         headers = {**self._headers, "Accept": api.accept}
         if payload is not None:
             headers["Content-Type"] = "application/json"
         authorization = self._authorization(api)
+        attempt = 1
+        while True:
+            try:
+                return self._send_once(method, url, headers, payload, authorization)
+            except (TransportError, APIError) as error:
+                error.attempts = attempt
+                if attempt > self.max_retries or not _retries.should_retry(method, error):
+                    raise
+                wait = _retries.delay(attempt, error)
+                logger.info(
+                    "retrying %s %s in %.2fs (attempt %d of %d): %s",
+                    method, url, wait, attempt + 1, self.max_retries + 1, _short(error),
+                )
+                _retries.sleep(wait)
+                attempt += 1
+
+    def _send_once(
+        self, method: str, url: str, headers: dict[str, str], payload: bytes | None, authorization: str
+    ) -> requests.Response:
+        if self._bucket is not None:
+            waited = self._bucket.acquire()
+            if waited:
+                logger.debug("rate limit: waited %.3fs before %s %s", waited, method, url)
+        if logger.isEnabledFor(logging.DEBUG):
+            sent = {**headers, "Authorization": authorization} if _same_origin(url, self._origin) else headers
+            logger.debug("%s %s %s", method, url, redacted(sent))
         response = self._transport.send(
             method,
             url,
@@ -180,6 +250,7 @@ class BaseClient:
             # redirect points at.
             authorization=lambda target: authorization if _same_origin(target, self._origin) else None,
         )
+        logger.debug("%s %s -> %d in %.3fs", method, response.url or url, response.status_code, response.elapsed.total_seconds())
         if response.status_code >= 400:
             raise error_for_status(response.status_code)(
                 status=response.status_code,
@@ -250,8 +321,20 @@ class BaseClient:
         auth = [name for name, header in (("basic", self._basic), ("bearer", self._bearer)) if header]
         return (
             f"<modehal.Client base_url={self.base_url!r} account={self.account!r} "
-            f"auth={'+'.join(auth) or 'none'}>"
+            f"auth={'+'.join(auth) or 'none'} timeout={self.timeout!r} max_retries={self.max_retries}>"
         )
+
+
+def _short(error: Exception) -> str:
+    if isinstance(error, APIError):
+        return f"{error.status} {error.message[:80]}"
+    return str(error)
+
+
+def _check_retries(max_retries: int) -> int:
+    if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+        raise ConfigurationError(f"max_retries must be a whole number of retries, 0 or more; got {max_retries!r}")
+    return max_retries
 
 
 def _same_origin(url: str, expected: str) -> bool:

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from requests.structures import CaseInsensitiveDict
+
 _BODY_LIMIT = 500  # characters of a non-JSON error body kept in the message
 
 
@@ -48,13 +50,26 @@ class LinkError(ModeError, KeyError):
 
 
 class TransportError(ModeError):
-    """The request did not get an HTTP response."""
+    """The request did not get an HTTP response.
 
-    def __init__(self, message: str, *, method: str, url: str, attempts: int = 1) -> None:
+    ``before_sending`` is true when the connection was never made, so Mode cannot have seen
+    the request; ``attempts`` is how many times it was tried.
+    """
+
+    def __init__(self, message: str, *, method: str, url: str, before_sending: bool = False, attempts: int = 1) -> None:
         super().__init__(message)
         self.method = method
         self.url = url
+        self.before_sending = before_sending
         self.attempts = attempts
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return text if self.attempts == 1 else f"{text} (after {self.attempts} attempts)"
+
+
+class TooManyRedirects(TransportError):
+    """Redirects went on past the limit (a loop, most likely); retrying would not help."""
 
 
 class Timeout(TransportError):
@@ -96,8 +111,9 @@ class APIError(ModeError):
         self.status = status
         self.method = method
         self.url = url
+        self.attempts = 1
         self.body = body
-        self.headers: dict[str, str] = dict(headers or {})
+        self.headers: Mapping[str, str] = CaseInsensitiveDict(headers or {})
         self.error_id, message = _parse_error_body(body)
         self.message = message if message is not None else _truncate(body)
         super().__init__(self._describe())
@@ -106,6 +122,10 @@ class APIError(ModeError):
         detail = self.message or "(empty body)"
         label = f"{self.error_id}: " if self.error_id else ""
         return f"{self.method} {self.url} -> {self.status}: {label}{detail}"
+
+    def __str__(self) -> str:
+        text = self._describe()
+        return text if self.attempts == 1 else f"{text} (after {self.attempts} attempts)"
 
 
 class BadRequest(APIError):
@@ -129,7 +149,7 @@ class RateLimited(APIError):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.retry_after = _retry_after_seconds(self.headers.get("Retry-After"))
+        self.retry_after = retry_after_seconds(self.headers.get("Retry-After"))
 
 
 class ServerError(APIError):
@@ -175,7 +195,8 @@ def _truncate(text: str) -> str:
     return text if len(text) <= _BODY_LIMIT else text[:_BODY_LIMIT] + "…"
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` header in seconds: it holds either seconds or an HTTP date."""
     if value is None:
         return None
     try:

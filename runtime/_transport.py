@@ -22,9 +22,10 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_environ_proxies
+from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
 from ._adapter import ExactTargetAdapter, exact_target
-from ._errors import ConnectionError, Timeout, TransportError
+from ._errors import ConnectionError, Timeout, TooManyRedirects, TransportError
 
 TimeoutValue = float | tuple[float, float] | None
 MAX_REDIRECTS = 10
@@ -61,7 +62,7 @@ class Transport:
             url = urljoin(url, location)
             if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
                 method, body = "GET", None  # as browsers and requests do
-        raise TransportError(f"{method} {url}: more than {MAX_REDIRECTS} redirects", method=method, url=url)
+        raise TooManyRedirects(f"{method} {url}: more than {MAX_REDIRECTS} redirects", method=method, url=url)
 
     def _send_once(
         self,
@@ -87,11 +88,18 @@ class Transport:
                 response = self.session.get_adapter(url).send(
                     request, timeout=timeout, proxies=self._proxies_for(url), verify=self._verify
                 )
+                response.content  # noqa: B018 - read it here, so a truncated body fails here
         # `from None`: the requests exception holds the request, Authorization header included.
+        except requests.ConnectTimeout as exc:
+            raise Timeout(f"{method} {url}: connect timed out: {_reason(exc)}", method=method, url=url, before_sending=True) from None
         except requests.Timeout as exc:
             raise Timeout(f"{method} {url} timed out: {_reason(exc)}", method=method, url=url) from None
-        except requests.ConnectionError as exc:
-            raise ConnectionError(f"{method} {url} failed to connect: {_reason(exc)}", method=method, url=url) from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            if _caused_by(exc, ReadTimeoutError):  # requests reports a body read timeout this way
+                raise Timeout(f"{method} {url} timed out reading the body: {_reason(exc)}", method=method, url=url) from None
+            never_connected = _caused_by(exc, NewConnectionError)  # refused, DNS: never sent
+            what = "could not connect" if never_connected else "lost the connection"
+            raise ConnectionError(f"{method} {url} {what}: {_reason(exc)}", method=method, url=url, before_sending=never_connected) from None
         except requests.RequestException as exc:
             raise TransportError(f"{method} {url} failed: {_reason(exc)}", method=method, url=url) from None
         response.elapsed = timedelta(seconds=time.perf_counter() - started)
@@ -107,6 +115,22 @@ class Transport:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``kind`` is in the chain requests and urllib3 wrap their errors in."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, kind):
+            return True
+        reason = getattr(seen, "reason", None)
+        if isinstance(reason, BaseException):
+            seen = reason
+        else:
+            seen = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+    return False
 
 
 def _reason(exc: Exception) -> str:

@@ -31,6 +31,14 @@ def _no_mode_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retries record how long they would have waited instead of sleeping."""
+    waits: list[float] = []
+    monkeypatch.setattr("modehal._retries.sleep", waits.append)
+    return waits
+
+
 @pytest.fixture
 def client() -> modehal.Client:
     return modehal.Client(

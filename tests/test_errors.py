@@ -40,7 +40,11 @@ def test_status_maps_to_error_class(client: modehal.Client, status: int, error_c
     assert (error.status, error.method, error.url) == (status, "GET", URL)
     assert error.message == "ReportRun not found"
     assert error.error_id == "not_found"
-    assert str(error) == f"GET {URL} -> {status}: not_found: ReportRun not found"
+    retried = status in (429, 503)  # GET is retried on 429, 502, 503, 504 (max_retries=2)
+    assert error.attempts == (3 if retried else 1)
+    assert len(responses.calls) == error.attempts
+    suffix = " (after 3 attempts)" if retried else ""
+    assert str(error) == f"GET {URL} -> {status}: not_found: ReportRun not found{suffix}"
 
 
 @responses.activate

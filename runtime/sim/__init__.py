@@ -67,7 +67,7 @@ class Simulator:
 
     def start(self) -> Simulator:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, name="modehal-sim", daemon=True)
+            self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="modehal-sim", daemon=True)
             self._thread.start()
         return self
 

@@ -148,7 +148,7 @@ class SimHandler(BaseHTTPRequestHandler):
         server.calls[name or "(unrouted)"] += 1
         fault = server.faults.take(name or "(unrouted)")
         if fault is not None:
-            if fault.delay:
+            if fault.delay and not fault.after:
                 time.sleep(fault.delay)
             if not fault.after:
                 if fault.reset:
@@ -157,6 +157,8 @@ class SimHandler(BaseHTTPRequestHandler):
                     return
         reply = self._reply(route, params, split.query, path, raw_body)
         if fault is not None:
+            if fault.after and fault.delay:  # the work is done; only the answer is late
+                time.sleep(fault.delay)
             if fault.after and fault.reset:
                 self._reset()
             if fault.truncate:
