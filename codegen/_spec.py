@@ -112,6 +112,7 @@ class ModelSpec:
     group_doc: str | None
     operations: tuple[OperationSpec, ...]
     poll: PollSpec | None = None
+    location: str | None = None
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,7 @@ def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str
     if root is None:
         return None, refs, {}, reader.errors
     required = {"model", "kind", "class", "title", "doc", "source", "fields"}
-    optional = {"plural", "links", "group", "group_doc", "operations", "poll"}
+    optional = {"plural", "links", "group", "group_doc", "operations", "poll", "location"}
     reader.check_keys(root, "", required, optional)
     name = reader.name(root, "model", "", "model")
     kind = reader.value(root, "kind", "", str, "resource")
@@ -264,13 +265,14 @@ def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str
     if kind == "resource" and "plural" not in root and "kind" in root:
         reader.error(root.line, "plural", "missing required key (every resource needs the key of its collections)")
     if kind == "object":
-        for key in ("plural", "links", "group", "operations", "poll"):
+        for key in ("plural", "links", "group", "operations", "poll", "location"):
             if key in root:
                 reader.error(reader.line(root, key), key, "only resources have this key; this model is kind: object")
 
     fields = _read_fields(reader, root, refs)
     links = _read_links(reader, root, refs)
     poll = _read_poll(reader, root, fields)
+    location = reader.name(root, "location", "", "path") or None
     group = reader.name(root, "group", "", "group") or None
     group_doc = reader.value(root, "group_doc", "", str)
     operations: tuple[OperationSpec, ...] = ()
@@ -296,6 +298,7 @@ def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str
         group_doc=group_doc,
         operations=operations,
         poll=poll,
+        location=location,
     )
     lines = {key: reader.line(root, key) for key in ("model", "class", "group", "plural")}
     return model, refs, lines, reader.errors

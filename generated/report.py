@@ -39,6 +39,7 @@ class Report(Resource[ReportRel]):
 
     resource_name: ClassVar[str] = "report"
     plural: ClassVar[str | None] = "reports"
+    location: ClassVar[str | None] = "/api/{account}/reports/{report}"
     field_names: ClassVar[tuple[str, ...]] = (
         "id",
         "token",

@@ -229,6 +229,8 @@ class Resource(Generic[RelT]):
 
     resource_name: ClassVar[str] = "resource"
     plural: ClassVar[str | None] = None
+    # where one such resource lives, when Mode shows it but documents no GET on it
+    location: ClassVar[str | None] = None
     # rel -> (model name, is a collection), from the spec's link targets
     link_targets: ClassVar[Mapping[str, tuple[str, bool]]] = {}
     field_names: ClassVar[tuple[str, ...]] = ()
@@ -393,6 +395,18 @@ class Resource(Generic[RelT]):
 
     def __repr__(self) -> str:
         return f"<{self._summary()}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython: the summary, the fields, and each rel with its href."""
+        from ._display import as_text
+
+        printer.text(repr(self) if cycle else as_text(self))
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the same as an HTML table."""
+        from ._display import as_html
+
+        return as_html(self)
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self.field_names))

@@ -26,16 +26,22 @@ def register_model(model: type[Resource[Any]]) -> None:
     _BY_KEY[model.resource_name] = model
     if model.plural:
         _BY_KEY[model.plural] = model
+    if model.location:
+        _add_route(model.location, model.resource_name, False)
 
 
 def register_routes(endpoints: Iterable[Endpoint]) -> None:
     """Remember the GET operations' paths, so fetched URLs can be matched to models."""
     for endpoint in endpoints:
-        if endpoint.method != "GET" or endpoint.returns is None:
-            continue
-        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(endpoint.full_path))
-        _ROUTES.append((re.compile(pattern + r"/?\Z"), endpoint.returns, endpoint.collection))
-    _ROUTES.sort(key=lambda route: -len(route[0].pattern))
+        if endpoint.method == "GET" and endpoint.returns is not None:
+            _add_route(endpoint.full_path, endpoint.returns, endpoint.collection)
+
+
+def _add_route(path: str, model_name: str, is_collection: bool) -> None:
+    pattern = re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + r"/?\Z")
+    if all(route[0].pattern != pattern.pattern for route in _ROUTES):
+        _ROUTES.append((pattern, model_name, is_collection))
+        _ROUTES.sort(key=lambda route: -len(route[0].pattern))
 
 
 def model_named(name: str) -> type[Resource[Any]]:

@@ -6,20 +6,25 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import _demo, _sim
+from .._errors import ModeError
+from . import _call, _demo, _explore, _get, _ops, _sim
+from ._common import CommandError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="modehal", description="A client for Mode's HAL+JSON API.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _sim.add_parser(commands)
-    _demo.add_parser(commands)
+    for command in (_demo, _sim, _ops, _get, _call, _explore):
+        command.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
     try:
         return int(args.run(args))
+    except (CommandError, ModeError) as error:
+        print(f"modehal: error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

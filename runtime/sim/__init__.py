@@ -116,6 +116,10 @@ class Simulator:
     def schedules(self, report: str) -> list[str]:
         return [schedule.token for schedule in self.world.schedules_of(report)]
 
+    def cancel_run(self, token: str) -> None:
+        """Cancel a run, as a person could in Mode's UI: its state becomes ``cancelled``."""
+        self.world.runs[token].cancelled = True
+
     # -- time ---------------------------------------------------------------------------
 
     @property

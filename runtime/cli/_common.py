@@ -1,0 +1,69 @@
+"""What every command shares: where credentials come from, and how errors are told."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .. import _display
+from .._hal import Resource
+from .._pagination import Collection
+
+
+class CommandError(Exception):
+    """A mistake in how the command was called; printed without a traceback."""
+
+
+def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sim", action="store_true", help="run against an in-process simulator instead of Mode")
+    parser.add_argument("--json", action="store_true", help="print raw JSON")
+
+
+@contextmanager
+def connect(args: argparse.Namespace) -> Iterator[Any]:
+    """A client: the simulator's with --sim, else one configured from MODE_* variables."""
+    if getattr(args, "sim", False):
+        from ..sim import Simulator
+
+        with Simulator(port=0, speed=20.0) as sim, sim.client() as client:
+            yield client
+        return
+    missing = [name for name in ("MODE_TOKEN", "MODE_SECRET", "MODE_ACCOUNT") if not os.environ.get(name)]
+    if missing:
+        raise CommandError(
+            f"set {', '.join(missing)} (your API token, its secret and your workspace), "
+            "or add --sim to try the offline simulator"
+        )
+    from ..api import Client
+
+    with Client() as client:
+        yield client
+
+
+def href_for(client: Any, path: str) -> str:
+    """A path as typed: ``/api/...`` and URLs as they are; anything else below the account."""
+    if path.startswith(("/", "http://", "https://")):
+        return path
+    if not client.account:
+        raise CommandError("a relative path needs an account: set MODE_ACCOUNT")
+    return f"/api/{client.account}/{path}".rstrip("/")
+
+
+def show(resource: Resource[Any], *, as_json: bool, limit: int = 20) -> str:
+    """A resource as text (fields, links, and the first items of a collection) or JSON."""
+    if as_json:
+        return json.dumps(resource.data, indent=2, sort_keys=False)
+    text = _display.as_text(resource)
+    if isinstance(resource, Collection):
+        lines = [text, "items:"]
+        for number, item in enumerate(resource, start=1):
+            if number > limit:
+                lines.append(f"  ... (more; --json shows this page raw)")
+                break
+            lines.append(f"  #{number:<3} {item!r}")
+        text = "\n".join(lines)
+    return text
