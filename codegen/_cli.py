@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._drift import compare
 from ._errors import SpecError
+from ._pages import PageError, parse_page
 from ._render import RenderError, render
 from ._spec import load_spec
 
@@ -64,14 +67,18 @@ def _is_generated(path: Path) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["drift"]:
+        return drift_main(arguments[1:])
     parser = argparse.ArgumentParser(
         prog="python -m modehal.codegen",
-        description="Generate modehal's typed client (generated/) from its spec (spec/).",
+        description="Generate modehal's typed client (generated/) from its spec (spec/). "
+        "`python -m modehal.codegen drift PAGE...` compares saved docs pages with the spec.",
     )
     parser.add_argument("--spec", type=Path, help="spec directory (default: spec/ of the checkout)")
     parser.add_argument("--out", type=Path, help="output directory (default: generated/ of the checkout)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if generated/ is not current")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     root = default_root()
     spec_dir = args.spec or root / "spec"
     out_dir = args.out or root / "generated"
@@ -109,3 +116,48 @@ def _check(files: dict[str, str], out_dir: Path, elapsed: float) -> int:
         return 1
     print(f"{out_dir}: {len(files)} files current ({elapsed:.2f}s)")
     return 0
+
+
+def drift_main(argv: Sequence[str]) -> int:
+    """``drift PAGE...``: exit 0 when the pages and the spec agree, 1 when they drift, 2 when a
+    page (or the spec) cannot be read."""
+    parser = argparse.ArgumentParser(
+        prog="python -m modehal.codegen drift",
+        description="Compare saved Mode docs pages with spec/: operations, params, fields, rels, statuses.",
+    )
+    parser.add_argument("pages", nargs="+", type=Path, help="saved docs pages (text), e.g. docs/mode-docs/*.txt")
+    parser.add_argument("--spec", type=Path, help="spec directory (default: spec/ of the checkout)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--changelog", nargs="?", const=Path("CHANGELOG.md"), type=Path, metavar="FILE",
+        help="also add an entry for this report at the top of FILE (default CHANGELOG.md)",
+    )
+    args = parser.parse_args(argv)
+    spec_dir = args.spec or default_root() / "spec"
+    started = time.perf_counter()
+    try:
+        spec = load_spec(spec_dir)
+        pages = [parse_page(_read_page(path), str(path)) for path in args.pages]
+    except (SpecError, PageError) as exc:
+        print(f"{'spec' if isinstance(exc, SpecError) else 'page'} error:\n{exc}", file=sys.stderr)
+        return 2
+    report = compare(spec, pages)
+    elapsed = time.perf_counter() - started
+    print(report.as_json() if args.json else f"{report.as_text()} ({elapsed:.2f}s)")
+    if args.changelog is not None:
+        _add_changelog_entry(args.changelog, report.as_changelog(datetime.date.today().isoformat()))
+    return 0 if report.clean else 1
+
+
+def _read_page(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PageError(str(path), None, f"cannot read: {exc}") from None
+
+
+def _add_changelog_entry(path: Path, entry: str) -> None:
+    title = "# Changelog\n\n"
+    existing = path.read_text(encoding="utf-8") if path.is_file() else title
+    body = existing[len(title):] if existing.startswith(title) else existing
+    path.write_text(title + entry + "\n" + body, encoding="utf-8")

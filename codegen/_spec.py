@@ -113,6 +113,7 @@ class ModelSpec:
     operations: tuple[OperationSpec, ...]
     poll: PollSpec | None = None
     location: str | None = None
+    known_drift: tuple[tuple[str, str, int], ...] = ()  # (drift id, reason, line)
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str
     if root is None:
         return None, refs, {}, reader.errors
     required = {"model", "kind", "class", "title", "doc", "source", "fields"}
-    optional = {"plural", "links", "group", "group_doc", "operations", "poll", "location"}
+    optional = {"plural", "links", "group", "group_doc", "operations", "poll", "location", "known_drift"}
     reader.check_keys(root, "", required, optional)
     name = reader.name(root, "model", "", "model")
     kind = reader.value(root, "kind", "", str, "resource")
@@ -273,6 +274,7 @@ def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str
     links = _read_links(reader, root, refs)
     poll = _read_poll(reader, root, fields)
     location = reader.name(root, "location", "", "path") or None
+    known_drift = _read_known_drift(reader, root)
     group = reader.name(root, "group", "", "group") or None
     group_doc = reader.value(root, "group_doc", "", str)
     operations: tuple[OperationSpec, ...] = ()
@@ -299,6 +301,7 @@ def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str
         operations=operations,
         poll=poll,
         location=location,
+        known_drift=known_drift,
     )
     lines = {key: reader.line(root, key) for key in ("model", "class", "group", "plural")}
     return model, refs, lines, reader.errors
@@ -401,6 +404,21 @@ def _read_poll(reader: _Reader, root: Located, fields: tuple[FieldSpec, ...]) ->
                 reader.error(reader.line(node, key), f"poll.{key}", f"{value!r} is not one of {name}'s enum values")
         states[key] = values
     return PollSpec(field=name, success=states["success"], failure=states["failure"])
+
+
+def _read_known_drift(reader: _Reader, root: Located) -> tuple[tuple[str, str, int], ...]:
+    """Differences from the docs pages taken on purpose, so `drift` does not report them."""
+    entries = []
+    seen: set[str] = set()
+    for prefix, line, node in _items(reader, root, "known_drift"):
+        reader.check_keys(node, prefix, {"id", "reason"}, set())
+        drift_id = reader.value(node, "id", prefix, str, "")
+        reason = reader.value(node, "reason", prefix, str, "")
+        if drift_id in seen:
+            reader.error(reader.line(node, "id"), f"{prefix}.id", f"{drift_id!r} is declared twice")
+        seen.add(drift_id)
+        entries.append((drift_id, reason, reader.line(node, "id")))
+    return tuple(entries)
 
 
 def _read_links(reader: _Reader, root: Located, refs: _Refs) -> tuple[LinkSpec, ...]:

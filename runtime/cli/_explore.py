@@ -7,10 +7,11 @@ import json
 import sys
 from typing import Any
 
+from .. import _display
 from .._errors import ModeError
 from .._hal import Resource
 from .._pagination import Collection
-from ._common import add_connection_options, connect, href_for, show
+from ._common import add_connection_options, connect, href_for
 
 HELP = """commands:
   NUMBER or REL      follow that rel (REL name=value ... fills a templated link)
@@ -20,6 +21,7 @@ HELP = """commands:
   help               this text
   quit               leave (Ctrl-D too)"""
 ITEMS_SHOWN = 20
+FIELDS_SHOWN = 6  # the rest are a `json` away; the rels are what a walk needs
 
 
 def add_parser(commands: Any) -> None:
@@ -99,8 +101,13 @@ class Explorer:
 
     def display(self) -> None:
         here = self.here
-        text = show(here, as_json=False).split("\nlinks:")[0].split("\nitems:")[0]
-        print(text)
+        print(repr(here))
+        rows = _display.field_rows(here)
+        width = max((len(name) for name, _ in rows[:FIELDS_SHOWN]), default=0)
+        for name, value in rows[:FIELDS_SHOWN]:
+            print(f"  {name.ljust(width)}  {value}")
+        if len(rows) > FIELDS_SHOWN:
+            print(f"  ... {len(rows) - FIELDS_SHOWN} more fields (json shows them all)")
         rels = sorted(here.links)
         if rels:
             print("links:")
@@ -118,7 +125,8 @@ class Explorer:
             for number, item in enumerate(self.items, start=1):
                 print(f"  [#{number}] {item!r}")
         self._completion = rels + ["back", "json", "help", "quit"]
-        print(f"({len(self.trail) - 1} deep; type a number or rel, #N for an item, back, json, help or quit)")
+        if len(self.trail) == 1:
+            print("(type a number or a rel to follow it, #N for an item, back, json, help or quit)")
 
 
 def _enable_completion(explorer: Explorer) -> None:
