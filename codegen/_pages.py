@@ -60,7 +60,8 @@ class DocOperation:
     header_path: str  # the path exactly as the header line prints it (often truncated)
     example_path: str | None  # path of the curl example's first URL, no host and no query
     params: tuple[DocParam, ...]
-    statuses: tuple[tuple[int, str], ...]  # from "Responses": (200, "Report Schedule response"), ...
+    # from "Responses": (200, "Report Schedule response"), (401, "Unauthorized"), ...
+    statuses: tuple[tuple[int, str], ...]
     line: int  # line of the title
 
 
@@ -70,7 +71,9 @@ class DocPage:
     title: str  # e.g. "Report Schedules"
     fields: tuple[DocField, ...]
     links: tuple[str, ...]  # rels listed as bullets, in page order
-    example_fields: tuple[str, ...]  # top-level keys of the example resource, minus _links/_embedded/_forms
+    # top-level keys of the example resource (for Discovery, of one item of "reports"),
+    # minus _links, _embedded and _forms
+    example_fields: tuple[str, ...]
     example_links: tuple[str, ...]  # rels under the example's _links
     operations: tuple[DocOperation, ...]
 
@@ -90,16 +93,16 @@ class PageError(Exception):
 
 # Types the tables print. In layout A a type is a cell of its own, indistinguishable by shape
 # from a field name, so only these words are read as types.
-_TYPES = frozenset(
-    {"string", "integer", "number", "boolean", "object", "array", "datetime", "date", "float", "null"}
-)
+_TYPES = frozenset("string integer number boolean object array datetime date float null".split())
 _METHOD_LINE = re.compile(r"(GET|POST|PUT|PATCH|DELETE)(?:\s+(/\S*))?")
 _NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\s+required)?")
 _OBJECT = re.compile(r"Object:\s*([A-Za-z_][A-Za-z0-9_]*)?")
 _STATUS = re.compile(r"([0-9]{3})(?:\s+(.*))?")
-_BULLET = re.compile(r"(?:•|·|-|\*)\s*(\S.*)")
+_ENUM_VALUES = re.compile(r"[\w.,-]+(?:\s+[\w.,-]+)*")
+_BULLET = re.compile(r"(?:[•·]\s*|[-*]\s+)(\S.*)")
 _BODY_HEADING = re.compile(r"(?:(?:post|put|patch)\s+)?body\s+params")
-_OBJECT_HEADING = re.compile(r"[a-z][a-z ]{0,60}\sobject")  # "Report Schedule object", "Report Object"
+# "Report Schedule object", "Report Object" (compared lowercased)
+_OBJECT_HEADING = re.compile(r"[a-z][a-z ]{0,60}\sobject")
 # Characters no heading or title contains but code and JSON do.
 _NOT_IN_HEADINGS = set('{}[]|<>=;"`\\')
 _TITLE_PUNCTUATION = set(" -'’()&")
@@ -113,12 +116,14 @@ def _normalize(text: str) -> str:
 
 
 def _heading_key(text: str) -> str:
-    """A heading as compared: layout B pads headings with empty cells ("Properties | |")."""
-    return _normalize(text.rstrip("| \t")).lower()
+    """A heading as compared: layout B pads headings with empty cells ("Properties | |").
+    Headings are capitalized; a lowercase "responses" is a word of prose wrapped alone."""
+    key = _normalize(text.rstrip("| \t"))
+    return key.lower() if key[:1].isupper() else ""
 
 
 def _block_kind(text: str) -> str | None:
-    """"path", "query", "body" or "responses" for an operation's section heading."""
+    """An operation's block heading as the block's kind: path, query, body or responses."""
     key = _heading_key(text)
     if key in _LOCATIONS:
         return _LOCATIONS[key]
@@ -128,7 +133,7 @@ def _block_kind(text: str) -> str | None:
 
 
 def _table_kind(text: str) -> str | None:
-    """"properties" or "pagination" for a heading that opens a resource's table."""
+    """A heading that opens a resource's table as the table's name: properties or pagination."""
     key = _heading_key(text)
     if key == "pagination":
         return "pagination"
@@ -170,7 +175,7 @@ def _is_operation_title(text: str) -> bool:
         and text[0].isalpha()
         and text[0].isupper()
         and all(ch.isalnum() or ch in _TITLE_PUNCTUATION for ch in text)
-        and not _is_structural(text)
+        and _block_kind(text) is None  # "URL Params" has a title's shape
     )
 
 
@@ -203,6 +208,17 @@ def _is_table_line(text: str) -> bool:
         ):
             return False
     return True
+
+
+def _continues_enum(previous: str, text: str) -> bool:
+    """A long "enum: a b c ..." cell wrapped onto a further line of bare values."""
+    last_cell = previous.rstrip().rsplit("|", 1)
+    return (
+        len(last_cell) == 1  # the cell above is still open (no "|" after it)
+        and ("enum:" in previous or _ENUM_VALUES.fullmatch(previous) is not None)
+        and _ENUM_VALUES.fullmatch(text.rstrip("| ")) is not None
+        and len(text.rstrip("| ").split()) > 1
+    )
 
 
 # -- lines and cells ------------------------------------------------------------------------
@@ -248,7 +264,9 @@ class _Doc:
                     parts.append(piece)
                     first = index if first is None else first
                 if position < len(pieces) - 1:
-                    cells.append(_Cell(_normalize(" ".join(parts)), index if first is None else first))
+                    cells.append(
+                        _Cell(_normalize(" ".join(parts)), index if first is None else first)
+                    )
                     parts, first = [], None
         if parts and first is not None:  # the block ended inside a cell
             cells.append(_Cell(_normalize(" ".join(parts)), first))
@@ -282,11 +300,13 @@ def parse_page(text: str, file: str) -> DocPage:
     doc = _Doc(file, text)
     title_at = _page_title(doc)
     first_anchor = _next_anchor(doc, title_at + 1)
-    resource = _parse_resource(doc, title_at + 1, len(doc.lines) if first_anchor is None else first_anchor)
+    resource = _parse_resource(
+        doc, title_at + 1, len(doc.lines) if first_anchor is None else first_anchor
+    )
     operations = _parse_operations(doc, first_anchor, resource.end)
     return DocPage(
         file=file,
-        title=doc.lines[title_at],
+        title=_normalize(doc.lines[title_at]),
         fields=tuple(resource.fields),
         links=tuple(resource.links),
         example_fields=resource.example_fields,
@@ -305,7 +325,11 @@ def _page_title(doc: _Doc) -> int:
     if not _is_page_title(doc.lines[first]):
         raise doc.error(first, f"the page has no title: it starts with {doc.lines[first][:60]!r}")
     second = doc.next_nonblank(first + 1)
-    if len(doc.lines[first].split()) == 1 and second is not None and _is_page_title(doc.lines[second]):
+    if (
+        len(doc.lines[first].split()) == 1
+        and second is not None
+        and _is_page_title(doc.lines[second])
+    ):
         return second
     return first
 
@@ -369,51 +393,70 @@ class _FieldRow:
     has_type_cell: bool = False  # layout B prints a type cell even when it is empty
 
 
-def _parse_property_table(doc: _Doc, heading_at: int, end: int, table: str) -> tuple[list[DocField], int]:
-    """Rows from the heading to the first line that cannot be part of a table; returns them
-    and the index of that line."""
+def _parse_property_table(
+    doc: _Doc, heading_at: int, end: int, table: str
+) -> tuple[list[DocField], int]:
+    """The rows below a table heading; returns them and the index of the first line past the
+    table. A table has no prose, so it ends at the first line no table cell could fill."""
     stop = heading_at + 1
-    while stop < end and (
-        not doc.lines[stop] or (_is_table_line(doc.lines[stop]) and not _is_structural(doc.lines[stop]))
-    ):
+    while stop < end:
+        text = doc.lines[stop]
+        if text and _is_structural(text):
+            break
+        if text and not _is_table_line(text) and not _continues_enum(doc.lines[stop - 1], text):
+            break
         stop += 1
-    pipes = doc.uses_pipes(heading_at, stop)
-    cells = doc.cells(heading_at, stop)  # a table has no prose: in layout A a line is a cell
-
     heading = _normalize(doc.lines[heading_at].rstrip("| "))
-    rows: list[_FieldRow] = []
-    for cell in cells:
-        words = cell.text.split()
-        current = rows[-1] if rows else None
-        if not words:
-            if current is not None:
-                current.has_type_cell = True
-            continue
-        typed = _type_cell(words)
-        if typed is not None and current is not None and not current.has_type_cell:
-            current.type, current.enum = typed[0], current.enum + typed[1]
-            current.has_type_cell = True
-        elif cell.text == "required" or words[0] == "enum:":
-            if current is None:
-                raise doc.error(cell.at, f"{heading} table: {cell.text!r} before any field name")
-            if cell.text == "required":
-                current.required = True
-            else:
-                current.enum += _enum_values(words[1:])
-        else:
-            name = _NAME.fullmatch(cell.text)
-            if name is None:  # a cell splitting a prose line apart; the line filter admits none
-                raise doc.error(cell.at, f"{heading} table: cannot read cell {cell.text!r}")
-            rows.append(_FieldRow(name.group(1), cell.at, required=name.group(2) is not None))
-
+    rows = _field_rows(doc, doc.cells(heading_at, stop), heading)
     if rows:
         last = rows[-1]
-        if (pipes and not last.has_type_cell) or (last.required and last.type is None):
+        # Layout B prints every row's type cell (empty or not); in layout A a required field
+        # always has a type. Missing at the end, the table was cut off.
+        if (doc.uses_pipes(heading_at, stop) and not last.has_type_cell) or (
+            last.required and last.type is None
+        ):
             raise doc.error(
                 last.index, f"{heading} table ends mid-row: field {last.name!r} has no type cell"
             )
     fields = [DocField(r.name, r.type, r.required, r.enum, table, r.index + 1) for r in rows]
     return fields, stop
+
+
+def _field_rows(doc: _Doc, cells: list[_Cell], heading: str) -> list[_FieldRow]:
+    """A row is a name cell ("token" or "token required"), then any of "required", a type cell
+    ("string", "string enum: a b") and an "enum: a b" cell. Layout B's empty cell is a type
+    cell with nothing printed in it."""
+    rows: list[_FieldRow] = []
+    for cell in cells:
+        words = cell.text.split()
+        current = rows[-1] if rows else None
+        typed = _type_cell(words)
+        if current is None:
+            if not words:
+                continue
+            if typed is not None or cell.text == "required" or words[0] == "enum:":
+                raise doc.error(cell.at, f"{heading} table: {cell.text!r} before any field name")
+        elif not words:
+            current.has_type_cell = True
+            continue
+        elif current.enum and not cell.fresh and len(words) > 1 and typed is None:
+            current.enum += _enum_values(words)  # layout A: an enum wrapped onto the next line
+            continue
+        elif typed is not None and not current.has_type_cell:
+            current.type, current.enum = typed[0], current.enum + typed[1]
+            current.has_type_cell = True
+            continue
+        elif cell.text == "required":
+            current.required = True
+            continue
+        elif words[0] == "enum:":
+            current.enum += _enum_values(words[1:])
+            continue
+        name = _NAME.fullmatch(cell.text)
+        if name is None:  # only layout B can join lines into such a cell
+            raise doc.error(cell.at, f"{heading} table: cannot read cell {cell.text!r}")
+        rows.append(_FieldRow(name.group(1), cell.at, required=name.group(2) is not None))
+    return rows
 
 
 def _parse_example(doc: _Doc, start: int, end: int) -> tuple[Any, int]:
@@ -429,7 +472,9 @@ def _parse_example(doc: _Doc, start: int, end: int) -> tuple[Any, int]:
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise doc.error(start + exc.lineno - 1, f"the example JSON does not parse: {exc.msg}") from None
+        raise doc.error(
+            start + exc.lineno - 1, f"the example JSON does not parse: {exc.msg}"
+        ) from None
     except (ValueError, RecursionError) as exc:
         raise doc.error(start, f"the example JSON does not parse: {exc}") from None
     if not isinstance(payload, dict):
@@ -483,7 +528,11 @@ def _example_keys(payload: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, 
     resource_keys: list[str] = list(payload)
     if "pagination" in payload:
         items = next(
-            (v for v in payload.values() if isinstance(v, list) and any(isinstance(i, dict) for i in v)),
+            (
+                v
+                for v in payload.values()
+                if isinstance(v, list) and any(isinstance(i, dict) for i in v)
+            ),
             None,
         )
         resource_keys = []
@@ -553,7 +602,7 @@ def _ends_block(text: str) -> bool:
     return (
         _block_kind(text) is not None
         or _METHOD_LINE.fullmatch(text) is not None
-        or text.split(" ", 1)[0] == "curl"
+        or text.split(maxsplit=1)[:1] == ["curl"]
         or (text.startswith("/") and " " not in text)
     )
 
@@ -624,7 +673,9 @@ def _parse_params(doc: _Doc, location: str, heading_at: int, end: int) -> list[D
             current = None
         elif current is not None and cell.text == "required":
             current.required = True
-        elif current is not None and current.type is None and not current.doc and words[0] in _TYPES:
+        elif (
+            current is not None and current.type is None and not current.doc and words[0] in _TYPES
+        ):
             current.type = words[0]
             current.doc.extend(words[1:])
         elif name is not None and _opens_param(cells, position, current is None):
@@ -633,7 +684,9 @@ def _parse_params(doc: _Doc, location: str, heading_at: int, end: int) -> list[D
         elif current is not None:
             current.doc.extend(words)
         else:
-            raise doc.error(cell.at, f"{heading}: {cell.text[:60]!r} comes before any parameter name")
+            raise doc.error(
+                cell.at, f"{heading}: {cell.text[:60]!r} comes before any parameter name"
+            )
     _finish(current, location, params)
     return params
 
@@ -661,7 +714,15 @@ class _ParamRow:
 def _finish(row: _ParamRow | None, location: str, params: list[DocParam]) -> None:
     if row is not None:
         params.append(
-            DocParam(row.name, location, row.type, row.required, " ".join(row.doc), row.parent, row.index + 1)
+            DocParam(
+                row.name,
+                location,
+                row.type,
+                row.required,
+                " ".join(row.doc),
+                row.parent,
+                row.index + 1,
+            )
         )
 
 
@@ -680,7 +741,9 @@ def _parse_responses(doc: _Doc, heading_at: int, end: int) -> list[tuple[int, st
             continue
         match = _STATUS.fullmatch(cell.text)
         if match is not None:  # "200", or "200 Report response" on one line
-            rows.append(_StatusRow(int(match.group(1)), match.group(2).split() if match.group(2) else []))
+            rows.append(
+                _StatusRow(int(match.group(1)), match.group(2).split() if match.group(2) else [])
+            )
         elif rows and (not rows[-1].words or not cell.fresh):
             rows[-1].words.extend(cell.text.split())
         else:
@@ -694,7 +757,7 @@ def _parse_responses(doc: _Doc, heading_at: int, end: int) -> list[tuple[int, st
 def _curl_path(doc: _Doc, start: int, end: int) -> str | None:
     """Path of the first URL of the section's first curl command (host and query removed)."""
     for index in range(start, end):
-        if doc.lines[index].split(" ", 1)[0] == "curl":
+        if doc.lines[index].split(maxsplit=1)[:1] == ["curl"]:
             url = _curl_url(doc, index, end)
             return None if url is None else _url_path(url)
     return None
