@@ -143,7 +143,8 @@ def _model_for(spec: Spec, page: DocPage) -> ModelSpec | None:
     if not candidates:  # a page saved under another name: match its title ("Report Runs")
         candidates = [m for m in spec.models if m.kind == "resource" and _norm(m.title + "s") == _norm(page.title)]
     with_operations = [m for m in candidates if m.operations]
-    return (with_operations or candidates or [None])[0]
+    chosen = with_operations or candidates
+    return chosen[0] if chosen else None
 
 
 def _match_operations(

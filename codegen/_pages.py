@@ -1,4 +1,4 @@
-"""Read a saved Mode API documentation page (``shared/mode-docs/*.txt``) into what it documents.
+"""Read a saved Mode API documentation page (``docs/mode-docs/*.txt``) into what it documents.
 
 ``parse_page(text, file)`` returns a ``DocPage``: the resource's property tables, its link
 relations, the keys of its example payload, and every operation (method, paths, params,
@@ -8,6 +8,11 @@ The pages are browser text dumps in two layouts:
 
 * A: every table cell is its own paragraph (cells separated by blank lines);
 * B: table cells end with ``|`` and a long cell wraps onto the next line.
+
+Either way a page reads: a nav breadcrumb, the title, intro prose, the resource (property
+tables, link bullets, the example payload), then one section per operation: title, prose,
+"URL Params" / "Query Params" / "POST Body Params" / "Responses" blocks, the HTTP-method
+header line, and code samples (curl first, then Ruby, Python, JavaScript).
 
 Nothing here depends on where a page's lines break or how they are indented: the parser works
 from structure only (section headings, the HTTP-method header line, the curl URL, the example's
@@ -242,9 +247,8 @@ class _Doc:
     def error(self, index: int | None, message: str) -> PageError:
         return PageError(self.file, None if index is None else index + 1, message)
 
-    def next_nonblank(self, start: int, end: int | None = None) -> int | None:
-        stop = len(self.lines) if end is None else end
-        for index in range(start, stop):
+    def next_nonblank(self, start: int) -> int | None:
+        for index in range(start, len(self.lines)):
             if self.lines[index]:
                 return index
         return None

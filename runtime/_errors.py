@@ -149,7 +149,7 @@ class RateLimited(APIError):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.retry_after = retry_after_seconds(self.headers.get("Retry-After"))
+        self.retry_after: float | None = retry_after_seconds(self.headers.get("Retry-After"))
 
 
 class ServerError(APIError):

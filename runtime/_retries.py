@@ -36,17 +36,17 @@ def should_retry(method: str, error: Exception) -> bool:
     if isinstance(error, APIError):
         if method not in IDEMPOTENT or error.status not in RETRY_STATUSES:
             return False
-        wait = error.retry_after if isinstance(error, RateLimited) else _retry_after(error)
+        wait: float | None = error.retry_after if isinstance(error, RateLimited) else _retry_after(error)
         return wait is None or wait <= MAX_RETRY_AFTER
     return False
 
 
 def delay(attempt: int, error: Exception) -> float:
     """Seconds to wait before retry number ``attempt`` (1 for the first retry)."""
-    retry_after = error.retry_after if isinstance(error, RateLimited) else _retry_after(error)
+    retry_after: float | None = error.retry_after if isinstance(error, RateLimited) else _retry_after(error)
     if retry_after is not None:
         return min(retry_after, MAX_RETRY_AFTER)
-    backoff = min(MAX_DELAY, BASE_DELAY * 2 ** (attempt - 1))
+    backoff = min(MAX_DELAY, BASE_DELAY * 2.0 ** (attempt - 1))
     return backoff * (0.5 + random.random() / 2)  # jitter: between half and all of it
 
 

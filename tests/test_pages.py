@@ -21,11 +21,7 @@ from hypothesis import strategies as st
 from modehal.codegen._pages import DocField, DocOperation, DocPage, DocParam, PageError, parse_page
 
 REPO = Path(__file__).resolve().parent.parent
-# The pages as saved in the repository, or where they were first collected.
-PAGES = next(
-    (d for d in (REPO / "docs" / "mode-docs", REPO.parent / "shared" / "mode-docs") if d.is_dir()),
-    REPO / "docs" / "mode-docs",
-)
+PAGES = REPO / "docs" / "mode-docs"  # the pages as saved in the repository
 NAMES = (
     "report-schedules.txt",
     "dataset-schedules.txt",
