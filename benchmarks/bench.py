@@ -159,7 +159,10 @@ def peers(base_url: str, *, with_follow: bool) -> dict[str, Callable[[], Any]]:
     except ImportError:
         pass
     if with_follow:
+        # follow() is compared with the same GET (of the report) made with bare requests
+        report_url = f"{base_url}/api/{ACCOUNT}/reports/{REPORT}"
         run = client.report_runs.get(REPORT, RUN)
+        result["requests.Session, GET the report"] = lambda: default.get(report_url, auth=auth).json()
         result["modehal run.follow('report')"] = lambda: run.follow("report")
     return result
 
@@ -271,6 +274,7 @@ def main() -> int:
     per_call = interleaved(peers(canned.url, with_follow=True), args.calls, args.rounds)
     baseline = per_call["requests.Session (default)"]
     results["canned"] = {name: {"us_per_call": seconds * 1e6, "ratio": seconds / baseline} for name, seconds in per_call.items()}
+    results["follow_vs_same_get"] = per_call["modehal run.follow('report')"] / per_call["requests.Session, GET the report"]
 
     with Simulator(port=0, account=ACCOUNT, token=TOKEN, secret=SECRET, discovery=DISCOVERY) as sim:
         report = sim.reports[0]
@@ -295,6 +299,7 @@ def main() -> int:
     print("Per call, canned HAL server (ratio: lower is faster, 1.00 = default requests.Session)")
     for name, figures in results["canned"].items():
         print(f"  {name:32s} {figures['us_per_call']:8.1f} us   {figures['ratio']:5.2f}x")
+    print(f"  follow() vs the same GET with a default requests.Session: {results['follow_vs_same_get']:.2f}x")
     print("\nPer call, simulator")
     for name, figures in results["simulator"].items():
         print(f"  {name:32s} {figures['us_per_call']:8.1f} us   {figures['ratio']:5.2f}x")

@@ -145,13 +145,17 @@ def drift_main(argv: Sequence[str]) -> int:
     elapsed = time.perf_counter() - started
     print(report.as_json() if args.json else f"{report.as_text()} ({elapsed:.2f}s)")
     if args.changelog is not None:
-        _add_changelog_entry(args.changelog, report.as_changelog(datetime.date.today().isoformat()))
+        try:
+            _add_changelog_entry(args.changelog, report.as_changelog(datetime.date.today().isoformat()))
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"cannot write the changelog {args.changelog}: {exc}", file=sys.stderr)
+            return 2
     return 0 if report.clean else 1
 
 
 def _read_page(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # a page saved with a BOM is still a page
     except (OSError, UnicodeDecodeError) as exc:
         raise PageError(str(path), None, f"cannot read: {exc}") from None
 

@@ -46,6 +46,7 @@ KINDS = {
     "param-type-differs": "types differ",
     "field-not-in-spec": "a field in the property table, not in the spec",
     "field-not-on-page": "a spec field the property table lacks",
+    "field-only-in-example": "a spec field the property table lacks, though the example has it",
     "field-type-differs": "types differ",
     "enum-differs": "enum values differ",
     "example-only-field": "in the example payload, but neither in the table nor in the spec",
@@ -195,7 +196,11 @@ def _compare_resource(spec: Spec, page: DocPage, model: ModelSpec) -> list[Drift
                 for value in sorted(set(field.enum) - set(doc.enum)):
                     add("enum-differs", name, f"{value!r} is in the spec, not on the page", value)
         for name in declared:
-            if name not in table and name not in page.example_fields:
+            if name in table:
+                continue
+            if name in page.example_fields:
+                add("field-only-in-example", name, "not in the page's table, only in its example payload")
+            else:
                 add("field-not-on-page", name, "neither in the page's table nor in its example")
     for name in page.example_fields:
         if name not in table and name not in declared:

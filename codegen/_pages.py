@@ -222,7 +222,6 @@ def _continues_enum(previous: str, text: str) -> bool:
         len(last_cell) == 1  # the cell above is still open (no "|" after it)
         and ("enum:" in previous or _ENUM_VALUES.fullmatch(previous) is not None)
         and _ENUM_VALUES.fullmatch(text.rstrip("| ")) is not None
-        and len(text.rstrip("| ").split()) > 1
     )
 
 
@@ -443,8 +442,9 @@ def _field_rows(doc: _Doc, cells: list[_Cell], heading: str) -> list[_FieldRow]:
         elif not words:
             current.has_type_cell = True
             continue
-        elif current.enum and not cell.fresh and len(words) > 1 and typed is None:
-            current.enum += _enum_values(words)  # layout A: an enum wrapped onto the next line
+        elif current.enum and not cell.fresh and typed is None:
+            # layout A: an enum wrapped onto the next line (a field name starts a paragraph)
+            current.enum += _enum_values(words)
             continue
         elif typed is not None and not current.has_type_cell:
             current.type, current.enum = typed[0], current.enum + typed[1]

@@ -21,10 +21,15 @@ class Secret(str):
 DISCOVERY_VARIABLES = ("MODE_DISCOVERY_ID", "MODE_DISCOVERY_ACCESS_KEY", "MODE_DISCOVERY_ACCESS_SECRET")
 
 
+def hide(value: object) -> object:
+    """A credential as a ``Secret`` (a str whose repr is redacted); anything else as it is."""
+    return Secret(value) if isinstance(value, str) and not isinstance(value, Secret) else value
+
+
 def basic_header(token: str | None, secret: str | None) -> str | None:
     """``Basic base64(token:secret)`` for the REST API, from the arguments or the environment."""
-    token = token if token is not None else os.environ.get("MODE_TOKEN")
-    secret = secret if secret is not None else os.environ.get("MODE_SECRET")
+    token = hide(token if token is not None else os.environ.get("MODE_TOKEN"))  # type: ignore[assignment]
+    secret = hide(secret if secret is not None else os.environ.get("MODE_SECRET"))  # type: ignore[assignment]
     for name, value in (("token", token), ("secret", secret)):
         if value is not None and not isinstance(value, str):
             raise ConfigurationError(f"{name} must be a string, got {type(value).__name__}")
@@ -36,10 +41,10 @@ def basic_header(token: str | None, secret: str | None) -> str | None:
 def bearer_header(discovery: Sequence[str] | None) -> str | None:
     """``Bearer base64(id:access_key:access_secret)`` for the Discovery API."""
     if discovery is None:
-        parts = [os.environ.get(name) for name in DISCOVERY_VARIABLES]
+        parts = [hide(os.environ.get(name)) for name in DISCOVERY_VARIABLES]
         if not all(parts):
             return None
-        discovery = [part or "" for part in parts]
+        discovery = [str(part or "") for part in parts]
     if (
         isinstance(discovery, (str, bytes))
         or not isinstance(discovery, Sequence)

@@ -18,7 +18,7 @@ import requests
 
 from . import _retries, _urls
 from ._api import Api, Endpoint
-from ._auth import basic_header, bearer_header, missing_credentials
+from ._auth import basic_header, bearer_header, hide, missing_credentials
 from ._decode import decode_json, encode_body, json_kind
 from ._errors import APIError, ConfigurationError, DecodeError, InvalidParameter, TransportError, error_for_status
 from ._logging import configure_from_environment, logger, redacted
@@ -63,6 +63,11 @@ class BaseClient:
         rate_limit: float | None = None,
         allow_insecure: bool = False,
     ) -> None:
+        # Hidden first thing: a traceback that shows locals (pytest --showlocals, Sentry) must
+        # not show them if a setting below is refused.
+        token, secret = hide(token), hide(secret)  # type: ignore[assignment]
+        if isinstance(discovery, (tuple, list)):
+            discovery = tuple(hide(part) for part in discovery)  # type: ignore[assignment]
         self.account = account if account is not None else os.environ.get("MODE_ACCOUNT") or None
         url = base_url or os.environ.get("MODE_BASE_URL") or _urls.DEFAULT_BASE_URL
         self.base_url = _urls.check_base_url(url, allow_insecure=allow_insecure)
@@ -318,10 +323,13 @@ class BaseClient:
 
     def __repr__(self) -> str:
         # Never the credentials: only which of them are configured.
-        auth = [name for name, header in (("basic", self._basic), ("bearer", self._bearer)) if header]
+        # getattr: a client whose __init__ failed half-way is still printable (in tracebacks).
+        basic, bearer = getattr(self, "_basic", None), getattr(self, "_bearer", None)
+        auth = [name for name, header in (("basic", basic), ("bearer", bearer)) if header]
         return (
-            f"<modehal.Client base_url={self.base_url!r} account={self.account!r} "
-            f"auth={'+'.join(auth) or 'none'} timeout={self.timeout!r} max_retries={self.max_retries}>"
+            f"<modehal.Client base_url={getattr(self, 'base_url', '?')!r} account={getattr(self, 'account', None)!r} "
+            f"auth={'+'.join(auth) or 'none'} timeout={getattr(self, 'timeout', None)!r} "
+            f"max_retries={getattr(self, 'max_retries', None)}>"
         )
 
 

@@ -56,12 +56,22 @@ class TransportError(ModeError):
     the request; ``attempts`` is how many times it was tried.
     """
 
-    def __init__(self, message: str, *, method: str, url: str, before_sending: bool = False, attempts: int = 1) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        before_sending: bool = False,
+        attempts: int = 1,
+        retryable: bool = True,
+    ) -> None:
         super().__init__(message)
         self.method = method
         self.url = url
         self.before_sending = before_sending
         self.attempts = attempts
+        self.retryable = retryable  # False when trying again cannot help (a redirect loop)
 
     def __str__(self) -> str:
         text = super().__str__()

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ._errors import RunFailed, Timeout
+from ._errors import InvalidParameter, RunFailed, Timeout
 from ._hal import RelT, Resource
 
 if TYPE_CHECKING:
@@ -51,6 +51,9 @@ class Pollable(Resource[RelT]):
         ``progress`` is called with each fresh resource; ``True`` shows a one-line status on
         stderr, and by default that line appears only when stderr is a terminal.
         """
+        if not (isinstance(poll_interval, (int, float)) and poll_interval > 0):
+            raise InvalidParameter(f"wait: poll_interval must be a positive number of seconds, got {poll_interval!r}")
+        max_interval = max(max_interval, poll_interval)
         report = _progress_function(progress)
         deadline = None if timeout is None else time.monotonic() + timeout
         current: Self = self
@@ -66,15 +69,16 @@ class Pollable(Resource[RelT]):
                 if raise_on_failure:
                     raise RunFailed(current, state)
                 return current
-            if deadline is not None and time.monotonic() + interval > deadline:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
                 _finish_line(report)
-                url = current.url or ""
                 raise Timeout(
                     f"{type(self).__name__} {current.data.get('token', '')} still {state!r} after {timeout:g}s",
                     method="GET",
-                    url=url,
+                    url=current.url or "",
                 )
-            time.sleep(interval)
+            # The last sleep is cut short so that the run is polled once more at the deadline.
+            time.sleep(interval if remaining is None else min(interval, remaining))
             interval = min(max_interval, interval * 1.5)
             current = current.refresh()
         _finish_line(report)

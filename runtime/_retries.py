@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import time
 
-from ._errors import APIError, RateLimited, TooManyRedirects, TransportError, retry_after_seconds
+from ._errors import APIError, RateLimited, TransportError, retry_after_seconds
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -29,10 +29,8 @@ sleep = time.sleep  # replaced by tests that count waits instead of sleeping
 
 def should_retry(method: str, error: Exception) -> bool:
     """Whether ``error`` on a ``method`` request may be retried without doing anything twice."""
-    if isinstance(error, TooManyRedirects):
-        return False
     if isinstance(error, TransportError):
-        return error.before_sending or method in IDEMPOTENT
+        return error.retryable and (error.before_sending or method in IDEMPOTENT)
     if isinstance(error, APIError):
         if method not in IDEMPOTENT or error.status not in RETRY_STATUSES:
             return False

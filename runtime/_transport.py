@@ -52,17 +52,38 @@ class Transport:
         timeout: TimeoutValue,
         authorization: Callable[[str], str | None],
     ) -> requests.Response:
-        """Send the request and follow redirects; ``authorization(url)`` is asked at every hop."""
-        for _ in range(MAX_REDIRECTS + 1):
-            response = self._send_once(method, url, headers, body, timeout, authorization(url))
+        """Send the request and follow redirects; ``authorization(url)`` is asked at every hop.
+
+        Errors name the request as the caller made it. Once any hop has been answered, the
+        request has reached a server: a failure after that is never ``before_sending``, so a
+        POST answered with a redirect is not sent again.
+        """
+        first_method, first_url = method, url
+        for hop in range(MAX_REDIRECTS + 1):
+            try:
+                response = self._send_once(method, url, headers, body, timeout, authorization(url))
+            except TransportError as error:
+                if hop:
+                    error.before_sending = False
+                    error.method, error.url = first_method, first_url
+                raise
             location = response.headers.get("Location")
             if response.status_code not in _REDIRECTS or not location:
                 return response
             response.close()
-            url = urljoin(url, location)
+            try:
+                url = urljoin(url, location)
+                _check_redirect(url)
+            except ValueError as exc:
+                raise TransportError(
+                    f"{first_method} {first_url}: unusable redirect to {location!r}: {exc}",
+                    method=first_method, url=first_url, retryable=False,
+                ) from None
             if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
                 method, body = "GET", None  # as browsers and requests do
-        raise TooManyRedirects(f"{method} {url}: more than {MAX_REDIRECTS} redirects", method=method, url=url)
+        raise TooManyRedirects(
+            f"{first_method} {first_url}: more than {MAX_REDIRECTS} redirects", method=first_method, url=first_url, retryable=False
+        )
 
     def _send_once(
         self,
@@ -83,25 +104,19 @@ class Transport:
         if body is not None or method in ("POST", "PUT", "PATCH"):
             request.headers["Content-Length"] = str(len(body or b""))
         started = time.perf_counter()
+        failure: TransportError | None = None
         try:
             with exact_target(url):
                 response = self.session.get_adapter(url).send(
                     request, timeout=timeout, proxies=self._proxies_for(url), verify=self._verify
                 )
                 response.content  # noqa: B018 - read it here, so a truncated body fails here
-        # `from None`: the requests exception holds the request, Authorization header included.
-        except requests.ConnectTimeout as exc:
-            raise Timeout(f"{method} {url}: connect timed out: {_reason(exc)}", method=method, url=url, before_sending=True) from None
-        except requests.Timeout as exc:
-            raise Timeout(f"{method} {url} timed out: {_reason(exc)}", method=method, url=url) from None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            if _caused_by(exc, ReadTimeoutError):  # requests reports a body read timeout this way
-                raise Timeout(f"{method} {url} timed out reading the body: {_reason(exc)}", method=method, url=url) from None
-            never_connected = _caused_by(exc, NewConnectionError)  # refused, DNS: never sent
-            what = "could not connect" if never_connected else "lost the connection"
-            raise ConnectionError(f"{method} {url} {what}: {_reason(exc)}", method=method, url=url, before_sending=never_connected) from None
         except requests.RequestException as exc:
-            raise TransportError(f"{method} {url} failed: {_reason(exc)}", method=method, url=url) from None
+            failure = _transport_error(exc, method, url)
+        if failure is not None:
+            # Raised out here, not in the `except`: the requests exception holds the request,
+            # Authorization header included, and must not ride along as __context__.
+            raise failure
         response.elapsed = timedelta(seconds=time.perf_counter() - started)
         return response
 
@@ -115,6 +130,28 @@ class Transport:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _transport_error(exc: requests.RequestException, method: str, url: str) -> TransportError:
+    """The modehal error for what requests raised, saying whether the request ever left."""
+    reason = _reason(exc)
+    if isinstance(exc, requests.ConnectTimeout):
+        return Timeout(f"{method} {url}: connect timed out: {reason}", method=method, url=url, before_sending=True)
+    if isinstance(exc, requests.Timeout) or _caused_by(exc, ReadTimeoutError):
+        # requests reports a timeout while reading the body as a ConnectionError
+        return Timeout(f"{method} {url} timed out: {reason}", method=method, url=url)
+    if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        never_connected = _caused_by(exc, NewConnectionError)  # refused, DNS: never sent
+        what = "could not connect" if never_connected else "lost the connection"
+        return ConnectionError(f"{method} {url} {what}: {reason}", method=method, url=url, before_sending=never_connected)
+    return TransportError(f"{method} {url} failed: {reason}", method=method, url=url)
+
+
+def _check_redirect(url: str) -> None:
+    parts = urlsplit(url)
+    parts.port  # noqa: B018 - raises ValueError on a malformed port
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an http(s) URL")
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

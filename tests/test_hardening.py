@@ -206,7 +206,7 @@ def test_transport_errors_do_not_chain_the_request(client: modehal.Client) -> No
     responses.get(f"{BASE}/api/hogwarts/x", body=requests.ConnectionError("refused"))
     with pytest.raises(modehal.ConnectionError) as caught:
         client.get("/api/hogwarts/x")
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
 
 
 def test_malformed_template_is_a_link_error(client: modehal.Client) -> None:

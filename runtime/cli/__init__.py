@@ -27,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `modehal call ... | head`: the reader left, and that is fine
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

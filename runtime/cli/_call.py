@@ -59,8 +59,18 @@ def _parser_for(operation: str, method: Callable[..., Any]) -> argparse.Argument
             parser.add_argument(f"--{parameter.name}", type=convert, choices=choices, required=required,
                                 default=None if required else parameter.default)
     add_connection_options(parser)
-    parser.add_argument("--limit", type=int, default=None, help="print at most this many items of a list")
+    parser.add_argument("--limit", type=_positive, default=None, help="print at most this many items of a list")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _converter(annotation: Any) -> tuple[Callable[[str], Any], Sequence[Any] | None]:

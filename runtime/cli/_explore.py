@@ -87,13 +87,15 @@ class Explorer:
     def follow(self, line: str) -> None:
         word, *assignments = line.split()
         rels = sorted(self.here.links)
-        rel = rels[int(word) - 1] if word.isdigit() and 0 < int(word) <= len(rels) else word
+        rel = rels[int(word) - 1] if word.isdecimal() and 0 < int(word) <= len(rels) else word
         variables = dict(item.split("=", 1) for item in assignments if "=" in item)
-        self.trail.append(self.here.follow(rel, **variables))
+        link = self.here.links[rel]  # a missing rel raises LinkError, listing the rels there are
+        target = self.here.link_targets.get(rel)
+        self.trail.append(self.client.follow_href(link.expand(**variables), target=target, rel=rel))
         self.display()
 
     def open_item(self, number: str) -> None:
-        if not number.isdigit() or not 0 < int(number) <= len(self.items):
+        if not number.isdecimal() or not 0 < int(number) <= len(self.items):
             print(f"no item #{number}: this page shows {len(self.items)}")
             return
         self.trail.append(self.items[int(number) - 1])

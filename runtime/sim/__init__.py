@@ -76,6 +76,7 @@ class Simulator:
             self._server.shutdown()
             self._thread.join()
             self._thread = None
+        self._server.close_connections()
         self._server.server_close()
 
     def __enter__(self) -> Simulator:

@@ -136,7 +136,8 @@ def _next_path(request: Request, page: int) -> str:
     return f"{request.path}?{urlencode(query, safe='[]')}"
 
 
-def rest_collection(request: Request, key: str, items: list[dict[str, Any]]) -> Reply:
+def rest_collection(request: Request, key: str, items: list[Any], render: Callable[[World, Any], dict[str, Any]]) -> Reply:
+    """One page of a REST collection; only that page's items are rendered."""
     per_page = _int_param(request, "per_page", REST_PAGE_LIMIT, 1)
     if request.quirks.rest_page_limit:
         per_page = min(per_page, REST_PAGE_LIMIT)
@@ -146,7 +147,8 @@ def rest_collection(request: Request, key: str, items: list[dict[str, Any]]) -> 
     past_end = request.quirks.next_page_past_end and bool(chunk)
     next_path = _next_path(request, page + 1) if more or past_end else None
     self_path = f"{request.path}?{request.raw_query}" if request.raw_query else request.path
-    return Reply(200, docs.collection_doc(self_path, key, chunk, next_path))
+    documents = [render(request.world, item) for item in chunk]
+    return Reply(200, docs.collection_doc(self_path, key, documents, next_path))
 
 
 def _sorted_runs(request: Request, runs: list[Run]) -> list[Run]:
@@ -169,7 +171,10 @@ def _sorted_runs(request: Request, runs: list[Run]) -> list[Run]:
         if match is None:
             raise bad_request(f"filter must look like created_at.gt.2019-12-19T10:21:12Z, got {raw_filter!r}")
         field_name, comparison, stamp = match.groups()
-        when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(timezone.utc)
+        try:
+            when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(timezone.utc)
+        except ValueError:
+            raise bad_request(f"filter has an impossible time: {stamp!r}") from None
         limit = (when - EPOCH).total_seconds()
         field_key = (lambda run: run.created) if field_name == "created_at" else updated
         runs = [r for r in runs if (field_key(r) > limit if comparison == "gt" else field_key(r) < limit)]
@@ -187,7 +192,7 @@ def report_schedules_get(request: Request) -> Reply:
 def report_schedules_list(request: Request) -> Reply:
     report = _report(request)
     schedules = sorted(request.world.schedules_of(report.token), key=lambda s: s.created)
-    return rest_collection(request, "report_schedules", [docs.schedule_doc(request.world, s) for s in schedules])
+    return rest_collection(request, "report_schedules", schedules, docs.schedule_doc)
 
 
 def _schedule_body(request: Request, *, require_cron: bool) -> dict[str, Any]:
@@ -250,7 +255,7 @@ def report_schedules_delete(request: Request) -> Reply:
 def dataset_schedules_list(request: Request) -> Reply:
     _dataset(request)
     schedules = sorted(request.world.schedules_of(request.params["dataset"]), key=lambda s: s.created)
-    return rest_collection(request, "dataset_schedules", [docs.schedule_doc(request.world, s) for s in schedules])
+    return rest_collection(request, "dataset_schedules", schedules, docs.schedule_doc)
 
 
 # -- Discovery ------------------------------------------------------------------------------
@@ -301,7 +306,7 @@ def report_runs_get(request: Request) -> Reply:
 def report_runs_list(request: Request) -> Reply:
     report = _report(request)
     runs = _sorted_runs(request, request.world.runs_of(report.token))
-    return rest_collection(request, "report_runs", [docs.run_doc(request.world, r) for r in runs])
+    return rest_collection(request, "report_runs", runs, docs.run_doc)
 
 
 def report_runs_create(request: Request) -> Reply:
@@ -358,7 +363,7 @@ def dataset_runs_get(request: Request) -> Reply:
 def dataset_runs_list(request: Request) -> Reply:
     _dataset(request)
     runs = _sorted_runs(request, request.world.runs_of(request.params["dataset"]))
-    return rest_collection(request, "dataset_runs", [docs.run_doc(request.world, r) for r in runs])
+    return rest_collection(request, "dataset_runs", runs, docs.run_doc)
 
 
 def dataset_runs_create(request: Request) -> Reply:
@@ -406,7 +411,7 @@ def report_get(request: Request) -> Reply:
 def rest_reports_list(request: Request) -> Reply:
     _account(request)
     reports = sorted(request.world.reports.values(), key=lambda r: r.id)
-    return rest_collection(request, "reports", [docs.report_doc(request.world, r) for r in reports])
+    return rest_collection(request, "reports", reports, docs.report_doc)
 
 
 def dataset_get(request: Request) -> Reply:
@@ -416,14 +421,14 @@ def dataset_get(request: Request) -> Reply:
 
 def datasets_list(request: Request) -> Reply:
     _account(request)
-    return rest_collection(request, "datasets", [docs.dataset_doc(request.world, d) for d in request.world.datasets.values()])
+    return rest_collection(request, "datasets", list(request.world.datasets.values()), docs.dataset_doc)
 
 
 def schedule_runs_list(request: Request) -> Reply:
     report = _report(request)
     schedule = _schedule(request, "report")
     runs = _sorted_runs(request, request.world.runs_of(report.token, schedule.token))
-    return rest_collection(request, "report_runs", [docs.run_doc(request.world, r) for r in runs])
+    return rest_collection(request, "report_runs", runs, docs.run_doc)
 
 
 def dataset_schedule_get(request: Request) -> Reply:

@@ -12,6 +12,7 @@ import json
 import re
 import socket
 import struct
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -86,13 +87,32 @@ class SimServer(ThreadingHTTPServer):
         self.effects: Counter[str] = Counter()  # requests carried out per route
         self.requests: list[Recorded] = []
         self.connections = 0  # TCP connections accepted
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         self.record = True
         self._basic = "Basic " + base64.b64encode(f"{credentials['token']}:{credentials['secret']}".encode()).decode()
         self._bearer = "Bearer " + base64.b64encode(credentials["discovery"].encode()).decode()
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        self.connections += 1
+        with self._open_lock:
+            self.connections += 1
+            self._open.add(request)
         super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Drop keep-alive connections still open, so no handler thread outlives the server."""
+        with self._open_lock:
+            open_sockets, self._open = list(self._open), set()
+        for sock in open_sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def authorized(self, api: str, header: str | None) -> bool:
         return header == (self._bearer if api == "discovery" else self._basic)
@@ -108,6 +128,7 @@ class SimHandler(BaseHTTPRequestHandler):
     server_version = "ModeSimulator/1"
     wbufsize = 1 << 16
     disable_nagle_algorithm = True
+    timeout = 30  # an idle keep-alive connection is closed, and its thread ends
 
     def handle(self) -> None:
         try:
@@ -137,7 +158,14 @@ class SimHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         server = self.server
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            self._write(_error(400, "bad_request", "Content-Length must be a whole number"))
+            return
         raw_body = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
         path = unquote(split.path)
