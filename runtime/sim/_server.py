@@ -233,7 +233,8 @@ class SimHandler(BaseHTTPRequestHandler):
             body=body,
         )
         try:
-            reply = route.handler(request)
+            with server.world.lock:  # handlers read and change one world: one at a time
+                reply = route.handler(request)
         except Refusal as refusal:
             return _error(refusal.status, refusal.error_id, refusal.message)
         server.effects[route.name] += 1
