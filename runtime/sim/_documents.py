@@ -48,8 +48,7 @@ def user_doc(world: World, username: str) -> dict[str, Any]:
 
 def report_doc(world: World, report: Report) -> dict[str, Any]:
     base = f"/api/{world.account}/reports/{report.token}"
-    runs = sorted(world.runs_of(report.token), key=lambda r: r.created)
-    last = runs[-1] if runs else None
+    last = world.last_run(report.token)
     return {
         "id": report.id,
         "token": report.token,
@@ -74,8 +73,7 @@ def report_doc(world: World, report: Report) -> dict[str, Any]:
 
 
 def discovery_report_doc(world: World, report: Report) -> dict[str, Any]:
-    runs = world.runs_of(report.token)
-    last = max(runs, key=lambda r: r.created) if runs else None
+    last = world.last_run(report.token)
     return {
         "id": report.id,
         "token": report.token,
@@ -170,8 +168,7 @@ def run_doc(world: World, run: Run) -> dict[str, Any]:
 def schedule_doc(world: World, schedule: Schedule) -> dict[str, Any]:
     parent = "reports" if schedule.kind == "report" else "datasets"
     base = f"/api/{world.account}/{parent}/{schedule.parent}/schedules/{schedule.token}"
-    runs = world.runs_of(schedule.parent, schedule.token)
-    last = max(runs, key=lambda r: r.created) if runs else None
+    last = world.last_run(schedule.parent, schedule.token)
     cron = schedule.cron
     hour = cron.get("hour")
     doc: dict[str, Any] = {

@@ -64,6 +64,8 @@ class Request:
     body: Any
 
 
+# Handlers run one at a time under the world's lock (see _server.SimServer), so they change
+# the world directly.
 Handler = Callable[[Request], Reply]
 
 
@@ -219,13 +221,12 @@ def report_schedules_create(request: Request) -> Reply:
     report = _report(request)
     values = _schedule_body(request, require_cron=True)
     world = request.world
-    with world.lock:
-        now = world.clock.now()
-        schedule = Schedule(
-            world.token(), report.token, "report", values["cron"], values.get("params") or {},
-            values.get("timeout") or 900, now, now,
-        )
-        world.schedules[schedule.token] = schedule
+    now = world.clock.now()
+    schedule = Schedule(
+        world.token(), report.token, "report", values["cron"], values.get("params") or {},
+        values.get("timeout") or 900, now, now,
+    )
+    world.schedules[schedule.token] = schedule
     return Reply(200, docs.schedule_doc(world, schedule))
 
 
@@ -233,22 +234,20 @@ def report_schedules_update(request: Request) -> Reply:
     _report(request)
     schedule = _schedule(request, "report")
     values = _schedule_body(request, require_cron=False)
-    with request.world.lock:
-        if "cron" in values:
-            schedule.cron = values["cron"]
-        if "params" in values:
-            schedule.params = values["params"]
-        if "timeout" in values:
-            schedule.timeout = values["timeout"]
-        schedule.updated = request.world.clock.now()
+    if "cron" in values:
+        schedule.cron = values["cron"]
+    if "params" in values:
+        schedule.params = values["params"]
+    if "timeout" in values:
+        schedule.timeout = values["timeout"]
+    schedule.updated = request.world.clock.now()
     return Reply(200, docs.schedule_doc(request.world, schedule))
 
 
 def report_schedules_delete(request: Request) -> Reply:
     _report(request)
     schedule = _schedule(request, "report")
-    with request.world.lock:
-        del request.world.schedules[schedule.token]
+    del request.world.schedules[schedule.token]
     return Reply(200)  # an empty body (docs README item 10)
 
 
@@ -321,25 +320,18 @@ def report_runs_create(request: Request) -> Reply:
 def report_runs_clone(request: Request) -> Reply:
     report = _report(request)
     _run(request, "report")
-    world = request.world
-    with world.lock:
-        copy = Report(world.token(), max(r.id for r in world.reports.values()) + 1, f"Copy of {report.name}",
-                      report.space_token, report.space_id, world.clock.now(), fails=report.fails)
-        world.reports[copy.token] = copy
-    return Reply(202 if request.quirks.clone_answers_202 else 200, docs.report_doc(world, copy))
+    copy = request.world.copy_report(report, f"Copy of {report.name}", fails=report.fails)
+    return Reply(202 if request.quirks.clone_answers_202 else 200, docs.report_doc(request.world, copy))
 
 
 def report_runs_duplicate(request: Request) -> Reply:
     report = _report(request)
     run = _run(request, "report")
     world = request.world
-    with world.lock:
-        copy = Report(world.token(), max(r.id for r in world.reports.values()) + 1, f"Duplicate of {report.name}",
-                      report.space_token, report.space_id, world.clock.now())
-        world.reports[copy.token] = copy
-        duplicate = Duplicate(world.token(), report.token, run.token, world.clock.now(), copy.token,
-                              request.query.get("collection_id"))
-        world.duplicates[duplicate.token] = duplicate
+    copy = world.copy_report(report, f"Duplicate of {report.name}")
+    duplicate = Duplicate(world.token(), report.token, run.token, world.clock.now(), copy.token,
+                          request.query.get("collection_id"))
+    world.duplicates[duplicate.token] = duplicate
     return Reply(200, docs.duplicate_doc(world, duplicate))
 
 

@@ -140,6 +140,18 @@ class World:
     def runs_of(self, parent: str, schedule: str | None = None) -> list[Run]:
         return [r for r in self.runs.values() if r.parent == parent and (schedule is None or r.schedule == schedule)]
 
+    def last_run(self, parent: str, schedule: str | None = None) -> Run | None:
+        """The newest run of a report or dataset (of one of its schedules, if given)."""
+        return max(self.runs_of(parent, schedule), key=lambda run: run.created, default=None)
+
+    def copy_report(self, report: Report, name: str, *, fails: bool = False) -> Report:
+        """A new report made from ``report`` (by a clone or a duplication)."""
+        with self.lock:
+            copy = Report(self.token(), max(r.id for r in self.reports.values()) + 1, name,
+                          report.space_token, report.space_id, self.clock.now(), fails=fails)
+            self.reports[copy.token] = copy
+            return copy
+
     def schedules_of(self, parent: str) -> list[Schedule]:
         return [s for s in self.schedules.values() if s.parent == parent]
 
