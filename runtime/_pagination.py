@@ -51,7 +51,7 @@ def _find_items(document: Mapping[str, Any], key: str | None, url: str) -> objec
     if isinstance(embedded, Mapping):
         if key is not None and key in embedded:
             return embedded[key]
-        lists = {name: value for name, value in embedded.items() if isinstance(value, list)}
+        lists = _lists(embedded)
         if len(lists) == 1:
             return next(iter(lists.values()))
         if len(lists) > 1:
@@ -60,12 +60,22 @@ def _find_items(document: Mapping[str, Any], key: str | None, url: str) -> objec
             )
     if key is not None and key in document:
         return document[key]
-    lists = {name: value for name, value in document.items() if isinstance(value, list) and not name.startswith("_")}
+    lists = _lists(document, own_only=True)
     if len(lists) == 1:
         return next(iter(lists.values()))
     if len(lists) > 1:
         raise DecodeError(url, f"the collection has no {key!r} list and several others ({', '.join(sorted(lists))})")
     return []  # a collection with nothing embedded is an empty one
+
+
+def _lists(mapping: Mapping[Any, Any], *, own_only: bool = False) -> dict[str, list[Any]]:
+    """The lists of a mapping by key: where a collection's items may be. ``own_only`` leaves
+    out HAL's own ``_links``/``_embedded``-style keys."""
+    return {
+        str(name): value
+        for name, value in mapping.items()
+        if isinstance(value, list) and not (own_only and str(name).startswith("_"))
+    }
 
 
 def looks_like_collection(document: object) -> bool:
@@ -76,7 +86,7 @@ def looks_like_collection(document: object) -> bool:
         return True
     embedded = document.get("_embedded")
     own_fields = [key for key in document if not key.startswith("_")]
-    return isinstance(embedded, dict) and not own_fields and any(isinstance(v, list) for v in embedded.values())
+    return isinstance(embedded, dict) and not own_fields and bool(_lists(embedded))
 
 
 def items_key(document: object) -> str | None:
@@ -84,10 +94,9 @@ def items_key(document: object) -> str | None:
     if not isinstance(document, dict):
         return None
     embedded = document.get("_embedded")
-    candidates = embedded if isinstance(embedded, dict) else {}
-    keys = [str(key) for key, value in candidates.items() if isinstance(value, list)]
+    keys = list(_lists(embedded)) if isinstance(embedded, dict) else []
     if not keys:
-        keys = [str(key) for key, value in document.items() if isinstance(value, list) and not str(key).startswith("_")]
+        keys = list(_lists(document, own_only=True))
     return keys[0] if len(keys) == 1 else None
 
 

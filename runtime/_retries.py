@@ -34,14 +34,14 @@ def should_retry(method: str, error: Exception) -> bool:
     if isinstance(error, APIError):
         if method not in IDEMPOTENT or error.status not in RETRY_STATUSES:
             return False
-        wait: float | None = error.retry_after if isinstance(error, RateLimited) else _retry_after(error)
+        wait = _retry_after(error)
         return wait is None or wait <= MAX_RETRY_AFTER
     return False
 
 
 def delay(attempt: int, error: Exception) -> float:
     """Seconds to wait before retry number ``attempt`` (1 for the first retry)."""
-    retry_after: float | None = error.retry_after if isinstance(error, RateLimited) else _retry_after(error)
+    retry_after = _retry_after(error)
     if retry_after is not None:
         return min(retry_after, MAX_RETRY_AFTER)
     backoff = min(MAX_DELAY, BASE_DELAY * 2.0 ** (attempt - 1))
@@ -49,6 +49,9 @@ def delay(attempt: int, error: Exception) -> float:
 
 
 def _retry_after(error: Exception) -> float | None:
+    """The wait the server asked for, in seconds, if it asked."""
+    if isinstance(error, RateLimited):
+        return error.retry_after
     if isinstance(error, APIError) and "Retry-After" in error.headers:
         return retry_after_seconds(error.headers["Retry-After"])
     return None

@@ -26,6 +26,7 @@ from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
 from ._adapter import ExactTargetAdapter, exact_target
 from ._errors import ConnectionError, Timeout, TooManyRedirects, TransportError
+from ._urls import split_http
 
 TimeoutValue = float | tuple[float, float] | None
 MAX_REDIRECTS = 10
@@ -73,7 +74,7 @@ class Transport:
             response.close()
             try:
                 url = urljoin(url, location)
-                _check_redirect(url)
+                split_http(url)
             except ValueError as exc:
                 raise TransportError(
                     f"{first_method} {first_url}: unusable redirect to {location!r}: {exc}",
@@ -145,13 +146,6 @@ def _transport_error(exc: requests.RequestException, method: str, url: str) -> T
         what = "could not connect" if never_connected else "lost the connection"
         return ConnectionError(f"{method} {url} {what}: {reason}", method=method, url=url, before_sending=never_connected)
     return TransportError(f"{method} {url} failed: {reason}", method=method, url=url)
-
-
-def _check_redirect(url: str) -> None:
-    parts = urlsplit(url)
-    parts.port  # noqa: B018 - raises ValueError on a malformed port
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("not an http(s) URL")
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from urllib.parse import quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 from requests.utils import requote_uri
 
@@ -35,16 +35,22 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def split_http(url: str) -> SplitResult:
+    """``url`` split in parts, or ValueError if it is not an http(s) URL with a valid host and port."""
+    parts = urlsplit(url)
+    parts.port  # noqa: B018 - raises ValueError on a malformed port
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http(s) URL")
+    return parts
+
+
 def check_base_url(base_url: str, *, allow_insecure: bool) -> str:
     """The base URL without a trailing slash, or ``ConfigurationError`` saying what is wrong."""
-    example = f"an http(s) URL such as {DEFAULT_BASE_URL}"
     try:
-        parts = urlsplit(base_url)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
+        parts = split_http(base_url)
     except ValueError as exc:
-        raise ConfigurationError(f"base_url must be {example}: {exc}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"base_url must be {example}, got {base_url!r}")
+        raise ConfigurationError(f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}: {exc}") from None
+    assert parts.hostname is not None  # split_http checked it
     if parts.username is not None or parts.password is not None:
         raise ConfigurationError("base_url must not carry credentials: pass token= and secret= instead")
     if parts.query or parts.fragment:
