@@ -419,8 +419,8 @@ def render(spec: Spec) -> dict[str, str]:
     """Every file of ``generated/``: relative path → formatted source."""
     env = _environment()
     files: dict[str, str] = {}
-    for model in spec.models:
-        view = _model_view(model, spec)
+    views = [_model_view(model, spec) for model in spec.models]
+    for model, view in zip(spec.models, views):
         template = "resource.py.jinja" if model.kind == "resource" else "object.py.jinja"
         files[f"{model.name}.py"] = _render(env, template, view=view, source=model.file)
     apis = [spec.apis[name] for name in sorted(spec.apis)]
@@ -433,7 +433,6 @@ def render(spec: Spec) -> dict[str, str]:
     groups.sort(key=lambda group: group["name"])
     every_file = f"{spec.source_dir}/*.yaml"
     files["client.py"] = _render(env, "client.py.jinja", groups=groups, apis=apis, source=every_file)
-    views = [_model_view(model, spec) for model in spec.models]
     files["__init__.py"] = _render(env, "init.py.jinja", views=views, groups=groups, source=every_file)
     return files
 
