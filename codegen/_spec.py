@@ -205,13 +205,12 @@ def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
-def _read_apis(text: str, file: str) -> tuple[dict[str, ApiSpec], dict[str, int], list[SpecError]]:
+def _read_apis(text: str, file: str) -> tuple[dict[str, ApiSpec], list[SpecError]]:
     reader = _Reader(file)
     root = reader.mapping(load_yaml(text, file), "", 1)
     apis: dict[str, ApiSpec] = {}
-    lines: dict[str, int] = {}
     if root is None:
-        return apis, lines, reader.errors
+        return apis, reader.errors
     reader.check_keys(root, "", {"apis"}, set())
     table = reader.mapping(root.get("apis"), "apis", reader.line(root, "apis")) if "apis" in root else None
     for name, node in (table or {}).items():
@@ -236,8 +235,7 @@ def _read_apis(text: str, file: str) -> tuple[dict[str, ApiSpec], dict[str, int]
             auth=auth,
             accept=reader.name(item, "accept", prefix, "media type"),
         )
-        lines[str(name)] = line or 1
-    return apis, lines, reader.errors
+    return apis, reader.errors
 
 
 @dataclass
@@ -659,7 +657,7 @@ def load_spec(directory: str | Path, *, display_root: str | Path | None = None) 
         raise SpecError(shown(apis_file), None, "", "missing: the spec must declare its APIs")
     apis: dict[str, ApiSpec] = {}
     try:
-        apis, _, api_errors = _read_apis(_read_text(apis_file, shown(apis_file)), shown(apis_file))
+        apis, api_errors = _read_apis(_read_text(apis_file, shown(apis_file)), shown(apis_file))
         errors += api_errors
     except SpecError as exc:
         errors.append(exc)
