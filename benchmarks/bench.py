@@ -44,7 +44,18 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _run_document() -> bytes:
     base = f"/api/{ACCOUNT}/reports/{REPORT}/runs/{RUN}"
-    links = {rel: {"href": f"{base}/{rel}"} for rel in ("content", "preview", "query_runs", "python_cell_runs", "pdf_export", "share", "embed")}
+    links = {
+        rel: {"href": f"{base}/{rel}"}
+        for rel in (
+            "content",
+            "preview",
+            "query_runs",
+            "python_cell_runs",
+            "pdf_export",
+            "share",
+            "embed",
+        )
+    }
     links.update(
         self={"href": base},
         account={"href": f"/api/{ACCOUNT}"},
@@ -55,11 +66,22 @@ def _run_document() -> bytes:
     )
     stamp = "2024-01-01T00:00:00.000Z"
     document = {
-        "token": RUN, "state": "succeeded", "parameters": {}, "created_at": stamp, "updated_at": stamp,
-        "completed_at": stamp, "purge_started_at": None, "purge_completed_at": None, "python_state": "none",
-        "form_fields": [], "is_latest_report_run": True, "is_latest_successful_report_run": True,
-        "report_has_failures_since_last_success": False, "pusher_channel_name": f"report-run-{RUN}",
-        "_links": links, "_embedded": {},
+        "token": RUN,
+        "state": "succeeded",
+        "parameters": {},
+        "created_at": stamp,
+        "updated_at": stamp,
+        "completed_at": stamp,
+        "purge_started_at": None,
+        "purge_completed_at": None,
+        "python_state": "none",
+        "form_fields": [],
+        "is_latest_report_run": True,
+        "is_latest_successful_report_run": True,
+        "report_has_failures_since_last_success": False,
+        "pusher_channel_name": f"report-run-{RUN}",
+        "_links": links,
+        "_embedded": {},
     }
     return json.dumps(document).encode()
 
@@ -76,7 +98,11 @@ def _discovery_pages(pages: int, per_page: int) -> dict[int, bytes]:
     for page in range(1, pages + 1):
         numbers = range((page - 1) * per_page, page * per_page)
         items = ",".join(item % (n, n, n, n) for n in numbers)
-        nxt = f', "next_page": {{"href": "/batch/{ACCOUNT}/reports?page={page + 1}&per_page={per_page}"}}' if page < pages else ""
+        nxt = (
+            f', "next_page": {{"href": "/batch/{ACCOUNT}/reports?page={page + 1}&per_page={per_page}"}}'
+            if page < pages
+            else ""
+        )
         body = (
             f'{{"pagination": {{"page": {page}, "per_page": {per_page}, "count": {per_page}, '
             f'"total_pages": {pages}, "total_count": {pages * per_page}}}, "reports": [{items}], '
@@ -120,8 +146,12 @@ class CannedServer:
                 status = b"200 OK" if body is not None else b"404 Not Found"
                 body = body if body is not None else b'{"id": "not_found", "message": "nope"}'
                 conn.sendall(
-                    b"HTTP/1.1 " + status + b"\r\nContent-Type: application/hal+json\r\nContent-Length: "
-                    + str(len(body)).encode() + b"\r\n\r\n" + body
+                    b"HTTP/1.1 "
+                    + status
+                    + b"\r\nContent-Type: application/hal+json\r\nContent-Length: "
+                    + str(len(body)).encode()
+                    + b"\r\n\r\n"
+                    + body
                 )
 
 
@@ -154,7 +184,9 @@ def peers(base_url: str, *, with_follow: bool) -> dict[str, Callable[[], Any]]:
     try:
         import mode_sdk
 
-        sdk = mode_sdk.Mode(ACCOUNT, token=TOKEN, secret=SECRET, base_url=f"{base_url}/api", max_retries=0)
+        sdk = mode_sdk.Mode(
+            ACCOUNT, token=TOKEN, secret=SECRET, base_url=f"{base_url}/api", max_retries=0
+        )
         result["mode-sdk report_runs.get"] = lambda: sdk.report_runs.get(REPORT, RUN).state
     except ImportError:
         pass
@@ -162,7 +194,9 @@ def peers(base_url: str, *, with_follow: bool) -> dict[str, Callable[[], Any]]:
         # follow() is compared with the same GET (of the report) made with bare requests
         report_url = f"{base_url}/api/{ACCOUNT}/reports/{REPORT}"
         run = client.report_runs.get(REPORT, RUN)
-        result["requests.Session, GET the report"] = lambda: default.get(report_url, auth=auth).json()
+        result["requests.Session, GET the report"] = lambda: default.get(
+            report_url, auth=auth
+        ).json()
         result["modehal run.follow('report')"] = lambda: run.follow("report")
     return result
 
@@ -175,7 +209,7 @@ def interleaved(calls: dict[str, Callable[[], Any]], count: int, rounds: int) ->
     samples: dict[str, list[float]] = {name: [] for name in calls}
     names = list(calls)
     for round_number in range(rounds):
-        order = names[round_number % len(names):] + names[: round_number % len(names)]
+        order = names[round_number % len(names) :] + names[: round_number % len(names)]
         for name in order:
             call = calls[name]
             gc.collect()
@@ -212,7 +246,13 @@ def paging_memory(pages: int = 100, per_page: int = 1000) -> dict[str, float]:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert count == pages * per_page, count
-    return {"reports": count, "one_page_bytes": one_page, "peak_bytes": peak, "ratio": peak / one_page, "seconds": elapsed}
+    return {
+        "reports": count,
+        "one_page_bytes": one_page,
+        "peak_bytes": peak,
+        "ratio": peak / one_page,
+        "seconds": elapsed,
+    }
 
 
 def connections_for(calls: int) -> int:
@@ -228,7 +268,9 @@ def import_times(repeats: int = 15) -> dict[str, float]:
         # `modehal.Client` too: the generated half is imported on first use, and counts.
         use = "; modehal.Client" if module == "modehal" else ""
         code = f"import time; t = time.perf_counter(); import {module}{use}; print(time.perf_counter() - t)"
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/")
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/"
+        )
         return float(out.stdout)
 
     samples: dict[str, list[float]] = {"requests": [], "modehal": []}
@@ -245,8 +287,18 @@ def regeneration_time(repeats: int = 3) -> float:
     for _ in range(repeats):
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "modehal.codegen", "--check", "--spec", str(REPO / "spec"), "--out", str(REPO / "generated")],
-            check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "modehal.codegen",
+                "--check",
+                "--spec",
+                str(REPO / "spec"),
+                "--out",
+                str(REPO / "generated"),
+            ],
+            check=True,
+            capture_output=True,
         )
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
@@ -262,32 +314,58 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this path")
     args = parser.parse_args()
     os.environ.pop("MODE_TOKEN", None)
-    results: dict[str, Any] = {"python": sys.version.split()[0], "rounds": args.rounds, "calls": args.calls}
+    results: dict[str, Any] = {
+        "python": sys.version.split()[0],
+        "rounds": args.rounds,
+        "calls": args.calls,
+    }
 
     run_doc = _run_document()
     canned = CannedServer(
         {
             f"/api/{ACCOUNT}/reports/{REPORT}/runs/{RUN}": run_doc,
-            f"/api/{ACCOUNT}/reports/{REPORT}": json.dumps({"token": REPORT, "name": "r", "_links": {"self": {"href": f"/api/{ACCOUNT}/reports/{REPORT}"}}}).encode(),
+            f"/api/{ACCOUNT}/reports/{REPORT}": json.dumps(
+                {
+                    "token": REPORT,
+                    "name": "r",
+                    "_links": {"self": {"href": f"/api/{ACCOUNT}/reports/{REPORT}"}},
+                }
+            ).encode(),
         }
     )
     per_call = interleaved(peers(canned.url, with_follow=True), args.calls, args.rounds)
     baseline = per_call["requests.Session (default)"]
-    results["canned"] = {name: {"us_per_call": seconds * 1e6, "ratio": seconds / baseline} for name, seconds in per_call.items()}
-    results["follow_vs_same_get"] = per_call["modehal run.follow('report')"] / per_call["requests.Session, GET the report"]
+    results["canned"] = {
+        name: {"us_per_call": seconds * 1e6, "ratio": seconds / baseline}
+        for name, seconds in per_call.items()
+    }
+    results["follow_vs_same_get"] = (
+        per_call["modehal run.follow('report')"] / per_call["requests.Session, GET the report"]
+    )
 
     with Simulator(port=0, account=ACCOUNT, token=TOKEN, secret=SECRET, discovery=DISCOVERY) as sim:
         report = sim.reports[0]
         run = next(iter(sim.world.runs_of(report))).token
         globals().update(REPORT=report, RUN=run)
         sim_calls = interleaved(
-            {name: call for name, call in peers(sim.url, with_follow=False).items() if name in ("requests.Session (default)", "modehal report_runs.get", "mode-sdk report_runs.get")},
+            {
+                name: call
+                for name, call in peers(sim.url, with_follow=False).items()
+                if name
+                in (
+                    "requests.Session (default)",
+                    "modehal report_runs.get",
+                    "mode-sdk report_runs.get",
+                )
+            },
             max(100, args.calls // 5),
             args.rounds,
         )
         sim.requests.clear()
     sim_base = sim_calls["requests.Session (default)"]
-    results["simulator"] = {name: {"us_per_call": s * 1e6, "ratio": s / sim_base} for name, s in sim_calls.items()}
+    results["simulator"] = {
+        name: {"us_per_call": s * 1e6, "ratio": s / sim_base} for name, s in sim_calls.items()
+    }
     globals().update(REPORT="4384932af3bd", RUN="7eb1cd0dae6b")
 
     results["paging"] = paging_memory()
@@ -295,21 +373,31 @@ def main() -> int:
     results["import"] = import_times()
     results["regeneration_seconds"] = regeneration_time()
 
-    print(f"modehal {modehal.__version__} benchmark, Python {results['python']}, {args.rounds} rounds x {args.calls} calls, median round\n")
+    print(
+        f"modehal {modehal.__version__} benchmark, Python {results['python']}, {args.rounds} rounds x {args.calls} calls, median round\n"
+    )
     print("Per call, canned HAL server (ratio: lower is faster, 1.00 = default requests.Session)")
     for name, figures in results["canned"].items():
         print(f"  {name:32s} {figures['us_per_call']:8.1f} us   {figures['ratio']:5.2f}x")
-    print(f"  follow() vs the same GET with a default requests.Session: {results['follow_vs_same_get']:.2f}x")
+    print(
+        f"  follow() vs the same GET with a default requests.Session: {results['follow_vs_same_get']:.2f}x"
+    )
     print("\nPer call, simulator")
     for name, figures in results["simulator"].items():
         print(f"  {name:32s} {figures['us_per_call']:8.1f} us   {figures['ratio']:5.2f}x")
     paging = results["paging"]
-    print(f"\nIterating {paging['reports']:,} Discovery reports: peak traced memory {paging['peak_bytes'] / 1e6:.1f} MB "
-          f"= {paging['ratio']:.2f}x one page ({paging['one_page_bytes'] / 1e6:.1f} MB), {paging['seconds']:.2f} s")
+    print(
+        f"\nIterating {paging['reports']:,} Discovery reports: peak traced memory {paging['peak_bytes'] / 1e6:.1f} MB "
+        f"= {paging['ratio']:.2f}x one page ({paging['one_page_bytes'] / 1e6:.1f} MB), {paging['seconds']:.2f} s"
+    )
     print(f"TCP connections for 1,000 sequential calls: {results['connections_for_1000_calls']}")
     imports = results["import"]
-    print(f"import modehal: {imports['modehal'] * 1e3:.1f} ms vs import requests {imports['requests'] * 1e3:.1f} ms = {imports['ratio']:.2f}x")
-    print(f"Full regeneration (python -m modehal.codegen --check): {results['regeneration_seconds']:.2f} s")
+    print(
+        f"import modehal: {imports['modehal'] * 1e3:.1f} ms vs import requests {imports['requests'] * 1e3:.1f} ms = {imports['ratio']:.2f}x"
+    )
+    print(
+        f"Full regeneration (python -m modehal.codegen --check): {results['regeneration_seconds']:.2f} s"
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0

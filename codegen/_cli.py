@@ -76,8 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "`python -m modehal.codegen drift PAGE...` compares saved docs pages with the spec.",
     )
     parser.add_argument("--spec", type=Path, help="spec directory (default: spec/ of the checkout)")
-    parser.add_argument("--out", type=Path, help="output directory (default: generated/ of the checkout)")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if generated/ is not current")
+    parser.add_argument(
+        "--out", type=Path, help="output directory (default: generated/ of the checkout)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if generated/ is not current"
+    )
     args = parser.parse_args(arguments)
     root = default_root()
     spec_dir = args.spec or root / "spec"
@@ -99,7 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(files, out_dir, elapsed)
         written = write_files(files, out_dir)
     except OSError as exc:
-        print(f"cannot {'read' if args.check else 'write'} {out_dir}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"cannot {'read' if args.check else 'write'} {out_dir}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 2
     for line in written:
         print(f"wrote {line}" if not line.startswith("removed") else line)
@@ -112,7 +119,10 @@ def _check(files: dict[str, str], out_dir: Path, elapsed: float) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        print(f"{len(problems)} generated file(s) out of date: run `python -m modehal.codegen`", file=sys.stderr)
+        print(
+            f"{len(problems)} generated file(s) out of date: run `python -m modehal.codegen`",
+            file=sys.stderr,
+        )
         return 1
     print(f"{out_dir}: {len(files)} files current ({elapsed:.2f}s)")
     return 0
@@ -125,11 +135,17 @@ def drift_main(argv: Sequence[str]) -> int:
         prog="python -m modehal.codegen drift",
         description="Compare saved Mode docs pages with spec/: operations, params, fields, rels, statuses.",
     )
-    parser.add_argument("pages", nargs="+", type=Path, help="saved docs pages (text), e.g. docs/mode-docs/*.txt")
+    parser.add_argument(
+        "pages", nargs="+", type=Path, help="saved docs pages (text), e.g. docs/mode-docs/*.txt"
+    )
     parser.add_argument("--spec", type=Path, help="spec directory (default: spec/ of the checkout)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
-        "--changelog", nargs="?", const=Path("CHANGELOG.md"), type=Path, metavar="FILE",
+        "--changelog",
+        nargs="?",
+        const=Path("CHANGELOG.md"),
+        type=Path,
+        metavar="FILE",
         help="also add an entry for this report at the top of FILE (default CHANGELOG.md)",
     )
     args = parser.parse_args(argv)
@@ -146,7 +162,9 @@ def drift_main(argv: Sequence[str]) -> int:
     print(report.as_json() if args.json else f"{report.as_text()} ({elapsed:.2f}s)")
     if args.changelog is not None:
         try:
-            _add_changelog_entry(args.changelog, report.as_changelog(datetime.date.today().isoformat()))
+            _add_changelog_entry(
+                args.changelog, report.as_changelog(datetime.date.today().isoformat())
+            )
         except (OSError, UnicodeDecodeError) as exc:
             print(f"cannot write the changelog {args.changelog}: {exc}", file=sys.stderr)
             return 2
@@ -163,5 +181,5 @@ def _read_page(path: Path) -> str:
 def _add_changelog_entry(path: Path, entry: str) -> None:
     title = "# Changelog\n\n"
     existing = path.read_text(encoding="utf-8") if path.is_file() else title
-    body = existing[len(title):] if existing.startswith(title) else existing
+    body = existing[len(title) :] if existing.startswith(title) else existing
     path.write_text(title + entry + "\n" + body, encoding="utf-8")

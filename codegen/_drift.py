@@ -26,7 +26,9 @@ class Drift:
     kind: str  # e.g. "param-not-in-spec"; see KINDS
     subject: str  # the field, param, link, status or operation concerned
     detail: str  # what the page says against what the spec says
-    value: str = ""  # what the page says, where it matters: a declared type change covers that type only
+    value: str = (
+        ""  # what the page says, where it matters: a declared type change covers that type only
+    )
 
     @property
     def id(self) -> str:
@@ -79,7 +81,9 @@ class Report:
                 "pages": list(self.pages),
                 "operations": self.operations,
                 "drift": [{**asdict(d), "id": d.id} for d in self.drifts],
-                "known": [{**asdict(d), "id": d.id, "reason": reason} for d, reason in self.explained],
+                "known": [
+                    {**asdict(d), "id": d.id, "reason": reason} for d, reason in self.explained
+                ],
             },
             indent=2,
         )
@@ -99,7 +103,10 @@ class Report:
             f"{len(self.pages)} page(s), {self.operations} operation(s) compared; "
             f"{len(self.explained)} known difference(s) explained by the spec"
         )
-        lines.append(("no drift: " if self.clean else f"{len(self.drifts)} difference(s) to look at; ") + summary)
+        lines.append(
+            ("no drift: " if self.clean else f"{len(self.drifts)} difference(s) to look at; ")
+            + summary
+        )
         return "\n".join(lines)
 
     def as_changelog(self, date: str) -> str:
@@ -119,16 +126,43 @@ def compare(spec: Spec, pages: Sequence[DocPage]) -> Report:
     for page in pages:
         model = _model_for(spec, page)
         if model is None:
-            found.append(Drift(page.file, "?", None, "page-not-in-spec", page.title, f"no spec file has `source: {page.file}`"))
+            found.append(
+                Drift(
+                    page.file,
+                    "?",
+                    None,
+                    "page-not-in-spec",
+                    page.title,
+                    f"no spec file has `source: {page.file}`",
+                )
+            )
             continue
         found += _compare_resource(spec, page, model)
         matched = _match_operations(page.operations, model.operations)
         for doc, spec_op in matched:
             if doc is None and spec_op is not None:
                 op = f"{model.group}.{spec_op.name}"
-                found.append(Drift(page.file, model.name, op, "operation-not-on-page", spec_op.name, f"{spec_op.method} {_full_path(spec, spec_op)}"))
+                found.append(
+                    Drift(
+                        page.file,
+                        model.name,
+                        op,
+                        "operation-not-on-page",
+                        spec_op.name,
+                        f"{spec_op.method} {_full_path(spec, spec_op)}",
+                    )
+                )
             elif doc is not None and spec_op is None:
-                found.append(Drift(page.file, model.name, None, "operation-not-in-spec", doc.title, f"{doc.method} {_doc_path(doc)}"))
+                found.append(
+                    Drift(
+                        page.file,
+                        model.name,
+                        None,
+                        "operation-not-in-spec",
+                        doc.title,
+                        f"{doc.method} {_doc_path(doc)}",
+                    )
+                )
             elif doc is not None and spec_op is not None:
                 compared += 1
                 found += _compare_operation(spec, page, model, doc, spec_op)
@@ -142,7 +176,11 @@ def _model_for(spec: Spec, page: DocPage) -> ModelSpec | None:
     name = Path(page.file).name
     candidates = [m for m in spec.models if m.source == name and m.kind == "resource"]
     if not candidates:  # a page saved under another name: match its title ("Report Runs")
-        candidates = [m for m in spec.models if m.kind == "resource" and _norm(m.title + "s") == _norm(page.title)]
+        candidates = [
+            m
+            for m in spec.models
+            if m.kind == "resource" and _norm(m.title + "s") == _norm(page.title)
+        ]
     with_operations = [m for m in candidates if m.operations]
     chosen = with_operations or candidates
     return chosen[0] if chosen else None
@@ -162,7 +200,9 @@ def _match_operations(
         remaining.remove(spec_op)
         pairs.append((doc, spec_op))
     for doc in unmatched:  # a retitled section: same method and path
-        spec_op = next((op for op in remaining if op.method == doc.method and op.path in _doc_path(doc)), None)
+        spec_op = next(
+            (op for op in remaining if op.method == doc.method and op.path in _doc_path(doc)), None
+        )
         if spec_op is not None:
             remaining.remove(spec_op)
         pairs.append((doc, spec_op))
@@ -180,7 +220,9 @@ def _compare_resource(spec: Spec, page: DocPage, model: ModelSpec) -> list[Drift
         found.append(Drift(page.file, model.name, None, kind, subject, detail, value))
 
     # `_links` and `_embedded` are HAL's structure, which the runtime reads; not fields.
-    table = {f.name: f for f in page.fields if f.table == "properties" and not f.name.startswith("_")}
+    table = {
+        f.name: f for f in page.fields if f.table == "properties" and not f.name.startswith("_")
+    }
     declared = {f.name: f for f in model.fields}
     if table:  # a page with no property table (dataset schedules) documents no fields to compare
         for name, doc in table.items():
@@ -188,8 +230,17 @@ def _compare_resource(spec: Spec, page: DocPage, model: ModelSpec) -> list[Drift
             if field is None:
                 add("field-not-in-spec", name, f"the page's table has it ({doc.type or 'no type'})")
                 continue
-            if doc.type and doc.type != field.type and (doc.type, field.type) not in _COMPATIBLE_TYPES:
-                add("field-type-differs", name, f"page says {doc.type}, spec says {field.type}", doc.type)
+            if (
+                doc.type
+                and doc.type != field.type
+                and (doc.type, field.type) not in _COMPATIBLE_TYPES
+            ):
+                add(
+                    "field-type-differs",
+                    name,
+                    f"page says {doc.type}, spec says {field.type}",
+                    doc.type,
+                )
             if doc.enum:
                 for value in sorted(set(doc.enum) - set(field.enum)):
                     add("enum-differs", name, f"{value!r} is on the page, not in the spec", value)
@@ -199,7 +250,11 @@ def _compare_resource(spec: Spec, page: DocPage, model: ModelSpec) -> list[Drift
             if name in table:
                 continue
             if name in page.example_fields:
-                add("field-only-in-example", name, "not in the page's table, only in its example payload")
+                add(
+                    "field-only-in-example",
+                    name,
+                    "not in the page's table, only in its example payload",
+                )
             else:
                 add("field-not-on-page", name, "neither in the page's table nor in its example")
     for name in page.example_fields:
@@ -219,7 +274,9 @@ def _compare_resource(spec: Spec, page: DocPage, model: ModelSpec) -> list[Drift
 # -- one operation --------------------------------------------------------------------------
 
 
-def _compare_operation(spec: Spec, page: DocPage, model: ModelSpec, doc: DocOperation, op: OperationSpec) -> list[Drift]:
+def _compare_operation(
+    spec: Spec, page: DocPage, model: ModelSpec, doc: DocOperation, op: OperationSpec
+) -> list[Drift]:
     name = f"{model.group}.{op.name}"
     found: list[Drift] = []
 
@@ -228,32 +285,68 @@ def _compare_operation(spec: Spec, page: DocPage, model: ModelSpec, doc: DocOper
 
     full_path = _full_path(spec, op)
     if doc.method != op.method or _doc_path(doc) != full_path:
-        add("path-differs", "path", f"page: {doc.method} {_doc_path(doc)}; spec: {op.method} {full_path}", f"{doc.method} {_doc_path(doc)}")
+        add(
+            "path-differs",
+            "path",
+            f"page: {doc.method} {_doc_path(doc)}; spec: {op.method} {full_path}",
+            f"{doc.method} {_doc_path(doc)}",
+        )
 
     spec_path = [p for p in op.params if p.location == "path"]
     doc_path = [p for p in doc.params if p.location == "path"]
     for index, doc_param in enumerate(doc_path):
         if index < len(spec_path) and doc_param.name != spec_path[index].name:
-            add("param-name-differs", doc_param.name, f"the page's path param {doc_param.name!r} is {spec_path[index].name!r} in the spec")
+            add(
+                "param-name-differs",
+                doc_param.name,
+                f"the page's path param {doc_param.name!r} is {spec_path[index].name!r} in the spec",
+            )
         if not doc_param.required:  # a path param is required by nature; the spec says so
-            add("param-required-differs", doc_param.name, "page: optional; spec: required (it is in the path)")
-    for extra in doc_path[len(spec_path):]:
+            add(
+                "param-required-differs",
+                doc_param.name,
+                "page: optional; spec: required (it is in the path)",
+            )
+    for extra in doc_path[len(spec_path) :]:
         add("param-not-in-spec", extra.name, "a path param on the page")
-    for missing in spec_path[len(doc_path):]:
+    for missing in spec_path[len(doc_path) :]:
         add("param-not-on-page", missing.name, "a path param in the spec")
 
-    object_params = {p.name: p for p in op.params if p.location == "body" and p.type in {m.name for m in spec.models}}
-    spec_other = {(p.location, p.name): p for p in op.params if p.location != "path" and p.name not in object_params}
-    doc_other = {(p.location, p.name): p for p in doc.params if p.location != "path" and p.parent is None}
+    object_params = {
+        p.name: p
+        for p in op.params
+        if p.location == "body" and p.type in {m.name for m in spec.models}
+    }
+    spec_other = {
+        (p.location, p.name): p
+        for p in op.params
+        if p.location != "path" and p.name not in object_params
+    }
+    doc_other = {
+        (p.location, p.name): p for p in doc.params if p.location != "path" and p.parent is None
+    }
     for key, doc_param in doc_other.items():
         spec_param = spec_other.get(key)
         if spec_param is None:
             add("param-not-in-spec", doc_param.name, f"a {doc_param.location} param on the page")
             continue
-        if doc_param.type and doc_param.type != spec_param.type and (doc_param.type, spec_param.type) not in _COMPATIBLE_TYPES:
-            add("param-type-differs", doc_param.name, f"page says {doc_param.type}, spec says {spec_param.type}", doc_param.type)
+        if (
+            doc_param.type
+            and doc_param.type != spec_param.type
+            and (doc_param.type, spec_param.type) not in _COMPATIBLE_TYPES
+        ):
+            add(
+                "param-type-differs",
+                doc_param.name,
+                f"page says {doc_param.type}, spec says {spec_param.type}",
+                doc_param.type,
+            )
         if doc_param.required != spec_param.required:
-            add("param-required-differs", doc_param.name, f"page: {'required' if doc_param.required else 'optional'}; spec: {'required' if spec_param.required else 'optional'}")
+            add(
+                "param-required-differs",
+                doc_param.name,
+                f"page: {'required' if doc_param.required else 'optional'}; spec: {'required' if spec_param.required else 'optional'}",
+            )
     for key, spec_param in spec_other.items():
         if key not in doc_other:
             add("param-not-on-page", spec_param.name, f"a {spec_param.location} param in the spec")
@@ -270,7 +363,11 @@ def _compare_operation(spec: Spec, page: DocPage, model: ModelSpec, doc: DocOper
         for field_name in sorted(listed - fields):
             add("param-not-in-spec", f"{parent}.{field_name}", f"listed under Object: {parent}")
         for field_name in sorted(fields - listed):
-            add("param-not-on-page", f"{parent}.{field_name}", f"a field of {spec_param.type} in the spec")
+            add(
+                "param-not-on-page",
+                f"{parent}.{field_name}",
+                f"a field of {spec_param.type} in the spec",
+            )
     for object_name in sorted(set(object_params) - parents):
         add("param-not-on-page", object_name, "a body object in the spec")
 
@@ -279,7 +376,11 @@ def _compare_operation(spec: Spec, page: DocPage, model: ModelSpec, doc: DocOper
     for status in sorted(doc_statuses - spec_statuses):
         add("status-not-in-spec", str(status), dict(doc.statuses)[status])
     for status in sorted(spec_statuses - doc_statuses):
-        add("status-not-on-page", str(status), "documented success status" if status == op.status else dict(op.errors).get(status, ""))
+        add(
+            "status-not-on-page",
+            str(status),
+            "documented success status" if status == op.status else dict(op.errors).get(status, ""),
+        )
     return found
 
 
@@ -287,7 +388,11 @@ def _compare_operation(spec: Spec, page: DocPage, model: ModelSpec, doc: DocOper
 
 
 def _explain(spec: Spec, found: list[Drift], pages: list[str], operations: int) -> Report:
-    known = {(model.name, drift_id): (reason, model) for model in spec.models for drift_id, reason, _ in model.known_drift}
+    known = {
+        (model.name, drift_id): (reason, model)
+        for model in spec.models
+        for drift_id, reason, _ in model.known_drift
+    }
     used: set[tuple[str, str]] = set()
     unexplained: list[Drift] = []
     explained: list[tuple[Drift, str]] = []
@@ -304,7 +409,16 @@ def _explain(spec: Spec, found: list[Drift], pages: list[str], operations: int) 
     for (model_name, drift_id), (_, model) in sorted(known.items()):
         if model_name in compared_models and (model_name, drift_id) not in used:
             page = page_of.get(model.source, model.source)
-            unexplained.append(Drift(page, model_name, None, "stale-known-drift", drift_id, f"declared in {model.file}, but the page no longer differs"))
+            unexplained.append(
+                Drift(
+                    page,
+                    model_name,
+                    None,
+                    "stale-known-drift",
+                    drift_id,
+                    f"declared in {model.file}, but the page no longer differs",
+                )
+            )
     return Report(tuple(unexplained), tuple(explained), tuple(pages), operations)
 
 

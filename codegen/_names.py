@@ -26,8 +26,18 @@ _RESOURCE_ATTRIBUTES = set(dir(Pollable)) | set(dir(Collection))
 _CLIENT_ATTRIBUTES = set(dir(BaseClient)) | {"account", "base_url", "timeout"}
 _OPERATIONS_ATTRIBUTES = set(dir(Operations))
 _CLASS_NAMES = {
-    "Any", "ClassVar", "Client", "Collection", "Endpoint", "Literal", "Mapping", "Operations",
-    "Paginator", "Pollable", "Resource", "Sequence",
+    "Any",
+    "ClassVar",
+    "Client",
+    "Collection",
+    "Endpoint",
+    "Literal",
+    "Mapping",
+    "Operations",
+    "Paginator",
+    "Pollable",
+    "Resource",
+    "Sequence",
 }
 _MODULE_NAMES = {"client", "api", "sim", "cli", "codegen"}
 
@@ -41,11 +51,23 @@ def problem(kind: str, name: str) -> str | None:
             return f"{name!r} is reserved for modehal's own code"
         return None
     if kind == "rel":
-        return None if _REL.fullmatch(name) else f"must be a link relation name (letters, digits, _:./-), got {name!r}"
+        return (
+            None
+            if _REL.fullmatch(name)
+            else f"must be a link relation name (letters, digits, _:./-), got {name!r}"
+        )
     if kind == "path":
-        return None if _PATH.fullmatch(name) else f"must be a path such as /{{account}}/reports/{{report}}, got {name!r}"
+        return (
+            None
+            if _PATH.fullmatch(name)
+            else f"must be a path such as /{{account}}/reports/{{report}}, got {name!r}"
+        )
     if kind == "media type":
-        return None if _MEDIA_TYPE.fullmatch(name) else f"must be a media type such as application/json, got {name!r}"
+        return (
+            None
+            if _MEDIA_TYPE.fullmatch(name)
+            else f"must be a media type such as application/json, got {name!r}"
+        )
     if not _SNAKE.fullmatch(name):
         return f"must be a snake_case identifier, got {name!r}"
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):

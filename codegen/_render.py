@@ -40,7 +40,13 @@ _DECODERS = {
     "object": "as_object",
     "array": "as_array",
 }
-_ERROR_CLASSES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 429: "RateLimited"}
+_ERROR_CLASSES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    429: "RateLimited",
+}
 _WIDTH = 100
 
 
@@ -76,7 +82,10 @@ class Imports:
         self.type_only.setdefault(module, set()).update(names)
 
     def lines(self) -> list[str]:
-        return [f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(self.modules.items())]
+        return [
+            f"from {module} import {', '.join(sorted(names))}"
+            for module, names in sorted(self.modules.items())
+        ]
 
 
 def _camel(name: str) -> str:
@@ -114,7 +123,11 @@ def _field_view(model: ModelSpec, spec: FieldSpec, imports: Imports) -> dict[str
         read = f"cast({alias if required else repr(annotation)}, {read})"
     notes = []
     if spec.enum:
-        notes.append("One of " + ", ".join(f"``{value}``" for value in spec.enum) + "; a value Mode adds later is returned as is.")
+        notes.append(
+            "One of "
+            + ", ".join(f"``{value}``" for value in spec.enum)
+            + "; a value Mode adds later is returned as is."
+        )
     if required:
         notes.append("Always present: reading it raises ``DecodeError`` if Mode sent none.")
     return {
@@ -128,9 +141,9 @@ def _field_view(model: ModelSpec, spec: FieldSpec, imports: Imports) -> dict[str
     }
 
 
-def _param_view(op_id: str, spec: ParamSpec, models: dict[str, ModelSpec], imports: Imports) -> dict[str, Any]:
-    if spec.type in models:
-        object_model = models[spec.type]
+def _param_view(spec: ParamSpec, models: dict[str, ModelSpec], imports: Imports) -> dict[str, Any]:
+    object_model = models.get(spec.type)
+    if object_model is not None:
         base = f"{object_model.class_name} | Mapping[str, Any]"
         imports.add(f".{object_model.name}", object_model.class_name)
         imports.add("collections.abc", "Mapping")
@@ -157,30 +170,6 @@ def _param_view(op_id: str, spec: ParamSpec, models: dict[str, ModelSpec], impor
     else:
         annotation, default = f"{base} | None", "None"
 
-    checks: list[str] = []
-    if spec.enum:
-        imports.add("modehal._checks", "one_of")
-        checks.append(f'one_of("{op_id}", "{spec.name}", {spec.name}, {tuple(spec.enum)!r})')
-    if spec.minimum is not None or spec.maximum is not None:
-        imports.add("modehal._checks", "in_range")
-        checks.append(f'in_range("{op_id}", "{spec.name}", {spec.name}, {spec.minimum!r}, {spec.maximum!r})')
-    if spec.pattern is not None:
-        imports.add("modehal._checks", "matches")
-        checks.append(f'matches("{op_id}", "{spec.name}", {spec.name}, {spec.pattern!r})')
-
-    if spec.required and spec.location != "path":
-        imports.add("modehal._checks", "required")
-        checks.insert(0, f'required("{op_id}", "{spec.name}", {spec.name})')
-    value = spec.name
-    if spec.location == "body" and spec.type in models:
-        imports.add("modehal._checks", "mapping")
-        value = f'mapping("{op_id}", "{spec.name}", {spec.name}, {models[spec.type].class_name})'
-    elif spec.location == "body" and spec.type == "object":
-        imports.add("modehal._checks", "mapping")
-        value = f'mapping("{op_id}", "{spec.name}", {spec.name})'
-    elif spec.type == "datetime":
-        value = f"{spec.name}.isoformat() if {spec.name} is not None else None"
-
     doc = _sentence(spec.doc)
     if spec.enum:
         doc += " One of " + ", ".join(f"``{value!r}``" for value in spec.enum) + "."
@@ -198,16 +187,51 @@ def _param_view(op_id: str, spec: ParamSpec, models: dict[str, ModelSpec], impor
         "positional": positional,
         "annotation": annotation,
         "default": default,
-        "checks": checks,
-        "value": value,
+        "declaration": _param_declaration(spec, object_model),
         "doc": doc,
     }
 
 
-def _operation_view(model: ModelSpec, spec: OperationSpec, spec_all: Spec, imports: Imports) -> dict[str, Any]:
+def _param_declaration(spec: ParamSpec, object_model: ModelSpec | None) -> str:
+    """``Param(...)`` for one param, naming only what differs from the defaults."""
+    args = [repr(spec.name)]
+    if spec.location != "path":
+        args.append(repr(spec.location))
+    kind = "object" if object_model is not None else spec.type
+    if kind != "string":
+        args.append(f"type={kind!r}")
+    if spec.required and spec.location != "path":
+        args.append("required=True")
+    if spec.enum:
+        args.append(f"enum={tuple(spec.enum)!r}")
+    if spec.minimum is not None:
+        args.append(f"minimum={spec.minimum!r}")
+    if spec.maximum is not None:
+        args.append(f"maximum={spec.maximum!r}")
+    if spec.pattern is not None:
+        args.append(f"pattern={spec.pattern!r}")
+    if spec.default is not None:
+        args.append(f"default={spec.default!r}")
+    if object_model is not None:
+        args.append(f"model={object_model.class_name}")
+    if spec.client_default is not None:
+        args.append(f"client_default={spec.client_default!r}")
+    return f"Param({', '.join(args)})"
+
+
+def _implied_declaration(param: dict[str, Any]) -> str | None:
+    if param["location"] != "path":
+        return None
+    name = param["name"]
+    return f"Param({name!r}, client_default='account')" if name == "account" else f"Param({name!r})"
+
+
+def _operation_view(
+    model: ModelSpec, spec: OperationSpec, spec_all: Spec, imports: Imports
+) -> dict[str, Any]:
     op_id = f"{model.group}.{spec.name}"
     models = {m.name: m for m in spec_all.models if m.kind == "object"}
-    params = [_param_view(op_id, p, models, imports) for p in spec.params]
+    params = [_param_view(p, models, imports) for p in spec.params]
     # Order: the path's own params as positionals, then keyword-only, then account= last.
     positional = [p for p in params if p["positional"]]
     keywords = [p for p in params if not p["positional"] and p["name"] != "account"]
@@ -223,24 +247,23 @@ def _operation_view(model: ModelSpec, spec: OperationSpec, spec_all: Spec, impor
         result_class = target.class_name
         if target.name != model.name:
             imports.add(f".{target.name}", target.class_name)
+    key = None
     if returns.kind == "collection":
-        imports.add("modehal._pagination", "Paginator")
-        annotation = f"Paginator[{result_class}]"
-        key = returns.key or spec_all.model(returns.model or "").plural
-        returns_doc = f"An iterator over every ``{result_class}``, fetching further pages as it goes."
+        imports.add("modehal._pagination", "Collection")
+        annotation = f"Collection[{result_class}]"
+        plural = spec_all.model(returns.model or "").plural
+        key = returns.key if returns.key and returns.key != plural else None
     elif returns.kind == "resource":
         annotation = result_class or "None"
-        key = None
-        returns_doc = f"The ``{result_class}`` Mode answers with."
     else:
         annotation = "None"
-        key = None
-        returns_doc = None
     raises = []
-    for status, text in spec.errors:
+    for status, text in sorted(spec.errors):
         name = _ERROR_CLASSES.get(status, "ServerError" if status >= 500 else "APIError")
         raises.append((name, f"{status} {_sentence(text)}"))
-    summary = _sentence(spec.summary)
+    declared = [p for p in params if p["declaration"] != _implied_declaration(p)]
+    if declared:
+        imports.add("modehal._api", "Param")
     return {
         "name": spec.name,
         "op_id": op_id,
@@ -250,22 +273,20 @@ def _operation_view(model: ModelSpec, spec: OperationSpec, spec_all: Spec, impor
         "path": spec.path,
         "full_path": api.base_path + spec.path,
         "status": spec.status,
-        "summary": summary,
+        "summary": _sentence(spec.summary),
         "doc": _sentence(spec.doc),
-        "errors": spec.errors,
+        "errors": dict(sorted(spec.errors)),
+        # path params the runtime derives from the path (`{account}` from the client) are
+        # left out of the declaration
+        "declared_params": declared,
+        "arguments": [p["name"] for p in positional + keywords],
         "positional": positional,
         "keywords": keywords,
-        "path_params": [p for p in params if p["location"] == "path"],
-        "query_params": [p for p in params if p["location"] == "query"],
-        "body_params": [p for p in params if p["location"] == "body"],
         "body_wrapper": spec.body_wrapper,
-        "checks": [check for p in params for check in p["checks"]],
         "kind": returns.kind,
         "result_class": result_class,
-        "result_model": returns.model,
         "annotation": annotation,
         "key": key,
-        "returns_doc": returns_doc,
         "raises": raises,
     }
 
@@ -299,8 +320,6 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
                 object_checks.append(
                     f'one_of("{model.class_name}", "{spec_field.name}", self.{spec_field.name}, {spec_field.enum!r})'
                 )
-    if any(op["body_params"] for op in operations):
-        imports.add("modehal._checks", "compact")
     if operations:
         imports.add("modehal._operations", "Operations")
     exports = [model.class_name] + [f["alias"] for f in fields if f["alias"]]
@@ -322,14 +341,29 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
         "group_doc": _sentence(model.group_doc or ""),
         "fields": fields,
         "links": [
-            {"rel": link.rel, "doc": _sentence(link.doc), "target": link.target, "collection": link.collection}
+            {
+                "rel": link.rel,
+                "doc": _sentence(link.doc),
+                "target": link.target,
+                "collection": link.collection,
+            }
             for link in model.links
         ],
-        "targets": [link for link in model.links if link.target],
+        "targets": [
+            {
+                "rel": link.rel,
+                "target_class": spec.model(link.target).class_name,
+                "collection": link.collection,
+            }
+            for link in model.links
+            if link.target
+        ],
         "typed_follows": typed_follows,
         "operations": operations,
         "group_class": _camel(model.group) if model.group else None,
-        "stdlib_imports": [line for line in lines if not line.startswith(("from modehal", "from ."))],
+        "stdlib_imports": [
+            line for line in lines if not line.startswith(("from modehal", "from ."))
+        ],
         "package_imports": [line for line in lines if line.startswith("from modehal")],
         "local_imports": [line for line in lines if line.startswith("from .")],
         "type_only_imports": [
@@ -394,7 +428,9 @@ def _wrap(text: str, indent: int, lead: str = "", hanging: int = 0) -> str:
 
 def _escape_docstring(text: str) -> str:
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    return text[:-1] + '\\"' if text.endswith('"') else text  # a closing quote would end the docstring
+    return (
+        text[:-1] + '\\"' if text.endswith('"') else text
+    )  # a closing quote would end the docstring
 
 
 def _environment() -> jinja2.Environment:
@@ -424,16 +460,28 @@ def render(spec: Spec) -> dict[str, str]:
         template = "resource.py.jinja" if model.kind == "resource" else "object.py.jinja"
         files[f"{model.name}.py"] = _render(env, template, view=view, source=model.file)
     apis = [spec.apis[name] for name in sorted(spec.apis)]
-    files["_apis.py"] = _render(env, "apis.py.jinja", apis=apis, source=f"{spec.source_dir}/apis.yaml")
+    files["_apis.py"] = _render(
+        env, "apis.py.jinja", apis=apis, source=f"{spec.source_dir}/apis.yaml"
+    )
     groups = [
-        {"name": m.group, "class": _camel(m.group), "module": m.name, "doc": _sentence(m.group_doc or "")}
+        {
+            "name": m.group,
+            "class": _camel(m.group),
+            "module": m.name,
+            "doc": _sentence(m.group_doc or ""),
+        }
         for m in spec.models
         if m.group
     ]
     groups.sort(key=lambda group: group["name"])
     every_file = f"{spec.source_dir}/*.yaml"
-    files["client.py"] = _render(env, "client.py.jinja", groups=groups, apis=apis, source=every_file)
-    files["__init__.py"] = _render(env, "init.py.jinja", views=views, groups=groups, source=every_file)
+    files["client.py"] = _render(
+        env, "client.py.jinja", groups=groups, apis=apis, source=every_file
+    )
+    files["_catalog.py"] = _render(env, "catalog.py.jinja", views=views, source=every_file)
+    files["__init__.py"] = _render(
+        env, "init.py.jinja", views=views, groups=groups, source=every_file
+    )
     return files
 
 
@@ -441,7 +489,9 @@ def _render(env: jinja2.Environment, template: str, **context: Any) -> str:
     try:
         source = env.get_template(template).render(**context)
     except Exception as exc:  # a template bug: report it as codegen's, with the template's line
-        raise RenderError(f"{template}{_template_line(exc, template)}: {type(exc).__name__}: {exc}") from None
+        raise RenderError(
+            f"{template}{_template_line(exc, template)}: {type(exc).__name__}: {exc}"
+        ) from None
     try:
         mode = Mode(target_versions={TargetVersion.PY310}, line_length=_WIDTH)
         return black.format_str(source, mode=mode)

@@ -151,22 +151,37 @@ class _Reader:
         self.error(line, key, f"expected a list, got {_kind(value)}")
         return None
 
-    def check_keys(self, node: Located, prefix: str, required: set[str], optional: set[str]) -> None:
+    def check_keys(
+        self, node: Located, prefix: str, required: set[str], optional: set[str]
+    ) -> None:
         for key in node:
             if str(key) not in required | optional:
                 allowed = ", ".join(sorted(required | optional))
-                self.error(node.key_lines[str(key)], _join(prefix, str(key)), f"unknown key (allowed: {allowed})")
+                self.error(
+                    node.key_lines[str(key)],
+                    _join(prefix, str(key)),
+                    f"unknown key (allowed: {allowed})",
+                )
         for key in sorted(required - {str(k) for k in node}):
             self.error(node.line, _join(prefix, key), "missing required key")
 
-    def value(self, node: Located, key: str, prefix: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+    def value(
+        self,
+        node: Located,
+        key: str,
+        prefix: str,
+        kind: type | tuple[type, ...],
+        default: Any = None,
+    ) -> Any:
         if key not in node:
             return default
         value = node[key]
         wanted = kind if isinstance(kind, tuple) else (kind,)
         if isinstance(value, bool) and bool not in wanted or not isinstance(value, wanted):
             names = " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in wanted)
-            self.error(node.key_lines[key], _join(prefix, key), f"expected {names}, got {_kind(value)}")
+            self.error(
+                node.key_lines[key], _join(prefix, key), f"expected {names}, got {_kind(value)}"
+            )
             return default
         if isinstance(value, str) and not value.strip():
             self.error(node.key_lines[key], _join(prefix, key), "must not be empty")
@@ -186,7 +201,13 @@ class _Reader:
         return str(value)
 
 
-_TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", list: "a list", dict: "a mapping"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    bool: "a boolean",
+    list: "a list",
+    dict: "a mapping",
+}
 
 
 def _kind(value: Any) -> str:
@@ -198,7 +219,9 @@ def _kind(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return {str: "a string", int: "an integer", float: "a number"}.get(type(value), f"a {type(value).__name__}")
+    return {str: "a string", int: "an integer", float: "a number"}.get(
+        type(value), f"a {type(value).__name__}"
+    )
 
 
 def _join(prefix: str, key: str) -> str:
@@ -212,7 +235,11 @@ def _read_apis(text: str, file: str) -> tuple[dict[str, ApiSpec], list[SpecError
     if root is None:
         return apis, reader.errors
     reader.check_keys(root, "", {"apis"}, set())
-    table = reader.mapping(root.get("apis"), "apis", reader.line(root, "apis")) if "apis" in root else None
+    table = (
+        reader.mapping(root.get("apis"), "apis", reader.line(root, "apis"))
+        if "apis" in root
+        else None
+    )
     for name, node in (table or {}).items():
         prefix = f"apis.{name}"
         line = table.key_lines[str(name)] if table is not None else None
@@ -225,9 +252,15 @@ def _read_apis(text: str, file: str) -> tuple[dict[str, ApiSpec], list[SpecError
         base_path = reader.name(item, "base_path", prefix, "path")
         auth = reader.value(item, "auth", prefix, str, "basic")
         if base_path and not base_path.startswith("/"):
-            reader.error(reader.line(item, "base_path"), f"{prefix}.base_path", "must start with '/'")
+            reader.error(
+                reader.line(item, "base_path"), f"{prefix}.base_path", "must start with '/'"
+            )
         if auth not in ("basic", "bearer"):
-            reader.error(reader.line(item, "auth"), f"{prefix}.auth", f"must be basic or bearer, got {auth!r}")
+            reader.error(
+                reader.line(item, "auth"),
+                f"{prefix}.auth",
+                f"must be basic or bearer, got {auth!r}",
+            )
         apis[str(name)] = ApiSpec(
             name=str(name),
             doc=reader.value(item, "doc", prefix, str, ""),
@@ -246,14 +279,25 @@ class _Refs:
     apis: list[tuple[str, int, str]]
 
 
-def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str, int], list[SpecError]]:
+def _read_model(
+    text: str, file: str
+) -> tuple[ModelSpec | None, _Refs, dict[str, int], list[SpecError]]:
     reader = _Reader(file)
     refs = _Refs(models=[], apis=[])
     root = reader.mapping(load_yaml(text, file), "", 1)
     if root is None:
         return None, refs, {}, reader.errors
     required = {"model", "kind", "class", "title", "doc", "source", "fields"}
-    optional = {"plural", "links", "group", "group_doc", "operations", "poll", "location", "known_drift"}
+    optional = {
+        "plural",
+        "links",
+        "group",
+        "group_doc",
+        "operations",
+        "poll",
+        "location",
+        "known_drift",
+    }
     reader.check_keys(root, "", required, optional)
     name = reader.name(root, "model", "", "model")
     kind = reader.value(root, "kind", "", str, "resource")
@@ -262,11 +306,19 @@ def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str
         reader.error(reader.line(root, "kind"), "kind", f"must be resource or object, got {kind!r}")
     plural = reader.name(root, "plural", "", "plural") or None
     if kind == "resource" and "plural" not in root and "kind" in root:
-        reader.error(root.line, "plural", "missing required key (every resource needs the key of its collections)")
+        reader.error(
+            root.line,
+            "plural",
+            "missing required key (every resource needs the key of its collections)",
+        )
     if kind == "object":
         for key in ("plural", "links", "group", "operations", "poll", "location"):
             if key in root:
-                reader.error(reader.line(root, key), key, "only resources have this key; this model is kind: object")
+                reader.error(
+                    reader.line(root, key),
+                    key,
+                    "only resources have this key; this model is kind: object",
+                )
 
     fields = _read_fields(reader, root, refs)
     links = _read_links(reader, root, refs)
@@ -279,7 +331,11 @@ def _read_model(text: str, file: str) -> tuple[ModelSpec | None, _Refs, dict[str
     if "operations" in root:
         if group is None or group_doc is None:
             missing = "group" if group is None else "group_doc"
-            reader.error(reader.line(root, "operations"), missing, "missing required key (operations need a group)")
+            reader.error(
+                reader.line(root, "operations"),
+                missing,
+                "missing required key (operations need a group)",
+            )
         operations = _read_operations(reader, root, refs)
     elif "group" in root:
         reader.error(reader.line(root, "group"), "group", "a group needs operations")
@@ -340,12 +396,16 @@ def _string_list(reader: _Reader, value: Any, key: str, line: int) -> tuple[str,
     return tuple(values)
 
 
-def _bounds(reader: _Reader, node: Located, prefix: str, type_: str) -> tuple[int | None, int | None]:
+def _bounds(
+    reader: _Reader, node: Located, prefix: str, type_: str
+) -> tuple[int | None, int | None]:
     minimum = reader.value(node, "minimum", prefix, int)
     maximum = reader.value(node, "maximum", prefix, int)
     if (minimum is not None or maximum is not None) and type_ != "integer":
         key = "minimum" if "minimum" in node else "maximum"
-        reader.error(reader.line(node, key), f"{prefix}.{key}", f"bounds apply to integers only, not {type_}")
+        reader.error(
+            reader.line(node, key), f"{prefix}.{key}", f"bounds apply to integers only, not {type_}"
+        )
     if minimum is not None and maximum is not None and minimum > maximum:
         reader.error(reader.line(node, "minimum"), f"{prefix}.minimum", "is greater than maximum")
     return minimum, maximum
@@ -355,17 +415,34 @@ def _read_fields(reader: _Reader, root: Located, refs: _Refs) -> tuple[FieldSpec
     fields: list[FieldSpec] = []
     seen: dict[str, int] = {}
     for prefix, line, node in _items(reader, root, "fields"):
-        reader.check_keys(node, prefix, {"name", "type", "doc"}, {"required", "nullable", "enum", "minimum", "maximum"})
+        reader.check_keys(
+            node,
+            prefix,
+            {"name", "type", "doc"},
+            {"required", "nullable", "enum", "minimum", "maximum"},
+        )
         name = reader.name(node, "name", prefix, "field")
         type_ = reader.value(node, "type", prefix, str, "string")
         if name in seen:
-            reader.error(reader.line(node, "name"), f"{prefix}.name", f"field {name!r} is declared twice (first at line {seen[name]})")
+            reader.error(
+                reader.line(node, "name"),
+                f"{prefix}.name",
+                f"field {name!r} is declared twice (first at line {seen[name]})",
+            )
         seen[name] = reader.line(node, "name")
         if type_ not in PRIMITIVES:
-            reader.error(reader.line(node, "type"), f"{prefix}.type", f"must be one of {', '.join(PRIMITIVES)}, got {type_!r}")
+            reader.error(
+                reader.line(node, "type"),
+                f"{prefix}.type",
+                f"must be one of {', '.join(PRIMITIVES)}, got {type_!r}",
+            )
         enum = _enum(reader, node, prefix)
         if enum and type_ != "string":
-            reader.error(reader.line(node, "enum"), f"{prefix}.enum", f"enums apply to strings only, not {type_}")
+            reader.error(
+                reader.line(node, "enum"),
+                f"{prefix}.enum",
+                f"enums apply to strings only, not {type_}",
+            )
         minimum, maximum = _bounds(reader, node, prefix, type_)
         fields.append(
             FieldSpec(
@@ -395,11 +472,19 @@ def _read_poll(reader: _Reader, root: Located, fields: tuple[FieldSpec, ...]) ->
         reader.error(reader.line(node, "field"), "poll.field", f"{name!r} is not a declared field")
     states: dict[str, tuple[str, ...]] = {}
     for key in ("success", "failure"):
-        values = _string_list(reader, node[key], f"poll.{key}", reader.line(node, key)) if key in node else ()
+        values = (
+            _string_list(reader, node[key], f"poll.{key}", reader.line(node, key))
+            if key in node
+            else ()
+        )
         enum = declared[name].enum if name in declared else ()
         for value in values:
             if enum and value not in enum:
-                reader.error(reader.line(node, key), f"poll.{key}", f"{value!r} is not one of {name}'s enum values")
+                reader.error(
+                    reader.line(node, key),
+                    f"poll.{key}",
+                    f"{value!r} is not one of {name}'s enum values",
+                )
         states[key] = values
     return PollSpec(field=name, success=states["success"], failure=states["failure"])
 
@@ -426,11 +511,15 @@ def _read_links(reader: _Reader, root: Located, refs: _Refs) -> tuple[LinkSpec, 
         reader.check_keys(node, prefix, {"rel", "doc"}, {"target", "collection"})
         rel = reader.name(node, "rel", prefix, "rel")
         if rel in seen:
-            reader.error(reader.line(node, "rel"), f"{prefix}.rel", f"rel {rel!r} is declared twice")
+            reader.error(
+                reader.line(node, "rel"), f"{prefix}.rel", f"rel {rel!r} is declared twice"
+            )
         seen.add(rel)
         target = reader.value(node, "target", prefix, str)
         if target is not None:
-            refs.models.append((f"{prefix}.target", reader.line(node, "target"), target, {"resource"}))
+            refs.models.append(
+                (f"{prefix}.target", reader.line(node, "target"), target, {"resource"})
+            )
         links.append(
             LinkSpec(
                 rel=rel,
@@ -442,10 +531,21 @@ def _read_links(reader: _Reader, root: Located, refs: _Refs) -> tuple[LinkSpec, 
     return tuple(links)
 
 
-_PARAM_KEYS = {"type", "required", "client_default", "enum", "default", "minimum", "maximum", "pattern"}
+_PARAM_KEYS = {
+    "type",
+    "required",
+    "client_default",
+    "enum",
+    "default",
+    "minimum",
+    "maximum",
+    "pattern",
+}
 
 
-def _read_params(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> tuple[tuple[ParamSpec, ...], list[int]]:
+def _read_params(
+    reader: _Reader, node: Located, prefix: str, refs: _Refs
+) -> tuple[tuple[ParamSpec, ...], list[int]]:
     """The params of an operation, and the line of each."""
     params: list[ParamSpec] = []
     lines: list[int] = []
@@ -457,31 +557,55 @@ def _read_params(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> tu
         location = reader.value(item, "in", key, str, "query")
         type_ = reader.value(item, "type", key, str, "string")
         if name in seen:
-            reader.error(reader.line(item, "name"), f"{key}.name", f"param {name!r} is declared twice")
+            reader.error(
+                reader.line(item, "name"), f"{key}.name", f"param {name!r} is declared twice"
+            )
         seen.add(name)
         if location not in LOCATIONS:
-            reader.error(reader.line(item, "in"), f"{key}.in", f"must be path, query or body, got {location!r}")
+            reader.error(
+                reader.line(item, "in"),
+                f"{key}.in",
+                f"must be path, query or body, got {location!r}",
+            )
         if type_ not in PRIMITIVES:
             refs.models.append((f"{key}.type", reader.line(item, "type"), type_, {"object"}))
         enum = _enum(reader, item, key)
         default = item.get("default")
         if "default" in item and not _fits(default, type_):
-            reader.error(reader.line(item, "default"), f"{key}.default", f"{default!r} is not of type {type_}")
+            reader.error(
+                reader.line(item, "default"),
+                f"{key}.default",
+                f"{default!r} is not of type {type_}",
+            )
         elif "default" in item and enum and default not in enum:
-            reader.error(reader.line(item, "default"), f"{key}.default", f"{default!r} is not one of the enum values ({', '.join(map(str, enum))})")
+            reader.error(
+                reader.line(item, "default"),
+                f"{key}.default",
+                f"{default!r} is not one of the enum values ({', '.join(map(str, enum))})",
+            )
         client_default = reader.value(item, "client_default", key, str)
         if client_default is not None and (location != "path" or client_default != "account"):
-            reader.error(reader.line(item, "client_default"), f"{key}.client_default", "only a path param can take client_default, and only `account`")
+            reader.error(
+                reader.line(item, "client_default"),
+                f"{key}.client_default",
+                "only a path param can take client_default, and only `account`",
+            )
         pattern = reader.value(item, "pattern", key, str)
         if pattern is not None:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                reader.error(reader.line(item, "pattern"), f"{key}.pattern", f"not a valid regular expression: {exc}")
+                reader.error(
+                    reader.line(item, "pattern"),
+                    f"{key}.pattern",
+                    f"not a valid regular expression: {exc}",
+                )
         minimum, maximum = _bounds(reader, item, key, type_)
         required = reader.value(item, "required", key, bool, location == "path")
         if location == "path" and not required:
-            reader.error(reader.line(item, "required"), f"{key}.required", "path params are always required")
+            reader.error(
+                reader.line(item, "required"), f"{key}.required", "path params are always required"
+            )
         lines.append(reader.line(item, "name"))
         params.append(
             ParamSpec(
@@ -530,26 +654,53 @@ def _read_returns(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> R
         reader.check_keys(value, key, {"collection"}, {"key"})
         model = reader.value(value, "collection", key, str, "")
         if model:
-            refs.models.append((f"{key}.collection", reader.line(value, "collection"), model, {"resource"}))
-        return ReturnSpec("collection", model=model, key=reader.name(value, "key", key, "key") or None)
+            refs.models.append(
+                (f"{key}.collection", reader.line(value, "collection"), model, {"resource"})
+            )
+        return ReturnSpec(
+            "collection", model=model, key=reader.name(value, "key", key, "key") or None
+        )
     if "returns" in node:
-        reader.error(line, key, f"expected `nothing`, a model name or {{collection: <model>}}, got {_kind(value)}")
+        reader.error(
+            line,
+            key,
+            f"expected `nothing`, a model name or {{collection: <model>}}, got {_kind(value)}",
+        )
     return ReturnSpec("nothing")
 
 
 def _read_operations(reader: _Reader, root: Located, refs: _Refs) -> tuple[OperationSpec, ...]:
     operations: list[OperationSpec] = []
     seen: dict[str, int] = {}
-    required = {"name", "summary", "doc", "method", "api", "path", "params", "status", "returns", "errors"}
+    required = {
+        "name",
+        "summary",
+        "doc",
+        "method",
+        "api",
+        "path",
+        "params",
+        "status",
+        "returns",
+        "errors",
+    }
     for prefix, line, node in _items(reader, root, "operations"):
         reader.check_keys(node, prefix, required, {"body_wrapper"})
         name = reader.name(node, "name", prefix, "operation")
         if name in seen:
-            reader.error(reader.line(node, "name"), f"{prefix}.name", f"two operations are named {name!r} (the other at line {seen[name]})")
+            reader.error(
+                reader.line(node, "name"),
+                f"{prefix}.name",
+                f"two operations are named {name!r} (the other at line {seen[name]})",
+            )
         seen.setdefault(name, reader.line(node, "name"))
         method = reader.value(node, "method", prefix, str, "GET")
         if method not in METHODS:
-            reader.error(reader.line(node, "method"), f"{prefix}.method", f"must be one of {', '.join(METHODS)}, got {method!r}")
+            reader.error(
+                reader.line(node, "method"),
+                f"{prefix}.method",
+                f"must be one of {', '.join(METHODS)}, got {method!r}",
+            )
         api = reader.value(node, "api", prefix, str, "")
         if api:
             refs.apis.append((f"{prefix}.api", reader.line(node, "api"), api))
@@ -558,13 +709,25 @@ def _read_operations(reader: _Reader, root: Located, refs: _Refs) -> tuple[Opera
         _check_path(reader, node, prefix, path, params, param_lines)
         status = reader.value(node, "status", prefix, int, 200)
         if not 200 <= status <= 299:
-            reader.error(reader.line(node, "status"), f"{prefix}.status", f"must be a 2xx status, got {status}")
+            reader.error(
+                reader.line(node, "status"),
+                f"{prefix}.status",
+                f"must be a 2xx status, got {status}",
+            )
         errors = _read_errors(reader, node, prefix)
         body_wrapper = reader.name(node, "body_wrapper", prefix, "key") or None
         if body_wrapper is not None and not any(p.location == "body" for p in params):
-            reader.error(reader.line(node, "body_wrapper"), f"{prefix}.body_wrapper", "there are no body params to wrap")
+            reader.error(
+                reader.line(node, "body_wrapper"),
+                f"{prefix}.body_wrapper",
+                "there are no body params to wrap",
+            )
         if method in ("GET", "DELETE") and any(p.location == "body" for p in params):
-            reader.error(reader.line(node, "method"), f"{prefix}.method", f"{method} operations cannot take body params")
+            reader.error(
+                reader.line(node, "method"),
+                f"{prefix}.method",
+                f"{method} operations cannot take body params",
+            )
         operations.append(
             OperationSpec(
                 name=name,
@@ -584,7 +747,12 @@ def _read_operations(reader: _Reader, root: Located, refs: _Refs) -> tuple[Opera
 
 
 def _check_path(
-    reader: _Reader, node: Located, prefix: str, path: str, params: tuple[ParamSpec, ...], param_lines: list[int]
+    reader: _Reader,
+    node: Located,
+    prefix: str,
+    path: str,
+    params: tuple[ParamSpec, ...],
+    param_lines: list[int],
 ) -> None:
     line = reader.line(node, "path")
     if not path.startswith("/"):
@@ -604,7 +772,11 @@ def _check_path(
         # The runtime fills the path with str.format_map: `{run!r}` or `{run:>10}` would
         # quote or pad the value, so only bare names are allowed.
         if spec or conversion:
-            reader.error(line, f"{prefix}.path", f"placeholder {{{name}}} must be a bare name, without ! or :")
+            reader.error(
+                line,
+                f"{prefix}.path",
+                f"placeholder {{{name}}} must be a bare name, without ! or :",
+            )
         elif problem("param", name) is not None:
             reader.error(line, f"{prefix}.path", f"placeholder {{{name}}} is not a snake_case name")
         elif name not in declared:
@@ -612,12 +784,18 @@ def _check_path(
     for index, param in enumerate(params):
         if param.location == "path" and param.name not in names:
             reader.error(
-                param_lines[index], f"{prefix}.params[{index}]", f"path param {param.name!r} is absent from the path {path}"
+                param_lines[index],
+                f"{prefix}.params[{index}]",
+                f"path param {param.name!r} is absent from the path {path}",
             )
 
 
 def _read_errors(reader: _Reader, node: Located, prefix: str) -> tuple[tuple[int, str], ...]:
-    table = reader.mapping(node.get("errors"), f"{prefix}.errors", reader.line(node, "errors")) if "errors" in node else None
+    table = (
+        reader.mapping(node.get("errors"), f"{prefix}.errors", reader.line(node, "errors"))
+        if "errors" in node
+        else None
+    )
     result: list[tuple[int, str]] = []
     for status, text in (table or {}).items():
         line = table.key_lines[str(status)] if table is not None else None
@@ -680,13 +858,28 @@ def load_spec(directory: str | Path, *, display_root: str | Path | None = None) 
         if model is None:
             continue
         if path.stem != model.name and model.name:
-            errors.append(SpecError(file, lines["model"], "model", f"{model.name!r} must live in {model.name}.yaml"))
-        for what, value, key in (("model", model.name, "model"), ("class", model.class_name, "class"), ("group", model.group, "group")):
+            errors.append(
+                SpecError(
+                    file, lines["model"], "model", f"{model.name!r} must live in {model.name}.yaml"
+                )
+            )
+        for what, value, key in (
+            ("model", model.name, "model"),
+            ("class", model.class_name, "class"),
+            ("group", model.group, "group"),
+        ):
             if not value:
                 continue
             other = first_seen.get((what, value))
             if other is not None:
-                errors.append(SpecError(file, lines[key], key, f"{what} {value!r} is also declared in {other[0]}:{other[1]}"))
+                errors.append(
+                    SpecError(
+                        file,
+                        lines[key],
+                        key,
+                        f"{what} {value!r} is also declared in {other[0]}:{other[1]}",
+                    )
+                )
             else:
                 first_seen[(what, value)] = (file, lines[key])
         models.append(model)
@@ -699,15 +892,32 @@ def load_spec(directory: str | Path, *, display_root: str | Path | None = None) 
                 continue
             if name not in kinds:
                 known = ", ".join(sorted(kinds))
-                errors.append(SpecError(file, line, key, f"unknown model {name!r} (known: {known})"))
+                errors.append(
+                    SpecError(file, line, key, f"unknown model {name!r} (known: {known})")
+                )
             elif kinds[name] not in allowed:
-                errors.append(SpecError(file, line, key, f"{name!r} is a {kinds[name]}, expected a {' or '.join(sorted(allowed))}"))
+                errors.append(
+                    SpecError(
+                        file,
+                        line,
+                        key,
+                        f"{name!r} is a {kinds[name]}, expected a {' or '.join(sorted(allowed))}",
+                    )
+                )
         for key, line, name in refs.apis:
             if name not in apis:
-                errors.append(SpecError(file, line, key, f"unknown api {name!r} (known: {', '.join(sorted(apis))})"))
+                errors.append(
+                    SpecError(
+                        file, line, key, f"unknown api {name!r} (known: {', '.join(sorted(apis))})"
+                    )
+                )
     if errors:
         raise SpecErrors(errors) if len(errors) > 1 else errors[0]
-    return Spec(apis=apis, models=tuple(sorted(models, key=lambda model: model.name)), source_dir=shown(directory))
+    return Spec(
+        apis=apis,
+        models=tuple(sorted(models, key=lambda model: model.name)),
+        source_dir=shown(directory),
+    )
 
 
 def _read_text(path: Path, shown: str) -> str:

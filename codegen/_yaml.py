@@ -40,7 +40,9 @@ def load_yaml(text: str, file: str) -> Any:
         raise SpecError(file, None, "", "nested too deeply") from None
 
 
-def _convert(node: yaml.Node, file: str, loader: yaml.SafeLoader, path: str, above: set[int]) -> Any:
+def _convert(
+    node: yaml.Node, file: str, loader: yaml.SafeLoader, path: str, above: set[int]
+) -> Any:
     if id(node) in above:  # an alias to one of its own ancestors: `&a [*a]`
         raise SpecError(file, node.start_mark.line + 1, path, "a YAML alias refers to itself")
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
@@ -50,10 +52,14 @@ def _convert(node: yaml.Node, file: str, loader: yaml.SafeLoader, path: str, abo
     except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError) as exc:
         # A tag PyYAML cannot construct (`!custom`, a bad `!!timestamp`, `<<: 5`, ...).
         problem = getattr(exc, "problem", None) or exc
-        raise SpecError(file, node.start_mark.line + 1, path, f"cannot read this value: {problem}") from None
+        raise SpecError(
+            file, node.start_mark.line + 1, path, f"cannot read this value: {problem}"
+        ) from None
 
 
-def _construct(node: yaml.Node, file: str, loader: yaml.SafeLoader, path: str, above: set[int]) -> Any:
+def _construct(
+    node: yaml.Node, file: str, loader: yaml.SafeLoader, path: str, above: set[int]
+) -> Any:
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # applies `<<:` merge keys
         result = Located()
@@ -66,12 +72,20 @@ def _construct(node: yaml.Node, file: str, loader: yaml.SafeLoader, path: str, a
             if not isinstance(key, (str, int)) or isinstance(key, bool):
                 raise SpecError(file, line, key_path, "keys must be strings")
             if key in result:
-                raise SpecError(file, line, key_path, f"duplicate key (first at line {result.key_lines[str(key)]})")
+                raise SpecError(
+                    file,
+                    line,
+                    key_path,
+                    f"duplicate key (first at line {result.key_lines[str(key)]})",
+                )
             result[key] = _convert(value_node, file, loader, key_path, above)
             result.key_lines[str(key)] = line
         return result
     if isinstance(node, yaml.SequenceNode):
-        items = LocatedList(_convert(item, file, loader, f"{path}[{index}]", above) for index, item in enumerate(node.value))
+        items = LocatedList(
+            _convert(item, file, loader, f"{path}[{index}]", above)
+            for index, item in enumerate(node.value)
+        )
         items.line = node.start_mark.line + 1
         items.item_lines = [item.start_mark.line + 1 for item in node.value]
         return items

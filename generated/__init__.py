@@ -2,9 +2,7 @@
 # Do not edit by hand: change the spec and regenerate.
 """The generated half of modehal: typed models and operations, one module per resource."""
 
-from modehal._api import Endpoint
-from modehal._registry import register_model, register_routes
-
+from ._catalog import MODELS, OPERATIONS
 from .client import Client
 from .cron import Cron
 
@@ -98,37 +96,3 @@ __all__ = [
     "ReportScheduleRel",
     "ReportSchedules",
 ]
-
-MODELS = (
-    DatasetRun,
-    DatasetSchedule,
-    Report,
-    ReportRun,
-    ReportRunDuplicate,
-    ReportSchedule,
-)
-"""Every resource model, by name."""
-
-OPERATIONS: tuple[Endpoint, ...] = (
-    DATASET_RUNS_GET,
-    DATASET_RUNS_LIST,
-    DATASET_RUNS_CREATE,
-    DATASET_SCHEDULES_LIST,
-    REPORTS_LIST,
-    REPORT_RUNS_GET,
-    REPORT_RUNS_LIST,
-    REPORT_RUNS_CREATE,
-    REPORT_RUNS_CLONE,
-    REPORT_RUNS_DUPLICATE,
-    REPORT_RUNS_GET_DUPLICATE,
-    REPORT_SCHEDULES_GET,
-    REPORT_SCHEDULES_LIST,
-    REPORT_SCHEDULES_CREATE,
-    REPORT_SCHEDULES_UPDATE,
-    REPORT_SCHEDULES_DELETE,
-)
-"""Every documented operation, named ``<group>.<name>``."""
-
-for _model in MODELS:
-    register_model(_model)
-register_routes(OPERATIONS)

@@ -9,6 +9,7 @@ from functools import cached_property
 from modehal._client import BaseClient
 
 from ._apis import DISCOVERY, REST
+from ._catalog import CATALOG
 
 from .dataset_run import DatasetRuns
 from .dataset_schedule import DatasetSchedules
@@ -32,6 +33,7 @@ class Client(BaseClient):
         DISCOVERY,
         REST,
     )
+    catalog = CATALOG
 
     @cached_property
     def dataset_runs(self) -> DatasetRuns:

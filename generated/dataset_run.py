@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal, cast, overload
 
-from modehal._api import Endpoint
-from modehal._checks import matches, one_of
+from modehal._api import Endpoint, Param
 from modehal._fields import as_array, as_boolean, as_datetime, as_object, as_string
 from modehal._hal import Resource
 from modehal._operations import Operations
-from modehal._pagination import Paginator
+from modehal._pagination import Collection
 from modehal._polling import Pollable
 
 from ._apis import REST
@@ -119,7 +118,6 @@ class DatasetRun(Pollable[DatasetRunRel]):
         "report_has_failures_since_last_success",
         "pusher_channel_name",
     )
-    link_targets: ClassVar[Mapping[str, tuple[str, bool]]] = {"self": ("dataset_run", False)}
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
@@ -218,52 +216,42 @@ class DatasetRun(Pollable[DatasetRunRel]):
         return self._optional("pusher_channel_name", as_string)
 
 
-DATASET_RUNS_GET = Endpoint(
-    name="dataset_runs.get",
-    method="GET",
-    api=REST,
-    path="/{account}/datasets/{dataset}/runs/{run}",
-    status=200,
+DATASET_RUNS_GET: Endpoint[DatasetRun] = Endpoint(
+    "dataset_runs.get",
+    REST,
+    "GET /{account}/datasets/{dataset}/runs/{run}",
+    returns=DatasetRun,
+    errors={401: "Unauthorized", 404: "DatasetRun not found"},
     summary="Get a dataset run.",
-    errors=(
-        (401, "Unauthorized"),
-        (404, "DatasetRun not found"),
-    ),
-    returns="dataset_run",
-    collection=False,
 )
 
-
-DATASET_RUNS_LIST = Endpoint(
-    name="dataset_runs.list",
-    method="GET",
-    api=REST,
-    path="/{account}/datasets/{dataset}/runs",
-    status=200,
-    summary="List dataset runs.",
-    errors=(
-        (401, "Unauthorized"),
-        (404, "Dataset not found"),
+DATASET_RUNS_LIST: Endpoint[Collection[DatasetRun]] = Endpoint(
+    "dataset_runs.list",
+    REST,
+    "GET /{account}/datasets/{dataset}/runs",
+    params=(
+        Param(
+            "filter",
+            "query",
+            pattern="^(created_at|updated_at)\\.(gt|lt)\\.\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
+        ),
+        Param("order", "query", enum=("asc", "desc")),
+        Param("order_by", "query", enum=("created_at", "updated_at")),
     ),
-    returns="dataset_run",
+    returns=DatasetRun,
     collection=True,
+    errors={401: "Unauthorized", 404: "Dataset not found"},
+    summary="List dataset runs.",
 )
 
-
-DATASET_RUNS_CREATE = Endpoint(
-    name="dataset_runs.create",
-    method="POST",
-    api=REST,
-    path="/{account}/datasets/{dataset}/runs",
+DATASET_RUNS_CREATE: Endpoint[DatasetRun] = Endpoint(
+    "dataset_runs.create",
+    REST,
+    "POST /{account}/datasets/{dataset}/runs",
+    returns=DatasetRun,
     status=202,
+    errors={400: "Bad request", 401: "Unauthorized", 404: "Dataset not found"},
     summary="Create a dataset run.",
-    errors=(
-        (400, "Bad request"),
-        (401, "Unauthorized"),
-        (404, "Dataset not found"),
-    ),
-    returns="dataset_run",
-    collection=False,
 )
 
 
@@ -277,24 +265,18 @@ class DatasetRuns(Operations):
         """Get a dataset run.
 
         Retrieve a representation of a dataset run.
-
-        ``GET /api/{account}/datasets/{dataset}/runs/{run}``, answered with 200.
+        ``GET /api/{account}/datasets/{dataset}/runs/{run}``
 
         Args:
             dataset: Dataset token.
             run: DatasetRun token.
             account: Account (workspace or user) username. Defaults to the client's account.
 
-        Returns:
-            The ``DatasetRun`` Mode answers with.
-
         Raises:
             Unauthorized: 401 Unauthorized.
             NotFound: 404 DatasetRun not found.
         """
-        return self._client.fetch(
-            DATASET_RUNS_GET, DatasetRun, path={"account": account, "dataset": dataset, "run": run}
-        )
+        return self._client.call(DATASET_RUNS_GET, dataset=dataset, run=run, account=account)
 
     def list(
         self,
@@ -304,12 +286,11 @@ class DatasetRuns(Operations):
         order: Literal["asc", "desc"] | None = None,
         order_by: Literal["created_at", "updated_at"] | None = None,
         account: str | None = None,
-    ) -> Paginator[DatasetRun]:
+    ) -> Collection[DatasetRun]:
         """List dataset runs.
 
         Return every run of a dataset, following pages lazily.
-
-        ``GET /api/{account}/datasets/{dataset}/runs``, answered with 200.
+        ``GET /api/{account}/datasets/{dataset}/runs``
 
         Args:
             dataset: Dataset token.
@@ -319,27 +300,17 @@ class DatasetRuns(Operations):
             order_by: Timestamp to sort by. One of ``'created_at'``, ``'updated_at'``.
             account: Account (workspace or user) username. Defaults to the client's account.
 
-        Returns:
-            An iterator over every ``DatasetRun``, fetching further pages as it goes.
-
         Raises:
             Unauthorized: 401 Unauthorized.
             NotFound: 404 Dataset not found.
         """
-        matches(
-            "dataset_runs.list",
-            "filter",
-            filter,
-            "^(created_at|updated_at)\\.(gt|lt)\\.\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
-        )
-        one_of("dataset_runs.list", "order", order, ("asc", "desc"))
-        one_of("dataset_runs.list", "order_by", order_by, ("created_at", "updated_at"))
-        return self._client.paginate(
+        return self._client.call(
             DATASET_RUNS_LIST,
-            DatasetRun,
-            key="dataset_runs",
-            path={"account": account, "dataset": dataset},
-            query={"filter": filter, "order": order, "order_by": order_by},
+            dataset=dataset,
+            filter=filter,
+            order=order,
+            order_by=order_by,
+            account=account,
         )
 
     def create(self, dataset: str, *, account: str | None = None) -> DatasetRun:
@@ -347,21 +318,15 @@ class DatasetRuns(Operations):
 
         Trigger a run of a dataset. Mode answers 202 with the new run; poll it until it reaches a
         final state. Never retried blindly: a timed-out create may still have started a run.
-
-        ``POST /api/{account}/datasets/{dataset}/runs``, answered with 202.
+        ``POST /api/{account}/datasets/{dataset}/runs``
 
         Args:
             dataset: Dataset token.
             account: Account (workspace or user) username. Defaults to the client's account.
-
-        Returns:
-            The ``DatasetRun`` Mode answers with.
 
         Raises:
             BadRequest: 400 Bad request.
             Unauthorized: 401 Unauthorized.
             NotFound: 404 Dataset not found.
         """
-        return self._client.fetch(
-            DATASET_RUNS_CREATE, DatasetRun, path={"account": account, "dataset": dataset}
-        )
+        return self._client.call(DATASET_RUNS_CREATE, dataset=dataset, account=account)

@@ -15,7 +15,7 @@ from modehal._api import Endpoint
 from modehal._fields import as_boolean, as_datetime, as_integer, as_object, as_string
 from modehal._hal import Resource
 from modehal._operations import Operations
-from modehal._pagination import Paginator
+from modehal._pagination import Collection
 
 from ._apis import REST
 
@@ -66,7 +66,6 @@ class DatasetSchedule(Resource[DatasetScheduleRel]):
         "hour",
         "minute",
     )
-    link_targets: ClassVar[Mapping[str, tuple[str, bool]]] = {}
 
     @property
     def token(self) -> str:
@@ -162,19 +161,14 @@ class DatasetSchedule(Resource[DatasetScheduleRel]):
         return self._optional("minute", as_string)
 
 
-DATASET_SCHEDULES_LIST = Endpoint(
-    name="dataset_schedules.list",
-    method="GET",
-    api=REST,
-    path="/{account}/datasets/{dataset}/schedules",
-    status=200,
-    summary="List schedules for a dataset.",
-    errors=(
-        (401, "Unauthorized"),
-        (404, "Dataset not found"),
-    ),
-    returns="dataset_schedule",
+DATASET_SCHEDULES_LIST: Endpoint[Collection[DatasetSchedule]] = Endpoint(
+    "dataset_schedules.list",
+    REST,
+    "GET /{account}/datasets/{dataset}/schedules",
+    returns=DatasetSchedule,
     collection=True,
+    errors={401: "Unauthorized", 404: "Dataset not found"},
+    summary="List schedules for a dataset.",
 )
 
 
@@ -184,27 +178,18 @@ class DatasetSchedules(Operations):
     Reached as ``client.dataset_schedules``.
     """
 
-    def list(self, dataset: str, *, account: str | None = None) -> Paginator[DatasetSchedule]:
+    def list(self, dataset: str, *, account: str | None = None) -> Collection[DatasetSchedule]:
         """List schedules for a dataset.
 
         Return every schedule of a dataset.
-
-        ``GET /api/{account}/datasets/{dataset}/schedules``, answered with 200.
+        ``GET /api/{account}/datasets/{dataset}/schedules``
 
         Args:
             dataset: Dataset token.
             account: Workspace username. Defaults to the client's account.
 
-        Returns:
-            An iterator over every ``DatasetSchedule``, fetching further pages as it goes.
-
         Raises:
             Unauthorized: 401 Unauthorized.
             NotFound: 404 Dataset not found.
         """
-        return self._client.paginate(
-            DATASET_SCHEDULES_LIST,
-            DatasetSchedule,
-            key="dataset_schedules",
-            path={"account": account, "dataset": dataset},
-        )
+        return self._client.call(DATASET_SCHEDULES_LIST, dataset=dataset, account=account)

@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar, Literal, cast
 
-from modehal._api import Endpoint
-from modehal._checks import in_range, one_of
+from modehal._api import Endpoint, Param
 from modehal._fields import as_datetime, as_integer, as_string
 from modehal._hal import Resource
 from modehal._operations import Operations
-from modehal._pagination import Paginator
+from modehal._pagination import Collection
 
 from ._apis import DISCOVERY
 
@@ -57,7 +56,6 @@ class Report(Resource[ReportRel]):
         "space_token",
         "report_url",
     )
-    link_targets: ClassVar[Mapping[str, tuple[str, bool]]] = {"self": ("report", False)}
 
     def follow(self, rel: ReportRel, **variables: object) -> Report:
         """Fetch the resource at link ``rel``."""
@@ -142,19 +140,18 @@ class Report(Resource[ReportRel]):
         return self._optional("report_url", as_string)
 
 
-REPORTS_LIST = Endpoint(
-    name="reports.list",
-    method="GET",
-    api=DISCOVERY,
-    path="/{account}/reports",
-    status=200,
-    summary="List reports for an account.",
-    errors=(
-        (401, "Unauthorized"),
-        (404, "Organization not found"),
+REPORTS_LIST: Endpoint[Collection[Report]] = Endpoint(
+    "reports.list",
+    DISCOVERY,
+    "GET /{account}/reports",
+    params=(
+        Param("include_spaces", "query", enum=("all",)),
+        Param("per_page", "query", type="integer", minimum=1, maximum=999),
     ),
-    returns="report",
+    returns=Report,
     collection=True,
+    errors={401: "Unauthorized", 404: "Organization not found"},
+    summary="List reports for an account.",
 )
 
 
@@ -170,13 +167,12 @@ class Reports(Operations):
         include_spaces: Literal["all"] | None = None,
         per_page: int | None = None,
         account: str | None = None,
-    ) -> Paginator[Report]:
+    ) -> Collection[Report]:
         """List reports for an account.
 
         Return every report of an organization, following the Discovery API's pages lazily (one page
         in memory at a time).
-
-        ``GET /batch/{account}/reports``, answered with 200.
+        ``GET /batch/{account}/reports``
 
         Args:
             include_spaces: With ``all``, include reports in members' personal spaces (excluded by
@@ -184,19 +180,10 @@ class Reports(Operations):
             per_page: Reports per page (Mode's default page holds 1000). From 1 to 999.
             account: Organization username. Defaults to the client's account.
 
-        Returns:
-            An iterator over every ``Report``, fetching further pages as it goes.
-
         Raises:
             Unauthorized: 401 Unauthorized.
             NotFound: 404 Organization not found.
         """
-        one_of("reports.list", "include_spaces", include_spaces, ("all",))
-        in_range("reports.list", "per_page", per_page, 1, 999)
-        return self._client.paginate(
-            REPORTS_LIST,
-            Report,
-            key="reports",
-            path={"account": account},
-            query={"include_spaces": include_spaces, "per_page": per_page},
+        return self._client.call(
+            REPORTS_LIST, include_spaces=include_spaces, per_page=per_page, account=account
         )

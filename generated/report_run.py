@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
-from modehal._api import Endpoint
-from modehal._checks import compact, mapping, matches, one_of
+from modehal._api import Endpoint, Param
 from modehal._fields import as_array, as_boolean, as_datetime, as_object, as_string
 from modehal._hal import Resource
 from modehal._operations import Operations
-from modehal._pagination import Paginator
+from modehal._pagination import Collection
 from modehal._polling import Pollable
 
 from ._apis import REST
@@ -127,12 +126,6 @@ class ReportRun(Pollable[ReportRunRel]):
         "report_has_failures_since_last_success",
         "pusher_channel_name",
     )
-    link_targets: ClassVar[Mapping[str, tuple[str, bool]]] = {
-        "latest_successful_report_run_api_url": ("report_run", False),
-        "report": ("report", False),
-        "report_schedule": ("report_schedule", False),
-        "self": ("report_run", False),
-    }
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
@@ -242,102 +235,75 @@ class ReportRun(Pollable[ReportRunRel]):
         return self._optional("pusher_channel_name", as_string)
 
 
-REPORT_RUNS_GET = Endpoint(
-    name="report_runs.get",
-    method="GET",
-    api=REST,
-    path="/{account}/reports/{report}/runs/{run}",
-    status=200,
+REPORT_RUNS_GET: Endpoint[ReportRun] = Endpoint(
+    "report_runs.get",
+    REST,
+    "GET /{account}/reports/{report}/runs/{run}",
+    returns=ReportRun,
+    errors={401: "Unauthorized", 404: "ReportRun not found"},
     summary="Get a report run.",
-    errors=(
-        (401, "Unauthorized"),
-        (404, "ReportRun not found"),
-    ),
-    returns="report_run",
-    collection=False,
 )
 
-
-REPORT_RUNS_LIST = Endpoint(
-    name="report_runs.list",
-    method="GET",
-    api=REST,
-    path="/{account}/reports/{report}/runs",
-    status=200,
-    summary="List report runs.",
-    errors=(
-        (401, "Unauthorized"),
-        (404, "ReportRun not found"),
+REPORT_RUNS_LIST: Endpoint[Collection[ReportRun]] = Endpoint(
+    "report_runs.list",
+    REST,
+    "GET /{account}/reports/{report}/runs",
+    params=(
+        Param(
+            "filter",
+            "query",
+            pattern="^(created_at|updated_at)\\.(gt|lt)\\.\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
+        ),
+        Param("order", "query", enum=("asc", "desc")),
+        Param("order_by", "query", enum=("created_at", "updated_at")),
     ),
-    returns="report_run",
+    returns=ReportRun,
     collection=True,
+    errors={401: "Unauthorized", 404: "ReportRun not found"},
+    summary="List report runs.",
 )
 
-
-REPORT_RUNS_CREATE = Endpoint(
-    name="report_runs.create",
-    method="POST",
-    api=REST,
-    path="/{account}/reports/{report}/runs",
+REPORT_RUNS_CREATE: Endpoint[ReportRun] = Endpoint(
+    "report_runs.create",
+    REST,
+    "POST /{account}/reports/{report}/runs",
+    params=(Param("parameters", "body", type="object"),),
+    returns=ReportRun,
     status=202,
+    errors={400: "Bad request", 401: "Unauthorized", 404: "Report not found"},
     summary="Create a report run.",
-    errors=(
-        (400, "Bad request"),
-        (401, "Unauthorized"),
-        (404, "Report not found"),
-    ),
-    returns="report_run",
-    collection=False,
 )
 
-
-REPORT_RUNS_CLONE = Endpoint(
-    name="report_runs.clone",
-    method="POST",
-    api=REST,
-    path="/{account}/reports/{report}/runs/{run}/clone",
-    status=200,
+REPORT_RUNS_CLONE: Endpoint[Report] = Endpoint(
+    "report_runs.clone",
+    REST,
+    "POST /{account}/reports/{report}/runs/{run}/clone",
+    returns=Report,
+    errors={
+        400: "Bad request (cloning is not supported with Workspace API keys)",
+        401: "Unauthorized",
+        404: "ReportRun not found",
+    },
     summary="Clone a report run.",
-    errors=(
-        (400, "Bad request (cloning is not supported with Workspace API keys)"),
-        (401, "Unauthorized"),
-        (404, "ReportRun not found"),
-    ),
-    returns="report",
-    collection=False,
 )
 
-
-REPORT_RUNS_DUPLICATE = Endpoint(
-    name="report_runs.duplicate",
-    method="POST",
-    api=REST,
-    path="/{account}/reports/{report}/runs/{run}/duplicates",
-    status=200,
+REPORT_RUNS_DUPLICATE: Endpoint[ReportRunDuplicate] = Endpoint(
+    "report_runs.duplicate",
+    REST,
+    "POST /{account}/reports/{report}/runs/{run}/duplicates",
+    params=(Param("collection_id", "query"),),
+    returns=ReportRunDuplicate,
+    errors={400: "Bad request", 401: "Unauthorized", 404: "ReportRun not found"},
     summary="Duplicate a report run.",
-    errors=(
-        (400, "Bad request"),
-        (401, "Unauthorized"),
-        (404, "ReportRun not found"),
-    ),
-    returns="report_run_duplicate",
-    collection=False,
 )
 
-
-REPORT_RUNS_GET_DUPLICATE = Endpoint(
-    name="report_runs.get_duplicate",
-    method="GET",
-    api=REST,
-    path="/{account}/reports/{report}/runs/{run}/duplicates/{duplicate}",
-    status=200,
+REPORT_RUNS_GET_DUPLICATE: Endpoint[ReportRunDuplicate] = Endpoint(
+    "report_runs.get_duplicate",
+    REST,
+    "GET /{account}/reports/{report}/runs/{run}/duplicates/{duplicate}",
+    returns=ReportRunDuplicate,
+    errors={401: "Unauthorized", 404: "ReportRunDuplicate not found"},
     summary="Get report run duplication status.",
-    errors=(
-        (401, "Unauthorized"),
-        (404, "ReportRunDuplicate not found"),
-    ),
-    returns="report_run_duplicate",
-    collection=False,
 )
 
 
@@ -351,24 +317,18 @@ class ReportRuns(Operations):
         """Get a report run.
 
         Retrieve a representation of a report run.
-
-        ``GET /api/{account}/reports/{report}/runs/{run}``, answered with 200.
+        ``GET /api/{account}/reports/{report}/runs/{run}``
 
         Args:
             report: Report token.
             run: ReportRun token.
             account: Account (workspace or user) username. Defaults to the client's account.
 
-        Returns:
-            The ``ReportRun`` Mode answers with.
-
         Raises:
             Unauthorized: 401 Unauthorized.
             NotFound: 404 ReportRun not found.
         """
-        return self._client.fetch(
-            REPORT_RUNS_GET, ReportRun, path={"account": account, "report": report, "run": run}
-        )
+        return self._client.call(REPORT_RUNS_GET, report=report, run=run, account=account)
 
     def list(
         self,
@@ -378,12 +338,11 @@ class ReportRuns(Operations):
         order: Literal["asc", "desc"] | None = None,
         order_by: Literal["created_at", "updated_at"] | None = None,
         account: str | None = None,
-    ) -> Paginator[ReportRun]:
+    ) -> Collection[ReportRun]:
         """List report runs.
 
         Return every run of a report, following pages lazily.
-
-        ``GET /api/{account}/reports/{report}/runs``, answered with 200.
+        ``GET /api/{account}/reports/{report}/runs``
 
         Args:
             report: Report token.
@@ -393,27 +352,17 @@ class ReportRuns(Operations):
             order_by: Timestamp to sort by. One of ``'created_at'``, ``'updated_at'``.
             account: Account (workspace or user) username. Defaults to the client's account.
 
-        Returns:
-            An iterator over every ``ReportRun``, fetching further pages as it goes.
-
         Raises:
             Unauthorized: 401 Unauthorized.
             NotFound: 404 ReportRun not found.
         """
-        matches(
-            "report_runs.list",
-            "filter",
-            filter,
-            "^(created_at|updated_at)\\.(gt|lt)\\.\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
-        )
-        one_of("report_runs.list", "order", order, ("asc", "desc"))
-        one_of("report_runs.list", "order_by", order_by, ("created_at", "updated_at"))
-        return self._client.paginate(
+        return self._client.call(
             REPORT_RUNS_LIST,
-            ReportRun,
-            key="report_runs",
-            path={"account": account, "report": report},
-            query={"filter": filter, "order": order, "order_by": order_by},
+            report=report,
+            filter=filter,
+            order=order,
+            order_by=order_by,
+            account=account,
         )
 
     def create(
@@ -428,8 +377,7 @@ class ReportRuns(Operations):
         Trigger a run of a report. Mode answers 202 with the new run, usually ``enqueued``; poll it
         until it reaches a final state. A timed-out create may still have started a run on Mode's
         side, so it is never retried blindly.
-
-        ``POST /api/{account}/reports/{report}/runs``, answered with 202.
+        ``POST /api/{account}/reports/{report}/runs``
 
         Args:
             report: Report token.
@@ -437,19 +385,13 @@ class ReportRuns(Operations):
                 Francisco"}``.
             account: Account (workspace or user) username. Defaults to the client's account.
 
-        Returns:
-            The ``ReportRun`` Mode answers with.
-
         Raises:
             BadRequest: 400 Bad request.
             Unauthorized: 401 Unauthorized.
             NotFound: 404 Report not found.
         """
-        return self._client.fetch(
-            REPORT_RUNS_CREATE,
-            ReportRun,
-            path={"account": account, "report": report},
-            body=compact({"parameters": mapping("report_runs.create", "parameters", parameters)}),
+        return self._client.call(
+            REPORT_RUNS_CREATE, report=report, parameters=parameters, account=account
         )
 
     def clone(self, report: str, run: str, *, account: str | None = None) -> Report:
@@ -457,25 +399,19 @@ class ReportRuns(Operations):
 
         Clone a report run into a new report. Not supported with Workspace API keys (Mode answers
         400).
-
-        ``POST /api/{account}/reports/{report}/runs/{run}/clone``, answered with 200.
+        ``POST /api/{account}/reports/{report}/runs/{run}/clone``
 
         Args:
             report: Report token.
             run: ReportRun token.
             account: Account (workspace or user) username. Defaults to the client's account.
 
-        Returns:
-            The ``Report`` Mode answers with.
-
         Raises:
             BadRequest: 400 Bad request (cloning is not supported with Workspace API keys).
             Unauthorized: 401 Unauthorized.
             NotFound: 404 ReportRun not found.
         """
-        return self._client.fetch(
-            REPORT_RUNS_CLONE, Report, path={"account": account, "report": report, "run": run}
-        )
+        return self._client.call(REPORT_RUNS_CLONE, report=report, run=run, account=account)
 
     def duplicate(
         self, report: str, run: str, *, collection_id: str | None = None, account: str | None = None
@@ -484,8 +420,7 @@ class ReportRuns(Operations):
 
         Duplicate a report run asynchronously. Check progress with ``get_duplicate``, which also
         tells the duplicated report's token.
-
-        ``POST /api/{account}/reports/{report}/runs/{run}/duplicates``, answered with 200.
+        ``POST /api/{account}/reports/{report}/runs/{run}/duplicates``
 
         Args:
             report: Report token.
@@ -494,19 +429,17 @@ class ReportRuns(Operations):
                 ``875a93v22b93``.
             account: Account (workspace or user) username. Defaults to the client's account.
 
-        Returns:
-            The ``ReportRunDuplicate`` Mode answers with.
-
         Raises:
             BadRequest: 400 Bad request.
             Unauthorized: 401 Unauthorized.
             NotFound: 404 ReportRun not found.
         """
-        return self._client.fetch(
+        return self._client.call(
             REPORT_RUNS_DUPLICATE,
-            ReportRunDuplicate,
-            path={"account": account, "report": report, "run": run},
-            query={"collection_id": collection_id},
+            report=report,
+            run=run,
+            collection_id=collection_id,
+            account=account,
         )
 
     def get_duplicate(
@@ -515,8 +448,7 @@ class ReportRuns(Operations):
         """Get report run duplication status.
 
         Retrieve the status of a report run duplication.
-
-        ``GET /api/{account}/reports/{report}/runs/{run}/duplicates/{duplicate}``, answered with 200.
+        ``GET /api/{account}/reports/{report}/runs/{run}/duplicates/{duplicate}``
 
         Args:
             report: Report token.
@@ -524,15 +456,10 @@ class ReportRuns(Operations):
             duplicate: ReportRunDuplicate token.
             account: Account (workspace or user) username. Defaults to the client's account.
 
-        Returns:
-            The ``ReportRunDuplicate`` Mode answers with.
-
         Raises:
             Unauthorized: 401 Unauthorized.
             NotFound: 404 ReportRunDuplicate not found.
         """
-        return self._client.fetch(
-            REPORT_RUNS_GET_DUPLICATE,
-            ReportRunDuplicate,
-            path={"account": account, "report": report, "run": run, "duplicate": duplicate},
+        return self._client.call(
+            REPORT_RUNS_GET_DUPLICATE, report=report, run=run, duplicate=duplicate, account=account
         )

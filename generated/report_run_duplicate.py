@@ -37,9 +37,6 @@ class ReportRunDuplicate(Pollable[ReportRunDuplicateRel]):
     resource_name: ClassVar[str] = "report_run_duplicate"
     plural: ClassVar[str | None] = "report_run_duplicates"
     field_names: ClassVar[tuple[str, ...]] = ("token", "state", "created_at", "updated_at")
-    link_targets: ClassVar[Mapping[str, tuple[str, bool]]] = {
-        "self": ("report_run_duplicate", False)
-    }
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")

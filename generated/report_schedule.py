@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
 
-from modehal._api import Endpoint
-from modehal._checks import compact, in_range, mapping, required
+from modehal._api import Endpoint, Param
 from modehal._fields import as_boolean, as_datetime, as_integer, as_object, as_string
 from modehal._hal import Resource
 from modehal._operations import Operations
-from modehal._pagination import Collection, Paginator
+from modehal._pagination import Collection
 
 from ._apis import REST
 from .cron import Cron
@@ -80,11 +79,6 @@ class ReportSchedule(Resource[ReportScheduleRel]):
         "hour",
         "minute",
     )
-    link_targets: ClassVar[Mapping[str, tuple[str, bool]]] = {
-        "report": ("report", False),
-        "report_runs": ("report_run", True),
-        "self": ("report_schedule", False),
-    }
 
     @overload
     def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
@@ -198,83 +192,61 @@ class ReportSchedule(Resource[ReportScheduleRel]):
         return self._optional("minute", as_string)
 
 
-REPORT_SCHEDULES_GET = Endpoint(
-    name="report_schedules.get",
-    method="GET",
-    api=REST,
-    path="/{account}/reports/{report}/schedules/{schedule}",
-    status=200,
+REPORT_SCHEDULES_GET: Endpoint[ReportSchedule] = Endpoint(
+    "report_schedules.get",
+    REST,
+    "GET /{account}/reports/{report}/schedules/{schedule}",
+    returns=ReportSchedule,
+    errors={401: "Unauthorized", 404: "ReportSchedule not found"},
     summary="Get a report schedule.",
-    errors=(
-        (401, "Unauthorized"),
-        (404, "ReportSchedule not found"),
-    ),
-    returns="report_schedule",
-    collection=False,
 )
 
-
-REPORT_SCHEDULES_LIST = Endpoint(
-    name="report_schedules.list",
-    method="GET",
-    api=REST,
-    path="/{account}/reports/{report}/schedules",
-    status=200,
-    summary="List schedules for a report.",
-    errors=(
-        (401, "Unauthorized"),
-        (404, "Report not found"),
-    ),
-    returns="report_schedule",
+REPORT_SCHEDULES_LIST: Endpoint[Collection[ReportSchedule]] = Endpoint(
+    "report_schedules.list",
+    REST,
+    "GET /{account}/reports/{report}/schedules",
+    returns=ReportSchedule,
     collection=True,
+    errors={401: "Unauthorized", 404: "Report not found"},
+    summary="List schedules for a report.",
 )
 
-
-REPORT_SCHEDULES_CREATE = Endpoint(
-    name="report_schedules.create",
-    method="POST",
-    api=REST,
-    path="/{account}/reports/{report}/schedules",
-    status=200,
+REPORT_SCHEDULES_CREATE: Endpoint[ReportSchedule] = Endpoint(
+    "report_schedules.create",
+    REST,
+    "POST /{account}/reports/{report}/schedules",
+    params=(
+        Param("cron", "body", type="object", required=True, model=Cron),
+        Param("params", "body", type="object"),
+        Param("timeout", "body", type="integer", minimum=1),
+    ),
+    returns=ReportSchedule,
+    errors={401: "Unauthorized", 404: "Report not found"},
+    body_wrapper="report_schedule",
     summary="Create a report schedule.",
-    errors=(
-        (401, "Unauthorized"),
-        (404, "Report not found"),
-    ),
-    returns="report_schedule",
-    collection=False,
 )
 
-
-REPORT_SCHEDULES_UPDATE = Endpoint(
-    name="report_schedules.update",
-    method="PATCH",
-    api=REST,
-    path="/{account}/reports/{report}/schedules/{schedule}",
-    status=200,
+REPORT_SCHEDULES_UPDATE: Endpoint[ReportSchedule] = Endpoint(
+    "report_schedules.update",
+    REST,
+    "PATCH /{account}/reports/{report}/schedules/{schedule}",
+    params=(
+        Param("cron", "body", type="object", model=Cron),
+        Param("params", "body", type="object"),
+        Param("timeout", "body", type="integer", minimum=1),
+    ),
+    returns=ReportSchedule,
+    errors={401: "Unauthorized", 404: "ReportSchedule not found"},
+    body_wrapper="report_schedule",
     summary="Update a report schedule.",
-    errors=(
-        (401, "Unauthorized"),
-        (404, "ReportSchedule not found"),
-    ),
-    returns="report_schedule",
-    collection=False,
 )
 
-
-REPORT_SCHEDULES_DELETE = Endpoint(
-    name="report_schedules.delete",
-    method="DELETE",
-    api=REST,
-    path="/{account}/reports/{report}/schedules/{schedule}",
-    status=200,
+REPORT_SCHEDULES_DELETE: Endpoint[None] = Endpoint(
+    "report_schedules.delete",
+    REST,
+    "DELETE /{account}/reports/{report}/schedules/{schedule}",
+    errors={401: "Unauthorized", 404: "ReportSchedule not found"},
     summary="Delete a report schedule.",
-    errors=(
-        (401, "Unauthorized"),
-        (404, "ReportSchedule not found"),
-    ),
-    returns=None,
-    collection=False,
 )
 
 
@@ -288,51 +260,36 @@ class ReportSchedules(Operations):
         """Get a report schedule.
 
         Retrieve information about a single schedule of a report.
-
-        ``GET /api/{account}/reports/{report}/schedules/{schedule}``, answered with 200.
+        ``GET /api/{account}/reports/{report}/schedules/{schedule}``
 
         Args:
             report: Report token.
             schedule: Schedule token.
             account: Account (workspace or user) username. Defaults to the client's account.
 
-        Returns:
-            The ``ReportSchedule`` Mode answers with.
-
         Raises:
             Unauthorized: 401 Unauthorized.
             NotFound: 404 ReportSchedule not found.
         """
-        return self._client.fetch(
-            REPORT_SCHEDULES_GET,
-            ReportSchedule,
-            path={"account": account, "report": report, "schedule": schedule},
+        return self._client.call(
+            REPORT_SCHEDULES_GET, report=report, schedule=schedule, account=account
         )
 
-    def list(self, report: str, *, account: str | None = None) -> Paginator[ReportSchedule]:
+    def list(self, report: str, *, account: str | None = None) -> Collection[ReportSchedule]:
         """List schedules for a report.
 
         Return every schedule of a report.
-
-        ``GET /api/{account}/reports/{report}/schedules``, answered with 200.
+        ``GET /api/{account}/reports/{report}/schedules``
 
         Args:
             report: Report token.
             account: Account (workspace or user) username. Defaults to the client's account.
 
-        Returns:
-            An iterator over every ``ReportSchedule``, fetching further pages as it goes.
-
         Raises:
             Unauthorized: 401 Unauthorized.
             NotFound: 404 Report not found.
         """
-        return self._client.paginate(
-            REPORT_SCHEDULES_LIST,
-            ReportSchedule,
-            key="report_schedules",
-            path={"account": account, "report": report},
-        )
+        return self._client.call(REPORT_SCHEDULES_LIST, report=report, account=account)
 
     def create(
         self,
@@ -346,8 +303,7 @@ class ReportSchedules(Operations):
         """Create a report schedule.
 
         Create a new schedule for a report.
-
-        ``POST /api/{account}/reports/{report}/schedules``, answered with 200.
+        ``POST /api/{account}/reports/{report}/schedules``
 
         Args:
             report: Report token.
@@ -356,27 +312,17 @@ class ReportSchedules(Operations):
             timeout: Seconds after which a scheduled run is stopped, for example 900. At least 1.
             account: Account (workspace or user) username. Defaults to the client's account.
 
-        Returns:
-            The ``ReportSchedule`` Mode answers with.
-
         Raises:
             Unauthorized: 401 Unauthorized.
             NotFound: 404 Report not found.
         """
-        required("report_schedules.create", "cron", cron)
-        in_range("report_schedules.create", "timeout", timeout, 1, None)
-        return self._client.fetch(
+        return self._client.call(
             REPORT_SCHEDULES_CREATE,
-            ReportSchedule,
-            path={"account": account, "report": report},
-            body=compact(
-                {
-                    "cron": mapping("report_schedules.create", "cron", cron, Cron),
-                    "params": mapping("report_schedules.create", "params", params),
-                    "timeout": timeout,
-                },
-                wrapper="report_schedule",
-            ),
+            report=report,
+            cron=cron,
+            params=params,
+            timeout=timeout,
+            account=account,
         )
 
     def update(
@@ -392,8 +338,7 @@ class ReportSchedules(Operations):
         """Update a report schedule.
 
         Change a schedule's cron, parameters or timeout. Only the arguments given are sent.
-
-        ``PATCH /api/{account}/reports/{report}/schedules/{schedule}``, answered with 200.
+        ``PATCH /api/{account}/reports/{report}/schedules/{schedule}``
 
         Args:
             report: Report token.
@@ -403,34 +348,25 @@ class ReportSchedules(Operations):
             timeout: Seconds after which a scheduled run is stopped. At least 1.
             account: Account (workspace or user) username. Defaults to the client's account.
 
-        Returns:
-            The ``ReportSchedule`` Mode answers with.
-
         Raises:
             Unauthorized: 401 Unauthorized.
             NotFound: 404 ReportSchedule not found.
         """
-        in_range("report_schedules.update", "timeout", timeout, 1, None)
-        return self._client.fetch(
+        return self._client.call(
             REPORT_SCHEDULES_UPDATE,
-            ReportSchedule,
-            path={"account": account, "report": report, "schedule": schedule},
-            body=compact(
-                {
-                    "cron": mapping("report_schedules.update", "cron", cron, Cron),
-                    "params": mapping("report_schedules.update", "params", params),
-                    "timeout": timeout,
-                },
-                wrapper="report_schedule",
-            ),
+            report=report,
+            schedule=schedule,
+            cron=cron,
+            params=params,
+            timeout=timeout,
+            account=account,
         )
 
     def delete(self, report: str, schedule: str, *, account: str | None = None) -> None:
         """Delete a report schedule.
 
         Remove a schedule from a report.
-
-        ``DELETE /api/{account}/reports/{report}/schedules/{schedule}``, answered with 200.
+        ``DELETE /api/{account}/reports/{report}/schedules/{schedule}``
 
         Args:
             report: Report token.
@@ -441,7 +377,6 @@ class ReportSchedules(Operations):
             Unauthorized: 401 Unauthorized.
             NotFound: 404 ReportSchedule not found.
         """
-        self._client.send(
-            REPORT_SCHEDULES_DELETE,
-            path={"account": account, "report": report, "schedule": schedule},
+        return self._client.call(
+            REPORT_SCHEDULES_DELETE, report=report, schedule=schedule, account=account
         )

@@ -1,10 +1,10 @@
 """modehal: a typed Python client for Mode Analytics' HAL+JSON API.
 
-    import modehal
+import modehal
 
-    client = modehal.Client(token, secret, account="hogwarts")
-    run = client.report_runs.create("1fc11c31fdc4", parameters={"user_id": 123})
-    schedule = run.follow("report_schedule")
+client = modehal.Client(token, secret, account="hogwarts")
+run = client.report_runs.create("1fc11c31fdc4", parameters={"user_id": 123})
+schedule = run.follow("report_schedule")
 """
 
 from typing import TYPE_CHECKING, Any
@@ -29,9 +29,12 @@ from ._errors import (
     Unauthorized,
 )
 from ._hal import Link, Links, Resource, ResponseInfo
-from ._pagination import Collection, Paginator
+from ._pagination import Collection, Page
 from ._polling import Pollable
 from ._version import __version__
+
+#: The name ``list()`` operations' results had before they became ``Collection``s.
+Paginator = Collection
 
 if TYPE_CHECKING:
     from .api import Client
@@ -62,6 +65,7 @@ __all__ = [
     "Links",
     "ModeError",
     "NotFound",
+    "Page",
     "Paginator",
     "Pollable",
     "RateLimited",

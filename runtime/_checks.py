@@ -1,7 +1,7 @@
-"""Argument checks that generated operations run before sending anything.
+"""The checks behind ``InvalidParameter``: enums, ranges, patterns and body objects.
 
-They enforce what the spec documents (enums, ranges, patterns), so a bad argument fails at
-the call with ``InvalidParameter`` instead of as a 400 from Mode.
+``_arguments`` runs them on a call's arguments; generated body objects (``Cron``) run them
+on their own fields when they are built.
 """
 
 from __future__ import annotations
@@ -17,28 +17,32 @@ from ._errors import InvalidParameter
 def one_of(operation: str, name: str, value: object, allowed: Collection[object]) -> None:
     if value is not None and value not in allowed:
         choices = ", ".join(repr(choice) for choice in allowed)
-        raise _invalid(operation, name, f"must be one of {choices}, got {value!r}")
+        raise invalid(operation, name, f"must be one of {choices}, got {value!r}")
 
 
-def in_range(operation: str, name: str, value: int | None, minimum: int | None, maximum: int | None) -> None:
+def in_range(
+    operation: str, name: str, value: int | None, minimum: int | None, maximum: int | None
+) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _invalid(operation, name, f"must be an integer, got {value!r}")
+        raise invalid(operation, name, f"must be an integer, got {value!r}")
     if minimum is not None and value < minimum or maximum is not None and value > maximum:
         low = "" if minimum is None else f"{minimum}"
         high = "" if maximum is None else f"{maximum}"
-        raise _invalid(operation, name, f"must be in {low}..{high}, got {value}")
+        raise invalid(operation, name, f"must be in {low}..{high}, got {value}")
 
 
 def matches(operation: str, name: str, value: str | None, pattern: str) -> None:
     if value is None:
         return
     if not isinstance(value, str) or not re.fullmatch(pattern, value):
-        raise _invalid(operation, name, f"must match {pattern}, got {value!r}")
+        raise invalid(operation, name, f"must match {pattern}, got {value!r}")
 
 
-def mapping(operation: str, name: str, value: object, model: type[Any] | None = None) -> dict[str, Any] | None:
+def mapping(
+    operation: str, name: str, value: object, model: type[Any] | None = None
+) -> dict[str, Any] | None:
     """A body object given as a mapping or a generated model, as a plain dict.
 
     With ``model`` (a generated dataclass such as ``Cron``), a mapping is checked by building
@@ -51,32 +55,17 @@ def mapping(operation: str, name: str, value: object, model: type[Any] | None = 
             value = model(**value)
         except TypeError as exc:
             known = ", ".join(f.name for f in fields(model))
-            raise _invalid(operation, name, f"has a key {model.__name__} does not know ({exc}); known: {known}") from None
+            raise invalid(
+                operation, name, f"has a key {model.__name__} does not know ({exc}); known: {known}"
+            ) from None
         except InvalidParameter as exc:
-            raise _invalid(operation, name, str(exc)) from None
+            raise invalid(operation, name, str(exc)) from None
     if is_dataclass(value) and not isinstance(value, type):
         return {key: item for key, item in asdict(value).items() if item is not None}
     if isinstance(value, Mapping):
         return dict(value)
-    raise _invalid(operation, name, f"must be a mapping, got {type(value).__name__}")
+    raise invalid(operation, name, f"must be a mapping, got {type(value).__name__}")
 
 
-def required(operation: str, name: str, value: object) -> None:
-    if value is None:
-        raise _invalid(operation, name, "is required")
-
-
-def _invalid(operation: str, name: str, problem: str) -> InvalidParameter:
+def invalid(operation: str, name: str, problem: str) -> InvalidParameter:
     return InvalidParameter(f"{operation}: {name} {problem}")
-
-
-def compact(values: Mapping[str, Any], *, wrapper: str | None = None) -> dict[str, Any] | None:
-    """A request body from keyword arguments: ``None`` values are left out (not sent as null).
-
-    With ``wrapper`` the values are nested under that key, as report schedules require
-    (``{"report_schedule": {...}}``). Without one, an empty body is no body at all.
-    """
-    body = {key: value for key, value in values.items() if value is not None}
-    if wrapper is not None:
-        return {wrapper: body}
-    return body or None

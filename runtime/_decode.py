@@ -16,7 +16,9 @@ def decode_json(response: requests.Response, url: str) -> object:
     """The body as JSON, or ``DecodeError`` naming the URL and what was wrong."""
     content = response.content
     if not content or not content.strip():
-        raise DecodeError(url, f"empty body (status {response.status_code}) where a JSON document was expected")
+        raise DecodeError(
+            url, f"empty body (status {response.status_code}) where a JSON document was expected"
+        )
     try:
         return json.loads(content)
     except (ValueError, RecursionError) as exc:
@@ -37,7 +39,9 @@ def encode_body(body: Mapping[str, Any], operation: str) -> bytes:
     try:
         return json.dumps(body, separators=(",", ":"), allow_nan=False, default=_jsonable).encode()
     except (TypeError, ValueError) as exc:
-        raise InvalidParameter(f"{operation}: the request body cannot be sent as JSON: {exc}") from None
+        raise InvalidParameter(
+            f"{operation}: the request body cannot be sent as JSON: {exc}"
+        ) from None
 
 
 def _jsonable(value: object) -> object:

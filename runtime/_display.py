@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from ._hal import Resource
+
+class _Link(Protocol):
+    href: str
+    templated: bool
+
+
+class Shown(Protocol):
+    """What is shown of a resource (``Resource`` is one; this module does not import it)."""
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    @property
+    def links(self) -> Mapping[str, _Link]: ...
+
+    @property
+    def field_names(self) -> tuple[str, ...]: ...
+
 
 WIDTH = 60  # characters of a value shown before it is cut
 
 
-def field_rows(resource: Resource[Any]) -> list[tuple[str, str]]:
+def field_rows(resource: Shown) -> list[tuple[str, str]]:
     """(name, value) for the declared fields (decoded), then the undeclared ones (raw)."""
     rows = []
     for name in resource.field_names:
@@ -25,11 +42,15 @@ def field_rows(resource: Resource[Any]) -> list[tuple[str, str]]:
             value = resource.data.get(name)
         rows.append((name, _short(value)))
     known = set(resource.field_names)
-    rows += [(key, _short(value)) for key, value in resource.data.items() if key not in known and not key.startswith("_")]
+    rows += [
+        (key, _short(value))
+        for key, value in resource.data.items()
+        if key not in known and not key.startswith("_")
+    ]
     return rows
 
 
-def link_rows(resource: Resource[Any]) -> list[tuple[str, str]]:
+def link_rows(resource: Shown) -> list[tuple[str, str]]:
     rows = []
     for rel in sorted(resource.links):
         link = resource.links[rel]
@@ -37,7 +58,7 @@ def link_rows(resource: Resource[Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def as_text(resource: Resource[Any]) -> str:
+def as_text(resource: Shown) -> str:
     """A few lines: the summary, each field, then each rel with its href."""
     lines = [repr(resource)]
     fields, links = field_rows(resource), link_rows(resource)
@@ -49,10 +70,14 @@ def as_text(resource: Resource[Any]) -> str:
     return "\n".join(lines)
 
 
-def as_html(resource: Resource[Any]) -> str:
+def as_html(resource: Shown) -> str:
     """An HTML table of the same, for Jupyter."""
+
     def rows(pairs: list[tuple[str, str]]) -> str:
-        return "".join(f"<tr><th style='text-align:left'>{html.escape(a)}</th><td style='text-align:left'><code>{html.escape(b)}</code></td></tr>" for a, b in pairs)
+        return "".join(
+            f"<tr><th style='text-align:left'>{html.escape(a)}</th><td style='text-align:left'><code>{html.escape(b)}</code></td></tr>"
+            for a, b in pairs
+        )
 
     links = link_rows(resource)
     body = rows(field_rows(resource))

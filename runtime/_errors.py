@@ -40,7 +40,9 @@ class LinkError(ModeError, KeyError):
     any mapping.
     """
 
-    def __init__(self, message: str, *, rel: str | None = None, available: Sequence[str] = ()) -> None:
+    def __init__(
+        self, message: str, *, rel: str | None = None, available: Sequence[str] = ()
+    ) -> None:
         super().__init__(message)
         self.rel = rel
         self.available = tuple(available)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
+from . import _display
 from ._errors import DecodeError, LinkError
 
 if TYPE_CHECKING:
     from typing_extensions import Self
-
-    from ._client import BaseClient
 
 T = TypeVar("T")
 RelT = TypeVar("RelT", bound=str)
@@ -60,7 +59,9 @@ class Link:
         try:
             template = URITemplate(self.href)
         except ValueError as exc:
-            raise LinkError(f"link {self.rel!r} has a malformed template {self.href!r}: {exc}", rel=self.rel) from None
+            raise LinkError(
+                f"link {self.rel!r} has a malformed template {self.href!r}: {exc}", rel=self.rel
+            ) from None
         missing = sorted(
             name
             for variable in template.variables
@@ -155,10 +156,12 @@ class Links(Mapping[str, Link]):
         where = f" of {self._source}" if self._source else ""
         bad = self._bad.get(rel)
         if bad is not None:
-            return LinkError(f"link {rel!r}{where} is malformed: {bad.reason}", rel=rel, available=list(self))
+            return LinkError(
+                f"link {rel!r}{where} is malformed: {bad.reason}", rel=rel, available=list(self)
+            )
         available = sorted(self._links)
         message = f"no link {rel!r}{where}"
-        import difflib  # only a missing rel needs it
+        import difflib  # only a missing rel needs it; kept out of `import modehal`
 
         close = difflib.get_close_matches(rel, available, n=3, cutoff=0.6)
         if close:
@@ -182,7 +185,9 @@ class Links(Mapping[str, Link]):
         if not self._links:
             return "Links({})"
         width = max(len(rel) for rel in self._links)
-        rows = [f"  {rel.ljust(width)}  {links[0].href}" for rel, links in sorted(self._links.items())]
+        rows = [
+            f"  {rel.ljust(width)}  {links[0].href}" for rel, links in sorted(self._links.items())
+        ]
         return "Links(\n" + "\n".join(rows) + "\n)"
 
 
@@ -218,6 +223,26 @@ class ResponseInfo:
     elapsed: float
 
 
+class Session(Protocol):
+    """What a resource asks of the client it came from (``BaseClient`` is one): to fetch what
+    its links point at, and which model an embedded document is."""
+
+    @property
+    def account(self) -> str | None: ...
+
+    def get(self, href: str) -> Resource[Any]: ...
+
+    def follow_link(self, source: Resource[Any], rel: str, href: str) -> Resource[Any]: ...
+
+    def model_for_key(self, key: str) -> type[Resource[Any]]: ...
+
+    def resolve(
+        self, href: str, variables: Mapping[str, str] | None = None, *, rel: str | None = None
+    ) -> str: ...
+
+    def get_page(self, url: str) -> tuple[object, ResponseInfo]: ...
+
+
 class Resource(Generic[RelT]):
     """A HAL resource.
 
@@ -231,8 +256,6 @@ class Resource(Generic[RelT]):
     plural: ClassVar[str | None] = None
     # where one such resource lives, when Mode shows it but documents no GET on it
     location: ClassVar[str | None] = None
-    # rel -> (model name, is a collection), from the spec's link targets
-    link_targets: ClassVar[Mapping[str, tuple[str, bool]]] = {}
     field_names: ClassVar[tuple[str, ...]] = ()
 
     __slots__ = ("_data", "_client", "_url", "_links", "_problems", "response")
@@ -241,7 +264,7 @@ class Resource(Generic[RelT]):
         self,
         data: Mapping[str, Any] | None = None,
         *,
-        client: BaseClient | None = None,
+        client: Session | None = None,
         url: str | None = None,
         response: ResponseInfo | None = None,
     ) -> None:
@@ -278,14 +301,12 @@ class Resource(Generic[RelT]):
     @property
     def embedded(self) -> dict[str, Resource[Any] | list[Resource[Any]]]:
         """``_embedded`` as rel → resource, or list of resources."""
-        from ._registry import model_for_key
-
         raw = self._data.get("_embedded")
         if not isinstance(raw, Mapping):
             return {}
         result: dict[str, Resource[Any] | list[Resource[Any]]] = {}
         for key, value in raw.items():
-            model = model_for_key(key)
+            model = self._client.model_for_key(key) if self._client is not None else Resource
             if isinstance(value, list):
                 result[key] = [
                     model(item, client=self._client) for item in value if isinstance(item, Mapping)
@@ -335,7 +356,7 @@ class Resource(Generic[RelT]):
         listing the rels there are.
         """
         href = self.links[rel].expand(**variables)
-        return self._require_client().follow_href(href, target=self.link_targets.get(rel), rel=rel)
+        return self._require_client().follow_link(self, rel, href)
 
     def refresh(self) -> Self:
         """Fetch this resource again from its ``self`` link (or the URL it came from)."""
@@ -372,7 +393,7 @@ class Resource(Generic[RelT]):
 
     # -- plumbing -----------------------------------------------------------------------
 
-    def _require_client(self) -> BaseClient:
+    def _require_client(self) -> Session:
         if self._client is None:
             raise LinkError(
                 f"this {type(self).__name__} was built without a client, so it cannot fetch links"
@@ -398,15 +419,11 @@ class Resource(Generic[RelT]):
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         """IPython: the summary, the fields, and each rel with its href."""
-        from ._display import as_text
-
-        printer.text(repr(self) if cycle else as_text(self))
+        printer.text(repr(self) if cycle else _display.as_text(self))
 
     def _repr_html_(self) -> str:
         """Jupyter: the same as an HTML table."""
-        from ._display import as_html
-
-        return as_html(self)
+        return _display.as_html(self)
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self.field_names))

@@ -7,18 +7,16 @@ and URLs never carry credentials in the first place.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 
 logger = logging.getLogger("modehal")
 _configured = False
 
 
-def configure_from_environment() -> None:
-    """Send modehal's log to stderr at ``MODE_LOG``'s level, once, if it is set."""
+def log_to_stderr(level: str | None) -> None:
+    """Send modehal's log to stderr at ``level`` (``MODE_LOG``'s), once; None does nothing."""
     global _configured
-    level = os.environ.get("MODE_LOG", "").strip().upper()
-    if _configured or level not in ("DEBUG", "INFO", "WARNING"):
+    if _configured or level is None:
         return
     _configured = True
     handler = logging.StreamHandler()
@@ -28,4 +26,11 @@ def configure_from_environment() -> None:
 
 
 def redacted(headers: Mapping[str, str]) -> dict[str, str]:
-    return {key: "[redacted]" if key.lower() in ("authorization", "proxy-authorization", "cookie") else value for key, value in headers.items()}
+    return {
+        key: (
+            "[redacted]"
+            if key.lower() in ("authorization", "proxy-authorization", "cookie")
+            else value
+        )
+        for key, value in headers.items()
+    }

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ._client import BaseClient
+from ._client import BaseClient
 
 
 class Operations:
-    """A group of operations bound to one client."""
+    """A group of operations bound to one client; each method is one ``client.call``."""
 
     def __init__(self, client: BaseClient) -> None:
         self._client = client

@@ -1,4 +1,4 @@
-"""Walking collections: the items of one page, and the pages after it.
+"""``Collection``: every item of a collection, page after page, and the pages themselves.
 
 A collection page is a HAL document whose items sit under ``_embedded.<plural>`` (the REST
 API) or a top-level key (``reports`` on the Discovery API); a bare JSON array and a single list
@@ -9,21 +9,19 @@ Mode sends ``next_page`` even past the last page and some collections ignore ``p
 walk stops at the first of: no next link, an empty page, a page number past ``total_pages``,
 an href already fetched, a page seen before (same items), or ``total_pages`` pages fetched.
 Items repeated from the previous page are never yielded twice. Only one page is held at a
-time, plus one small fingerprint per page.
+time (and the first, which the collection is), plus one small fingerprint per page.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from ._errors import DecodeError
-from ._hal import Links, Resource
-
-if TYPE_CHECKING:
-    from ._api import Api
-    from ._client import BaseClient
+from ._hal import Links, Resource, ResponseInfo, Session
 
 M = TypeVar("M", bound=Resource[Any])
 
@@ -39,10 +37,14 @@ def page_items(document: object, key: str | None, url: str) -> list[Mapping[str,
     else:
         raise DecodeError(url, f"expected a collection, got a JSON {type(document).__name__}")
     if not isinstance(raw, list):
-        raise DecodeError(url, f"collection items under {key!r} are a {type(raw).__name__}, not a list")
+        raise DecodeError(
+            url, f"collection items under {key!r} are a {type(raw).__name__}, not a list"
+        )
     for index, item in enumerate(raw):
         if not isinstance(item, Mapping):
-            raise DecodeError(url, f"collection item {index} is a JSON {type(item).__name__}, not an object")
+            raise DecodeError(
+                url, f"collection item {index} is a JSON {type(item).__name__}, not an object"
+            )
     return raw
 
 
@@ -51,24 +53,29 @@ def _find_items(document: Mapping[str, Any], key: str | None, url: str) -> objec
     if isinstance(embedded, Mapping):
         if key is not None and key in embedded:
             return embedded[key]
-        lists = _lists(embedded)
-        if len(lists) == 1:
-            return next(iter(lists.values()))
-        if len(lists) > 1:
+        found = lists(embedded)
+        if len(found) == 1:
+            return next(iter(found.values()))
+        if len(found) > 1:
             raise DecodeError(
-                url, f"the collection has no {key!r} list and several others ({', '.join(sorted(lists))}): which are the items?"
+                url,
+                f"the collection has no {key!r} list and several others ({', '.join(sorted(found))}): "
+                "which are the items?",
             )
     if key is not None and key in document:
         return document[key]
-    lists = _lists(document, own_only=True)
-    if len(lists) == 1:
-        return next(iter(lists.values()))
-    if len(lists) > 1:
-        raise DecodeError(url, f"the collection has no {key!r} list and several others ({', '.join(sorted(lists))})")
+    found = lists(document, own_only=True)
+    if len(found) == 1:
+        return next(iter(found.values()))
+    if len(found) > 1:
+        raise DecodeError(
+            url,
+            f"the collection has no {key!r} list and several others ({', '.join(sorted(found))})",
+        )
     return []  # a collection with nothing embedded is an empty one
 
 
-def _lists(mapping: Mapping[Any, Any], *, own_only: bool = False) -> dict[str, list[Any]]:
+def lists(mapping: Mapping[Any, Any], *, own_only: bool = False) -> dict[str, list[Any]]:
     """The lists of a mapping by key: where a collection's items may be. ``own_only`` leaves
     out HAL's own ``_links``/``_embedded``-style keys."""
     return {
@@ -76,28 +83,6 @@ def _lists(mapping: Mapping[Any, Any], *, own_only: bool = False) -> dict[str, l
         for name, value in mapping.items()
         if isinstance(value, list) and not (own_only and str(name).startswith("_"))
     }
-
-
-def looks_like_collection(document: object) -> bool:
-    """A document that is a page of a collection rather than a resource of its own."""
-    if not isinstance(document, dict):
-        return False
-    if "pagination" in document:
-        return True
-    embedded = document.get("_embedded")
-    own_fields = [key for key in document if not key.startswith("_")]
-    return isinstance(embedded, dict) and not own_fields and bool(_lists(embedded))
-
-
-def items_key(document: object) -> str | None:
-    """The key of the items list of a collection whose item type the spec does not know."""
-    if not isinstance(document, dict):
-        return None
-    embedded = document.get("_embedded")
-    keys = list(_lists(embedded)) if isinstance(embedded, dict) else []
-    if not keys:
-        keys = list(_lists(document, own_only=True))
-    return keys[0] if len(keys) == 1 else None
 
 
 def next_href(document: object) -> str | None:
@@ -111,14 +96,14 @@ def next_href(document: object) -> str | None:
     return None
 
 
-def _pagination(document: object) -> tuple[int | None, int | None, int | None]:
+def pagination(document: object) -> tuple[int | None, int | None, int | None]:
     """(page, total_pages, total_count) from a ``pagination`` object, where it states them."""
-    pagination = document.get("pagination") if isinstance(document, Mapping) else None
-    if not isinstance(pagination, Mapping):
+    stated = document.get("pagination") if isinstance(document, Mapping) else None
+    if not isinstance(stated, Mapping):
         return None, None, None
 
     def number(key: str) -> int | None:
-        value = pagination.get(key)
+        value = stated.get(key)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     return number("page"), number("total_pages"), number("total_count")
@@ -132,117 +117,151 @@ def _identity(item: Mapping[str, Any]) -> str:
     return json.dumps(item, sort_keys=True, default=str)
 
 
-class Paginator(Iterator[M], Generic[M]):
-    """Iterates the items of a collection across all its pages, fetching pages lazily.
+@dataclass(frozen=True)
+class Page(Generic[M]):
+    """One page of a collection, as ``Collection.pages()`` yields it.
 
-    Returned by every ``list()`` operation; the first page is fetched when the paginator is
-    made, so a wrong token fails at the call, not at the first ``next()``. ``total`` is the
-    collection's size when Mode states it (the Discovery API does).
+    ``items`` are the page's items not already on the page before it; ``data`` is the page's
+    JSON, ``links`` its ``_links``, ``response`` the HTTP answer it came in.
     """
 
-    def __init__(
-        self,
-        client: BaseClient,
-        model: type[M],
-        *,
-        key: str | None,
-        api: Api,
-        first_page: tuple[str, object],
-        variables: Mapping[str, str] | None = None,
-    ) -> None:
-        self._client = client
-        self._model = model
-        self._key = key
-        self._api = api
-        self._variables = dict(variables or {})
-        url, document = first_page
-        self._seen_urls = {url}
-        self._seen_pages: set[int] = set()
-        self._previous_ids: set[str] = set()
-        self._items: Iterator[Mapping[str, Any]] = iter(())
-        self._next_href: str | None = None
-        self._pages_left: int | None = None
-        self.total: int | None = _pagination(document)[2]
-        self.pages_fetched = 1
-        self._take_page(url, document)
+    number: int
+    url: str
+    items: list[M]
+    data: object
+    response: ResponseInfo | None
 
-    def _take_page(self, url: str, document: object) -> bool:
-        """Load a fetched page; False when the walk should end without it."""
-        page, total_pages, _ = _pagination(document)
+    @property
+    def links(self) -> Links:
+        return Links(
+            self.data.get("_links") if isinstance(self.data, Mapping) else None, source=self.url
+        )
+
+
+class _Walk:
+    """The loop guards of one walk through a collection's pages."""
+
+    def __init__(self, first_url: str) -> None:
+        self.seen_urls = {first_url}
+        self.seen_pages: set[int] = set()
+        self.previous_ids: set[str] = set()
+        self.pages_left: int | None = None
+
+    def fresh_items(
+        self, url: str, document: object, key: str | None
+    ) -> list[Mapping[str, Any]] | None:
+        """The items of a page not seen on the page before, or None when the walk should end."""
+        page, total_pages, _ = pagination(document)
         if page is not None and total_pages is not None:
             if page > max(total_pages, 1):
-                return False
-            self._pages_left = total_pages - page
-        items = page_items(document, self._key, url)
+                return None
+            self.pages_left = total_pages - page
+        items = page_items(document, key, url)
         ids = [_identity(item) for item in items]
         fingerprint = hash(tuple(ids))
-        if not items or fingerprint in self._seen_pages or (self._previous_ids and set(ids) <= self._previous_ids):
-            return False
-        self._seen_pages.add(fingerprint)
-        fresh = [item for item, ident in zip(items, ids) if ident not in self._previous_ids]
-        self._previous_ids = set(ids)
-        self._items = iter(fresh)
-        # Resolved only when needed: a bad href must not cost the items of this page.
-        self._next_href = None if self._pages_left == 0 else next_href(document)
-        return True
-
-    def __iter__(self) -> Paginator[M]:
-        return self
-
-    def __next__(self) -> M:
-        while True:
-            for item in self._items:
-                return self._model(item, client=self._client)
-            if not self._fetch_next():
-                raise StopIteration
-
-    def _fetch_next(self) -> bool:
-        href, self._next_href = self._next_href, None
-        if href is None:
-            return False
-        url = self._client.resolve(href, self._variables, rel="next_page")
-        if url in self._seen_urls:
-            return False
-        self._seen_urls.add(url)
-        document = self._client.get_json(url, api=self._api)
-        self.pages_fetched += 1
-        return self._take_page(url, document)
+        if (
+            not items
+            or fingerprint in self.seen_pages
+            or (self.previous_ids and set(ids) <= self.previous_ids)
+        ):
+            return None
+        self.seen_pages.add(fingerprint)
+        fresh = [item for item, ident in zip(items, ids) if ident not in self.previous_ids]
+        self.previous_ids = set(ids)
+        return fresh
 
 
 class Collection(Resource[str], Generic[M]):
-    """A collection document reached by ``follow()`` or ``client.get()``.
+    """A collection of ``M``: what ``list()`` operations return, and ``follow()`` to a list.
 
-    It is a ``Resource`` (its ``data``, ``links`` and ``embedded`` are the first page's) and
-    iterating it walks every item across every page.
+    It is the first page's ``Resource`` (``data``, ``links``, ``response``), fetched when the
+    collection is made, so a wrong token fails at the call. Iterating it walks every item from
+    the first page each time, fetching later pages lazily with one page in memory:
+
+    - ``first()`` is the first item (or None), fetching no page beyond the first;
+    - ``take(n)`` is a list of at most ``n`` items, fetching no page beyond the n-th item's;
+    - ``pages()`` yields each ``Page`` with its items, links and response;
+    - ``total`` is the number of items when Mode states it (the Discovery API does), else None.
     """
 
-    __slots__ = ("_item_key", "_api")
+    __slots__ = ("_model", "_item_key", "pages_fetched")
 
     def __init__(
         self,
         data: Mapping[str, Any] | None = None,
         *,
+        model: type[M] | None = None,
         item_key: str | None = None,
-        api: Api | None = None,
-        **kwargs: Any,
+        client: Session | None = None,
+        url: str | None = None,
+        response: ResponseInfo | None = None,
     ) -> None:
-        super().__init__(data, **kwargs)
+        super().__init__(data, client=client, url=url, response=response)
+        self._model: type[Any] = model if model is not None else Resource
         self._item_key = item_key
-        self._api = api
+        #: pages the latest walk has fetched, the first page included
+        self.pages_fetched = 1
 
-    def __iter__(self) -> Iterator[M]:
-        from ._registry import model_for_key
+    @property
+    def model(self) -> type[M]:
+        """The model of the items."""
+        return self._model
 
+    @property
+    def total(self) -> int | None:
+        """The number of items in the whole collection, when the server states it."""
+        return pagination(self._data)[2]
+
+    def pages(self) -> Iterator[Page[M]]:
+        """Each page of the collection, from the first, fetching the next one only when asked."""
         client = self._require_client()
         url = self._url or ""
-        model: Any = model_for_key(self._item_key) if self._item_key else Resource
-        api = self._api or client.api_for_url(url)
+        document: object = self._data
+        response = self.response
+        walk = _Walk(url)
         variables = {"account": client.account} if client.account else {}
-        return Paginator(client, model, key=self._item_key, api=api, first_page=(url, self._data), variables=variables)
+        self.pages_fetched = 1
+        for number in itertools.count(1):
+            fresh = walk.fresh_items(url, document, self._item_key)
+            if fresh is None:
+                return
+            items = [self._model(item, client=client) for item in fresh]
+            yield Page(number=number, url=url, items=items, data=document, response=response)
+            # Resolved only now: a bad next href must not cost the items of the page before it.
+            href = None if walk.pages_left == 0 else next_href(document)
+            if href is None:
+                return
+            url = client.resolve(href, variables, rel="next_page")
+            if url in walk.seen_urls:
+                return
+            walk.seen_urls.add(url)
+            document, response = client.get_page(url)
+            self.pages_fetched += 1
+
+    def __iter__(self) -> Iterator[M]:
+        for page in self.pages():
+            yield from page.items
+
+    def first(self) -> M | None:
+        """The first item, or None for an empty collection; no page but the first is fetched."""
+        return next(iter(self), None)
+
+    def take(self, count: int) -> list[M]:
+        """At most ``count`` items from the start; pages after the last one needed are not fetched."""
+        return list(itertools.islice(self, count))
 
     def _summary(self) -> str:
-        try:
-            count = len(page_items(self._data, self._item_key, self._url or ""))
-        except DecodeError:
-            count = 0
-        return f"Collection {self._item_key or 'items'} page_items={count} links={len(self.links)}"
+        parts = [f"Collection[{self._model.__name__}]", self._item_key or "items"]
+        total = self.total
+        if total is not None:
+            parts.append(f"total={total}")
+        else:
+            try:
+                parts.append(
+                    f"page_items={len(page_items(self._data, self._item_key, self._url or ''))}"
+                )
+            except DecodeError:
+                parts.append("page_items=?")
+            if next_href(self._data) is not None:
+                parts.append("more pages")
+        return " ".join(parts)

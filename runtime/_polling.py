@@ -52,7 +52,9 @@ class Pollable(Resource[RelT]):
         stderr, and by default that line appears only when stderr is a terminal.
         """
         if not (isinstance(poll_interval, (int, float)) and poll_interval > 0):
-            raise InvalidParameter(f"wait: poll_interval must be a positive number of seconds, got {poll_interval!r}")
+            raise InvalidParameter(
+                f"wait: poll_interval must be a positive number of seconds, got {poll_interval!r}"
+            )
         max_interval = max(max_interval, poll_interval)
         report = _progress_function(progress)
         deadline = None if timeout is None else time.monotonic() + timeout

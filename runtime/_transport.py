@@ -40,7 +40,9 @@ class Transport:
         self.session = requests.Session()
         for prefix in ("http://", "https://"):
             self.session.mount(prefix, ExactTargetAdapter())
-        self._verify: bool | str = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        self._verify: bool | str = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
         self._proxies: dict[str, dict[str, str]] = {}
 
     def send(
@@ -78,12 +80,19 @@ class Transport:
             except ValueError as exc:
                 raise TransportError(
                     f"{first_method} {first_url}: unusable redirect to {location!r}: {exc}",
-                    method=first_method, url=first_url, retryable=False,
+                    method=first_method,
+                    url=first_url,
+                    retryable=False,
                 ) from None
-            if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+            if response.status_code == 303 or (
+                response.status_code in (301, 302) and method == "POST"
+            ):
                 method, body = "GET", None  # as browsers and requests do
         raise TooManyRedirects(
-            f"{first_method} {first_url}: more than {MAX_REDIRECTS} redirects", method=first_method, url=first_url, retryable=False
+            f"{first_method} {first_url}: more than {MAX_REDIRECTS} redirects",
+            method=first_method,
+            url=first_url,
+            retryable=False,
         )
 
     def _send_once(
@@ -137,14 +146,24 @@ def _transport_error(exc: requests.RequestException, method: str, url: str) -> T
     """The modehal error for what requests raised, saying whether the request ever left."""
     reason = _reason(exc)
     if isinstance(exc, requests.ConnectTimeout):
-        return Timeout(f"{method} {url}: connect timed out: {reason}", method=method, url=url, before_sending=True)
+        return Timeout(
+            f"{method} {url}: connect timed out: {reason}",
+            method=method,
+            url=url,
+            before_sending=True,
+        )
     if isinstance(exc, requests.Timeout) or _caused_by(exc, ReadTimeoutError):
         # requests reports a timeout while reading the body as a ConnectionError
         return Timeout(f"{method} {url} timed out: {reason}", method=method, url=url)
     if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
         never_connected = _caused_by(exc, NewConnectionError)  # refused, DNS: never sent
         what = "could not connect" if never_connected else "lost the connection"
-        return ConnectionError(f"{method} {url} {what}: {reason}", method=method, url=url, before_sending=never_connected)
+        return ConnectionError(
+            f"{method} {url} {what}: {reason}",
+            method=method,
+            url=url,
+            before_sending=never_connected,
+        )
     return TransportError(f"{method} {url} failed: {reason}", method=method, url=url)
 
 

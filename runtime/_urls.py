@@ -49,10 +49,14 @@ def check_base_url(base_url: str, *, allow_insecure: bool) -> str:
     try:
         parts = split_http(base_url)
     except ValueError as exc:
-        raise ConfigurationError(f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}: {exc}") from None
+        raise ConfigurationError(
+            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}: {exc}"
+        ) from None
     assert parts.hostname is not None  # split_http checked it
     if parts.username is not None or parts.password is not None:
-        raise ConfigurationError("base_url must not carry credentials: pass token= and secret= instead")
+        raise ConfigurationError(
+            "base_url must not carry credentials: pass token= and secret= instead"
+        )
     if parts.query or parts.fragment:
         raise ConfigurationError(f"base_url must not have a query or fragment, got {base_url!r}")
     if parts.scheme == "http" and not allow_insecure and not is_loopback(parts.hostname):
@@ -63,7 +67,9 @@ def check_base_url(base_url: str, *, allow_insecure: bool) -> str:
     return base_url.rstrip("/")
 
 
-def resolve(base_url: str, href: str, variables: Mapping[str, str] | None = None, *, rel: str | None = None) -> str:
+def resolve(
+    base_url: str, href: str, variables: Mapping[str, str] | None = None, *, rel: str | None = None
+) -> str:
     """An absolute URL for a server's ``href``.
 
     Host-relative hrefs (``/api/hogwarts/...``) resolve against ``base_url``: when it has a
@@ -82,7 +88,9 @@ def resolve(base_url: str, href: str, variables: Mapping[str, str] | None = None
     elif href.startswith("/") and not href.startswith("//"):
         base = urlsplit(base_url)
         prefix = base.path.rstrip("/")
-        below = href if not prefix or href == prefix or href.startswith(prefix + "/") else prefix + href
+        below = (
+            href if not prefix or href == prefix or href.startswith(prefix + "/") else prefix + href
+        )
         url = f"{base.scheme}://{base.netloc}{below}"
     else:
         raise LinkError(f"{what}href {href!r} is neither a URL nor a host-relative path", rel=rel)

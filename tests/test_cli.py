@@ -98,7 +98,7 @@ def test_explore_walks_from_the_account_to_a_run_and_its_schedule_and_back() -> 
     assert "<ReportRun " in screens[6].splitlines()[1] and "report_schedule" in screens[6]
     assert screens[7].splitlines()[1].startswith("<ReportSchedule ")  # the run's schedule
     assert screens[8].splitlines()[1].startswith("<ReportRun ")  # back to the run
-    assert screens[9].splitlines()[1].startswith("<Collection report_runs")  # and back again
+    assert screens[9].splitlines()[1].startswith("<Collection[ReportRun] report_runs")  # and back again
     assert "error: no link 'nope'" in screens[10]
     assert '"_embedded"' in screens[11]
 

@@ -161,7 +161,7 @@ def test_documented_400s_from_the_server(sim: Simulator, client: modehal.Client)
     for query in ("order=sideways", "filter=yesterday", "per_page=0", "order_by=name"):
         answer = requests.get(f"{base}?{query}", auth=auth, timeout=5)
         assert answer.status_code == 400, query
-    bearer = client._bearer or ""
+    bearer = client.settings.bearer or ""
     answer = requests.get(f"{sim.url}/batch/{sim.account}/reports?per_page=5000", headers={"Authorization": bearer}, timeout=5)
     assert answer.status_code == 400
     schedules = f"{sim.url}/api/{sim.account}/reports/{sim.reports[0]}/schedules"

@@ -259,7 +259,7 @@ def test_client_get_on_discovery_path_uses_bearer(client: modehal.Client) -> Non
 # -- embedded -------------------------------------------------------------------------------
 
 
-def test_embedded_resources_get_their_models() -> None:
+def test_embedded_resources_get_their_models(client: modehal.Client) -> None:
     resource = Resource(
         {
             "_embedded": {
@@ -267,7 +267,8 @@ def test_embedded_resources_get_their_models() -> None:
                 "report": {"token": "r1"},
                 "creator": {"username": "albus"},
             }
-        }
+        },
+        client=client,
     )
     embedded = resource.embedded
     runs = embedded["report_runs"]

@@ -135,10 +135,10 @@ def test_alternating_pages_under_new_hrefs_end(client: modehal.Client) -> None:
 @responses.activate
 def test_a_bad_next_href_does_not_cost_the_page(client: modehal.Client) -> None:
     responses.get(RUNS, json=page(["a", "b"], "lorem ipsum"))
-    runs = client.report_runs.list("r")
-    assert [next(runs).token, next(runs).token] == ["a", "b"]
+    walk = iter(client.report_runs.list("r"))
+    assert [next(walk).token, next(walk).token] == ["a", "b"]
     with pytest.raises(modehal.LinkError, match="next_page"):
-        next(runs)
+        next(walk)
 
 
 @responses.activate

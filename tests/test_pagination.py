@@ -30,9 +30,10 @@ def test_rest_collection_across_three_pages_is_lazy(client: modehal.Client) -> N
     responses.get(f"{RUNS}?page=3", json=page(["e"]))
     runs = client.report_runs.list("r1")
     assert len(responses.calls) == 1  # the first page is fetched at the call
-    assert [next(runs).token, next(runs).token] == ["a", "b"]
+    walk = iter(runs)
+    assert [next(walk).token, next(walk).token] == ["a", "b"]
     assert len(responses.calls) == 1  # the second page only when needed
-    assert [r.token for r in runs] == ["c", "d", "e"]
+    assert [r.token for r in walk] == ["c", "d", "e"]
     assert len(responses.calls) == 3
     assert runs.pages_fetched == 3
 
@@ -134,7 +135,7 @@ def test_items_that_are_not_a_list_are_a_decode_error(client: modehal.Client) ->
 def test_an_error_on_a_later_page_surfaces_while_iterating(client: modehal.Client) -> None:
     responses.get(RUNS, json=page(["a"], "/api/hogwarts/reports/r1/runs?page=2"))
     responses.get(f"{RUNS}?page=2", json={"id": "not_found", "message": "gone"}, status=404)
-    runs = client.report_runs.list("r1")
-    assert next(runs).token == "a"
+    walk = iter(client.report_runs.list("r1"))
+    assert next(walk).token == "a"
     with pytest.raises(modehal.NotFound, match="gone"):
-        next(runs)
+        next(walk)

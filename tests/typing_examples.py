@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import modehal
-from modehal.api import Cron, Report, ReportRun, ReportSchedule
+from modehal.api import REPORT_RUNS_GET, Cron, Report, ReportRun, ReportSchedule
 
 
 def walk(client: modehal.Client) -> None:
@@ -29,4 +29,12 @@ def walk(client: modehal.Client) -> None:
     client.report_schedules.create("r", cron={"freq": "daily"})
     if run.state == "succeded":  # type: ignore[comparison-overlap]
         pass
-    print(state, created, report, token, anything)
+    runs: modehal.Collection[ReportRun] = client.report_runs.list("r")
+    first: ReportRun | None = runs.first()
+    some: list[ReportRun] = runs.take(5)
+    for page in runs.pages():
+        on_page: list[ReportRun] = page.items
+    same: ReportRun = client.call(REPORT_RUNS_GET, report="r", run="f")
+    by_name: Any = client.call("report_runs.get", report="r", run="f")
+    client.report_schedules.delete("r", "s")
+    print(state, created, report, token, anything, first, some, on_page, same, by_name)

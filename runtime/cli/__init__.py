@@ -12,7 +12,9 @@ from ._common import CommandError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="modehal", description="A client for Mode's HAL+JSON API.")
+    parser = argparse.ArgumentParser(
+        prog="modehal", description="A client for Mode's HAL+JSON API."
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in (_demo, _sim, _ops, _get, _call, _explore):
         command.add_parser(commands)

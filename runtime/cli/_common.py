@@ -12,6 +12,7 @@ from typing import Any
 from .. import _display
 from .._hal import Resource
 from .._pagination import Collection
+from .._settings import ACCOUNT, SECRET, TOKEN
 
 
 class CommandError(Exception):
@@ -19,7 +20,9 @@ class CommandError(Exception):
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sim", action="store_true", help="run against an in-process simulator instead of Mode")
+    parser.add_argument(
+        "--sim", action="store_true", help="run against an in-process simulator instead of Mode"
+    )
     parser.add_argument("--json", action="store_true", help="print raw JSON")
 
 
@@ -32,7 +35,7 @@ def connect(args: argparse.Namespace) -> Iterator[Any]:
         with Simulator(port=0, speed=20.0) as sim, sim.client() as client:
             yield client
         return
-    missing = [name for name in ("MODE_TOKEN", "MODE_SECRET", "MODE_ACCOUNT") if not os.environ.get(name)]
+    missing = [name for name in (TOKEN, SECRET, ACCOUNT) if not os.environ.get(name)]
     if missing:
         raise CommandError(
             f"set {', '.join(missing)} (your API token, its secret and your workspace), "

@@ -11,8 +11,12 @@ from ..sim import Simulator
 
 
 def add_parser(commands: Any) -> None:
-    parser = commands.add_parser("demo", help="show modehal at work against an in-process simulator")
-    parser.add_argument("--speed", type=float, default=20.0, help="simulator clock speed (default 20)")
+    parser = commands.add_parser(
+        "demo", help="show modehal at work against an in-process simulator"
+    )
+    parser.add_argument(
+        "--speed", type=float, default=20.0, help="simulator clock speed (default 20)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -25,24 +29,37 @@ def run(args: argparse.Namespace) -> int:
 
         say.step(f"Schedules of report {token} ({report.data['name']})")
         for schedule in client.report_schedules.list(token):
-            say.item(f"{schedule.token}  {schedule.frequency} at {schedule.hour} {schedule.time_zone}, timeout {schedule.timeout}s")
+            say.item(
+                f"{schedule.token}  {schedule.frequency} at {schedule.hour} {schedule.time_zone}, timeout {schedule.timeout}s"
+            )
 
         say.step("Create a schedule, then update it")
         created = client.report_schedules.create(
-            token, cron={"freq": "daily", "hour": 14, "minute": 0, "time_zone": "UTC"}, params={"region": "emea"}, timeout=900
+            token,
+            cron={"freq": "daily", "hour": 14, "minute": 0, "time_zone": "UTC"},
+            params={"region": "emea"},
+            timeout=900,
         )
-        say.item(f"created {created.token}: {created.frequency} at {created.hour}, timeout {created.timeout}s")
+        say.item(
+            f"created {created.token}: {created.frequency} at {created.hour}, timeout {created.timeout}s"
+        )
         updated = client.report_schedules.update(token, created.token, timeout=1800)
         say.item(f"updated {updated.token}: timeout {created.timeout}s -> {updated.timeout}s")
 
         say.step("Trigger a report run and wait for it to finish")
         run = client.report_runs.create(token, parameters={"region": "emea"})
-        say.item(f"created run {run.token}: {run.state} (HTTP {run.response.status if run.response else '?'})")
+        say.item(
+            f"created run {run.token}: {run.state} (HTTP {run.response.status if run.response else '?'})"
+        )
         states: list[str] = []
         started = time.monotonic()
         finished = run.wait(poll_interval=0.05, progress=lambda r: _note_state(states, r.state))
         say.item(f"wait(): {' -> '.join(states)} in {time.monotonic() - started:.2f}s")
-        say.item(f"completed_at {finished.completed_at:%Y-%m-%d %H:%M:%S}" if finished.completed_at else "no completed_at")
+        say.item(
+            f"completed_at {finished.completed_at:%Y-%m-%d %H:%M:%S}"
+            if finished.completed_at
+            else "no completed_at"
+        )
 
         say.step("Follow links from a scheduled run")
         schedule = next(iter(client.report_schedules.list(token)))
@@ -56,13 +73,17 @@ def run(args: argparse.Namespace) -> int:
         say.item(f"clone -> report {clone.token} ({clone.name})")
         duplicate = client.report_runs.duplicate(token, finished.token)
         done = duplicate.wait(poll_interval=0.05, progress=False)
-        say.item(f"duplicate {duplicate.token}: {duplicate.state} -> {done.state}, new report {done.data.get('report_token')}")
+        say.item(
+            f"duplicate {duplicate.token}: {duplicate.state} -> {done.state}, new report {done.data.get('report_token')}"
+        )
 
         say.step("Page through every Discovery report")
         started = time.monotonic()
         reports = client.reports.list(include_spaces="all")
         count = sum(1 for _ in reports)
-        say.item(f"{count} reports of {reports.total} in {reports.pages_fetched} pages ({time.monotonic() - started:.2f}s)")
+        say.item(
+            f"{count} reports of {reports.total} in {reports.pages_fetched} pages ({time.monotonic() - started:.2f}s)"
+        )
 
         say.step("Delete the schedule made above")
         client.report_schedules.delete(token, created.token)
@@ -72,7 +93,9 @@ def run(args: argparse.Namespace) -> int:
             say.item(f"deleted; fetching it again: {error.status} {error.message}")
 
         connections = sim.connections
-        say.title(f"\ndone: {sum(sim.calls.values())} requests over {connections} TCP connection{'s' if connections != 1 else ''}")
+        say.title(
+            f"\ndone: {sum(sim.calls.values())} requests over {connections} TCP connection{'s' if connections != 1 else ''}"
+        )
     return 0
 
 

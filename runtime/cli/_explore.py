@@ -89,9 +89,8 @@ class Explorer:
         rels = sorted(self.here.links)
         rel = rels[int(word) - 1] if word.isdecimal() and 0 < int(word) <= len(rels) else word
         variables = dict(item.split("=", 1) for item in assignments if "=" in item)
-        link = self.here.links[rel]  # a missing rel raises LinkError, listing the rels there are
-        target = self.here.link_targets.get(rel)
-        self.trail.append(self.client.follow_href(link.expand(**variables), target=target, rel=rel))
+        # a missing rel raises LinkError, listing the rels there are
+        self.trail.append(self.here.follow(rel, **variables))
         self.display()
 
     def open_item(self, number: str) -> None:
@@ -116,7 +115,9 @@ class Explorer:
             width = max(len(rel) for rel in rels)
             for number, rel in enumerate(rels, start=1):
                 link = here.links[rel]
-                print(f"  [{number:>2}] {rel.ljust(width)}  {link.href}{'  (templated)' if link.templated else ''}")
+                print(
+                    f"  [{number:>2}] {rel.ljust(width)}  {link.href}{'  (templated)' if link.templated else ''}"
+                )
         self.items = []
         if isinstance(here, Collection):
             for item in here:

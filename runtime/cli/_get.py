@@ -9,9 +9,20 @@ from ._common import add_connection_options, connect, href_for, show
 
 
 def add_parser(commands: Any) -> None:
-    parser = commands.add_parser("get", help="print a resource: its fields, then its rels and hrefs")
-    parser.add_argument("path", help="an href (/api/hogwarts/reports/...), a URL, or a path below the account (reports/TOKEN)")
-    parser.add_argument("--follow", action="append", default=[], metavar="REL", help="follow this rel (repeat to walk a chain)")
+    parser = commands.add_parser(
+        "get", help="print a resource: its fields, then its rels and hrefs"
+    )
+    parser.add_argument(
+        "path",
+        help="an href (/api/hogwarts/reports/...), a URL, or a path below the account (reports/TOKEN)",
+    )
+    parser.add_argument(
+        "--follow",
+        action="append",
+        default=[],
+        metavar="REL",
+        help="follow this rel (repeat to walk a chain)",
+    )
     add_connection_options(parser)
     parser.set_defaults(run=run)
 

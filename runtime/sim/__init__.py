@@ -52,8 +52,12 @@ class Simulator:
         self.secret = secret
         self.discovery = discovery
         self.clock = Clock(speed)
-        self.world: World = seed_world(seed, self.clock, account=account, discovery_reports=discovery_reports)
-        self.quirks = quirks if isinstance(quirks, Quirks) else (Quirks() if quirks else Quirks.none())
+        self.world: World = seed_world(
+            seed, self.clock, account=account, discovery_reports=discovery_reports
+        )
+        self.quirks = (
+            quirks if isinstance(quirks, Quirks) else (Quirks() if quirks else Quirks.none())
+        )
         self._server = SimServer(
             (host, port),
             world=self.world,
@@ -67,7 +71,9 @@ class Simulator:
 
     def start(self) -> Simulator:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="modehal-sim", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, args=(0.05,), name="modehal-sim", daemon=True
+            )
             self._thread.start()
         return self
 

@@ -142,7 +142,9 @@ def run_doc(world: World, run: Run) -> dict[str, Any]:
             f"/api/{world.account}/{parent}/{run.parent}/runs/{latest_ok.token}"
         )
     if run.schedule is not None:
-        links["report_schedule"] = href(f"/api/{world.account}/{parent}/{run.parent}/schedules/{run.schedule}")
+        links["report_schedule"] = href(
+            f"/api/{world.account}/{parent}/{run.parent}/schedules/{run.schedule}"
+        )
     return {
         "token": run.token,
         "state": state,
@@ -189,7 +191,11 @@ def schedule_doc(world: World, schedule: Schedule) -> dict[str, Any]:
         # the fields the docs' table leaves out (docs README item 2)
         "frequency": cron.get("freq", "daily"),
         "time_zone": cron.get("time_zone", "UTC"),
-        "hour": HOUR_NAMES.get(hour, f"{hour % 12}:00 {'am' if hour < 12 else 'pm'}") if isinstance(hour, int) else None,
+        "hour": (
+            HOUR_NAMES.get(hour, f"{hour % 12}:00 {'am' if hour < 12 else 'pm'}")
+            if isinstance(hour, int)
+            else None
+        ),
         "minute": "the top of the hour" if not cron.get("minute") else f"{cron['minute']} past",
         "_links": {
             "account": href(f"/api/{world.account}"),
@@ -229,7 +235,9 @@ def duplicate_doc(world: World, duplicate: Duplicate) -> dict[str, Any]:
     }
 
 
-def collection_doc(path: str, key: str, items: list[dict[str, Any]], next_path: str | None) -> dict[str, Any]:
+def collection_doc(
+    path: str, key: str, items: list[dict[str, Any]], next_path: str | None
+) -> dict[str, Any]:
     links = {"self": href(path)}
     if next_path is not None:
         links["next_page"] = href(next_path)

@@ -47,7 +47,9 @@ class Faults:
         """The fault that applies to this request, counting it as a hit."""
         with self._lock:
             for fault in self._faults:
-                if fault.route in (route, "*") and (fault.times is None or fault.hits < fault.times):
+                if fault.route in (route, "*") and (
+                    fault.times is None or fault.hits < fault.times
+                ):
                     fault.hits += 1
                     return fault
         return None

@@ -21,7 +21,9 @@ from ._world import EPOCH, Duplicate, Report, Run, Schedule, World
 
 REST_PAGE_LIMIT = 30  # Mode's REST pages hold at most 30 items (docs README item 15)
 DISCOVERY_PAGE = 1000
-_FILTER = re.compile(r"^(created_at|updated_at)\.(gt|lt)\.(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)$")
+_FILTER = re.compile(
+    r"^(created_at|updated_at)\.(gt|lt)\.(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)$"
+)
 
 
 @dataclass
@@ -138,7 +140,9 @@ def _next_path(request: Request, page: int) -> str:
     return f"{request.path}?{urlencode(query, safe='[]')}"
 
 
-def rest_collection(request: Request, key: str, items: list[Any], render: Callable[[World, Any], dict[str, Any]]) -> Reply:
+def rest_collection(
+    request: Request, key: str, items: list[Any], render: Callable[[World, Any], dict[str, Any]]
+) -> Reply:
     """One page of a REST collection; only that page's items are rendered."""
     per_page = _int_param(request, "per_page", REST_PAGE_LIMIT, 1)
     if request.quirks.rest_page_limit:
@@ -171,7 +175,9 @@ def _sorted_runs(request: Request, runs: list[Run]) -> list[Run]:
     if raw_filter is not None:
         match = _FILTER.match(raw_filter)
         if match is None:
-            raise bad_request(f"filter must look like created_at.gt.2019-12-19T10:21:12Z, got {raw_filter!r}")
+            raise bad_request(
+                f"filter must look like created_at.gt.2019-12-19T10:21:12Z, got {raw_filter!r}"
+            )
         field_name, comparison, stamp = match.groups()
         try:
             when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(timezone.utc)
@@ -179,7 +185,11 @@ def _sorted_runs(request: Request, runs: list[Run]) -> list[Run]:
             raise bad_request(f"filter has an impossible time: {stamp!r}") from None
         limit = (when - EPOCH).total_seconds()
         field_key = (lambda run: run.created) if field_name == "created_at" else updated
-        runs = [r for r in runs if (field_key(r) > limit if comparison == "gt" else field_key(r) < limit)]
+        runs = [
+            r
+            for r in runs
+            if (field_key(r) > limit if comparison == "gt" else field_key(r) < limit)
+        ]
     return sorted(runs, key=key, reverse=order == "desc")
 
 
@@ -200,7 +210,7 @@ def report_schedules_list(request: Request) -> Reply:
 def _schedule_body(request: Request, *, require_cron: bool) -> dict[str, Any]:
     body = request.body
     if not isinstance(body, dict) or not isinstance(body.get("report_schedule"), dict):
-        raise bad_request("body must be {\"report_schedule\": {...}}")
+        raise bad_request('body must be {"report_schedule": {...}}')
     values: dict[str, Any] = body["report_schedule"]
     unknown = set(values) - {"cron", "params", "timeout"}
     if unknown:
@@ -212,7 +222,9 @@ def _schedule_body(request: Request, *, require_cron: bool) -> dict[str, Any]:
     if "params" in values and not isinstance(values["params"], dict):
         raise bad_request("report_schedule.params must be an object")
     timeout = values.get("timeout")
-    if timeout is not None and (not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1):
+    if timeout is not None and (
+        not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1
+    ):
         raise bad_request("report_schedule.timeout must be a positive integer")
     return values
 
@@ -223,8 +235,14 @@ def report_schedules_create(request: Request) -> Reply:
     world = request.world
     now = world.clock.now()
     schedule = Schedule(
-        world.token(), report.token, "report", values["cron"], values.get("params") or {},
-        values.get("timeout") or 900, now, now,
+        world.token(),
+        report.token,
+        "report",
+        values["cron"],
+        values.get("params") or {},
+        values.get("timeout") or 900,
+        now,
+        now,
     )
     world.schedules[schedule.token] = schedule
     return Reply(200, docs.schedule_doc(world, schedule))
@@ -253,7 +271,9 @@ def report_schedules_delete(request: Request) -> Reply:
 
 def dataset_schedules_list(request: Request) -> Reply:
     _dataset(request)
-    schedules = sorted(request.world.schedules_of(request.params["dataset"]), key=lambda s: s.created)
+    schedules = sorted(
+        request.world.schedules_of(request.params["dataset"]), key=lambda s: s.created
+    )
     return rest_collection(request, "dataset_schedules", schedules, docs.schedule_doc)
 
 
@@ -277,9 +297,13 @@ def reports_list(request: Request) -> Reply:
     extra = {"include_spaces": include} if include else {}
     links = {}
     if page < total_pages or (request.quirks.next_page_past_end and chunk):
-        links["next_page"] = docs.href(f"/batch/{account}/reports?{urlencode({'page': page + 1, 'per_page': per_page, **extra})}")
+        links["next_page"] = docs.href(
+            f"/batch/{account}/reports?{urlencode({'page': page + 1, 'per_page': per_page, **extra})}"
+        )
     if page > 1:
-        links["prev_page"] = docs.href(f"/batch/{account}/reports?{urlencode({'page': page - 1, 'per_page': per_page, **extra})}")
+        links["prev_page"] = docs.href(
+            f"/batch/{account}/reports?{urlencode({'page': page - 1, 'per_page': per_page, **extra})}"
+        )
     document = {
         "pagination": {
             "page": page,
@@ -312,8 +336,10 @@ def report_runs_create(request: Request) -> Reply:
     report = _report(request)
     body = request.body if request.body is not None else {}
     if not isinstance(body, dict) or not isinstance(body.get("parameters", {}), dict):
-        raise bad_request("body must be {\"parameters\": {...}}")
-    run = request.world.new_run(report.token, "report", body.get("parameters") or {}, fails=report.fails)
+        raise bad_request('body must be {"parameters": {...}}')
+    run = request.world.new_run(
+        report.token, "report", body.get("parameters") or {}, fails=report.fails
+    )
     return Reply(202, docs.run_doc(request.world, run))
 
 
@@ -321,7 +347,9 @@ def report_runs_clone(request: Request) -> Reply:
     report = _report(request)
     _run(request, "report")
     copy = request.world.copy_report(report, f"Copy of {report.name}", fails=report.fails)
-    return Reply(202 if request.quirks.clone_answers_202 else 200, docs.report_doc(request.world, copy))
+    return Reply(
+        202 if request.quirks.clone_answers_202 else 200, docs.report_doc(request.world, copy)
+    )
 
 
 def report_runs_duplicate(request: Request) -> Reply:
@@ -329,8 +357,14 @@ def report_runs_duplicate(request: Request) -> Reply:
     run = _run(request, "report")
     world = request.world
     copy = world.copy_report(report, f"Duplicate of {report.name}")
-    duplicate = Duplicate(world.token(), report.token, run.token, world.clock.now(), copy.token,
-                          request.query.get("collection_id"))
+    duplicate = Duplicate(
+        world.token(),
+        report.token,
+        run.token,
+        world.clock.now(),
+        copy.token,
+        request.query.get("collection_id"),
+    )
     world.duplicates[duplicate.token] = duplicate
     return Reply(200, docs.duplicate_doc(world, duplicate))
 
@@ -391,7 +425,9 @@ def account_get(request: Request) -> Reply:
     world = request.world
     if request.params["account"] == world.account:
         return Reply(200, docs.account_doc(world))
-    if request.params["account"] in {run.executed_by for run in world.runs.values()} | {"albus_dumbledore"}:
+    if request.params["account"] in {run.executed_by for run in world.runs.values()} | {
+        "albus_dumbledore"
+    }:
         return Reply(200, docs.user_doc(world, request.params["account"]))
     raise not_found("Account")
 
@@ -408,12 +444,16 @@ def rest_reports_list(request: Request) -> Reply:
 
 def dataset_get(request: Request) -> Reply:
     _dataset(request)
-    return Reply(200, docs.dataset_doc(request.world, request.world.datasets[request.params["dataset"]]))
+    return Reply(
+        200, docs.dataset_doc(request.world, request.world.datasets[request.params["dataset"]])
+    )
 
 
 def datasets_list(request: Request) -> Reply:
     _account(request)
-    return rest_collection(request, "datasets", list(request.world.datasets.values()), docs.dataset_doc)
+    return rest_collection(
+        request, "datasets", list(request.world.datasets.values()), docs.dataset_doc
+    )
 
 
 def schedule_runs_list(request: Request) -> Reply:

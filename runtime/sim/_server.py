@@ -48,15 +48,20 @@ class Recorded:
     body: bytes
 
 
-def build_routes(operations: tuple[Endpoint, ...]) -> list[Route]:
+def build_routes(operations: tuple[Endpoint[Any], ...]) -> list[Route]:
     missing = sorted({op.name for op in operations} - set(OPERATION_HANDLERS))
     if missing:
-        raise RuntimeError(f"the simulator has no handler for {', '.join(missing)}: add it to sim/_handlers.py")
+        raise RuntimeError(
+            f"the simulator has no handler for {', '.join(missing)}: add it to sim/_handlers.py"
+        )
     routes = [
         Route(op.name, op.method, _compile(op.full_path), op.api.name, OPERATION_HANDLERS[op.name])
         for op in operations
     ]
-    routes += [Route(f"{method} {path}", method, _compile(path), "rest", handler) for method, path, handler in EXTRA_ROUTES]
+    routes += [
+        Route(f"{method} {path}", method, _compile(path), "rest", handler)
+        for method, path, handler in EXTRA_ROUTES
+    ]
     return routes
 
 
@@ -90,7 +95,10 @@ class SimServer(ThreadingHTTPServer):
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         self.record = True
-        self._basic = "Basic " + base64.b64encode(f"{credentials['token']}:{credentials['secret']}".encode()).decode()
+        self._basic = (
+            "Basic "
+            + base64.b64encode(f"{credentials['token']}:{credentials['secret']}".encode()).decode()
+        )
         self._bearer = "Bearer " + base64.b64encode(credentials["discovery"].encode()).decode()
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -172,7 +180,9 @@ class SimHandler(BaseHTTPRequestHandler):
         route, params = self._match(path)
         name = route.name if route else None
         if server.record:
-            server.requests.append(Recorded(self.command, self.path, name, dict(self.headers), raw_body))
+            server.requests.append(
+                Recorded(self.command, self.path, name, dict(self.headers), raw_body)
+            )
         server.calls[name or "(unrouted)"] += 1
         fault = server.faults.take(name or "(unrouted)")
         if fault is not None:
@@ -210,14 +220,20 @@ class SimHandler(BaseHTTPRequestHandler):
             return None, {"__method_not_allowed__": "1"}
         return None, {}
 
-    def _reply(self, route: Route | None, params: dict[str, str], query: str, path: str, raw_body: bytes) -> Reply:
+    def _reply(
+        self, route: Route | None, params: dict[str, str], query: str, path: str, raw_body: bytes
+    ) -> Reply:
         server = self.server
         if route is None:
             if params.get("__method_not_allowed__"):
                 return _error(405, "method_not_allowed", f"{self.command} is not allowed here")
             return _error(404, "not_found", "Not found")
         if not server.authorized(route.api, self.headers.get("Authorization")):
-            scheme = "Bearer base64(id:access_key:access_secret)" if route.api == "discovery" else "Basic (API token and secret)"
+            scheme = (
+                "Bearer base64(id:access_key:access_secret)"
+                if route.api == "discovery"
+                else "Basic (API token and secret)"
+            )
             return _error(401, "unauthorized", f"Unauthorized: this API needs {scheme} credentials")
         try:
             body = json.loads(raw_body) if raw_body.strip() else None
@@ -248,9 +264,13 @@ class SimHandler(BaseHTTPRequestHandler):
             self._write(Reply(302, None, {"Location": fault.redirect}))
         elif fault.html:
             status = fault.status or 502
-            self._write_raw(status, _HTML_ERROR.format(status=status).encode(), "text/html; charset=utf-8")
+            self._write_raw(
+                status, _HTML_ERROR.format(status=status).encode(), "text/html; charset=utf-8"
+            )
         elif fault.status:
-            reply = _error(fault.status, _ERROR_IDS.get(fault.status, "error"), f"simulated {fault.status}")
+            reply = _error(
+                fault.status, _ERROR_IDS.get(fault.status, "error"), f"simulated {fault.status}"
+            )
             if fault.retry_after is not None:
                 reply.headers["Retry-After"] = fault.retry_after
             self._write(reply)
@@ -260,7 +280,13 @@ class SimHandler(BaseHTTPRequestHandler):
 
     def _write_truncated(self, reply: Reply) -> None:
         body = json.dumps(reply.document).encode() if reply.document is not None else b"{}"
-        self._write_raw(reply.status, body, _content_type(self.path), declared_length=len(body), partial=body[: len(body) // 2])
+        self._write_raw(
+            reply.status,
+            body,
+            _content_type(self.path),
+            declared_length=len(body),
+            partial=body[: len(body) // 2],
+        )
         self.wfile.flush()
         self.connection.shutdown(socket.SHUT_WR)
         raise _Dropped
@@ -279,7 +305,9 @@ class SimHandler(BaseHTTPRequestHandler):
         body = json.dumps(reply.document).encode() if reply.document is not None else b""
         if mangle:  # what a proxy cutting a body mid-way and appending junk would deliver
             body = body[: max(1, len(body) // 2)] + b"\x00}{"
-        self._write_raw(reply.status, body, _content_type(self.path), headers=reply.headers, drip=drip)
+        self._write_raw(
+            reply.status, body, _content_type(self.path), headers=reply.headers, drip=drip
+        )
 
     def _write_raw(
         self,
@@ -295,7 +323,9 @@ class SimHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         if body or declared_length:
             self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(declared_length if declared_length is not None else len(body)))
+        self.send_header(
+            "Content-Length", str(declared_length if declared_length is not None else len(body))
+        )
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
@@ -310,8 +340,17 @@ class SimHandler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
 
-_ERROR_IDS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "too_many_requests",
-              500: "internal_server_error", 502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout"}
+_ERROR_IDS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    429: "too_many_requests",
+    500: "internal_server_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
 
 
 def _error(status: int, error_id: str, message: str) -> Reply:
@@ -319,4 +358,8 @@ def _error(status: int, error_id: str, message: str) -> Reply:
 
 
 def _content_type(target: str) -> str:
-    return "application/json; charset=utf-8" if target.startswith("/batch") else "application/hal+json; charset=utf-8"
+    return (
+        "application/json; charset=utf-8"
+        if target.startswith("/batch")
+        else "application/hal+json; charset=utf-8"
+    )

@@ -135,10 +135,18 @@ class World:
         return done if self.clock.now() >= done else None
 
     def duplicate_state(self, duplicate: Duplicate) -> str:
-        return "succeeded" if self.clock.now() - duplicate.created >= ENQUEUED_FOR + RUNNING_FOR else "pending"
+        return (
+            "succeeded"
+            if self.clock.now() - duplicate.created >= ENQUEUED_FOR + RUNNING_FOR
+            else "pending"
+        )
 
     def runs_of(self, parent: str, schedule: str | None = None) -> list[Run]:
-        return [r for r in self.runs.values() if r.parent == parent and (schedule is None or r.schedule == schedule)]
+        return [
+            r
+            for r in self.runs.values()
+            if r.parent == parent and (schedule is None or r.schedule == schedule)
+        ]
 
     def last_run(self, parent: str, schedule: str | None = None) -> Run | None:
         """The newest run of a report or dataset (of one of its schedules, if given)."""
@@ -147,8 +155,15 @@ class World:
     def copy_report(self, report: Report, name: str, *, fails: bool = False) -> Report:
         """A new report made from ``report`` (by a clone or a duplication)."""
         with self.lock:
-            copy = Report(self.token(), max(r.id for r in self.reports.values()) + 1, name,
-                          report.space_token, report.space_id, self.clock.now(), fails=fails)
+            copy = Report(
+                self.token(),
+                max(r.id for r in self.reports.values()) + 1,
+                name,
+                report.space_token,
+                report.space_id,
+                self.clock.now(),
+                fails=fails,
+            )
             self.reports[copy.token] = copy
             return copy
 
@@ -171,38 +186,77 @@ REPORT_NAMES = [
 ]
 
 
-def seed_world(seed: int, clock: Clock, *, account: str = "hogwarts", discovery_reports: int = 2600) -> World:
+def seed_world(
+    seed: int, clock: Clock, *, account: str = "hogwarts", discovery_reports: int = 2600
+) -> World:
     """A workspace with a few reports and datasets, their schedules and past runs."""
     world = World(account=account, clock=clock, rng=random.Random(seed))
     space = world.token()
     past = -30 * 86400.0  # history happened in the month before sim-time 0
     for index, name in enumerate(REPORT_NAMES):
-        report = Report(world.token(), 1000 + index, name, space, 41, past, fails=index == len(REPORT_NAMES) - 1)
+        report = Report(
+            world.token(), 1000 + index, name, space, 41, past, fails=index == len(REPORT_NAMES) - 1
+        )
         world.reports[report.token] = report
         # The first report has a long history, so its runs span several pages.
         for number in range(45 if index == 0 else 3):
-            run = Run(world.token(), report.token, "report", past + number * 3600.0, {}, fails=False)
+            run = Run(
+                world.token(), report.token, "report", past + number * 3600.0, {}, fails=False
+            )
             world.runs[run.token] = run
         schedule = Schedule(
-            world.token(), report.token, "report",
+            world.token(),
+            report.token,
+            "report",
             {"freq": "daily", "hour": 8 + index, "minute": 0, "time_zone": "UTC"},
-            {}, 900, past, past,
+            {},
+            900,
+            past,
+            past,
         )
         world.schedules[schedule.token] = schedule
-        run = Run(world.token(), report.token, "report", past + 86400.0, {}, fails=False, schedule=schedule.token)
+        run = Run(
+            world.token(),
+            report.token,
+            "report",
+            past + 86400.0,
+            {},
+            fails=False,
+            schedule=schedule.token,
+        )
         world.runs[run.token] = run
     for index, name in enumerate(["Enrollment", "Owl Post Deliveries"]):
         dataset = Dataset(world.token(), name, past)
         world.datasets[dataset.token] = dataset
         for number in range(2):
-            run = Run(world.token(), dataset.token, "dataset", past + number * 7200.0, {}, fails=False)
+            run = Run(
+                world.token(), dataset.token, "dataset", past + number * 7200.0, {}, fails=False
+            )
             world.runs[run.token] = run
-        schedule = Schedule(world.token(), dataset.token, "dataset", {"freq": "hourly", "minute": 15}, {}, 600, past, past, name=f"{name} hourly")
+        schedule = Schedule(
+            world.token(),
+            dataset.token,
+            "dataset",
+            {"freq": "hourly", "minute": 15},
+            {},
+            600,
+            past,
+            past,
+            name=f"{name} hourly",
+        )
         world.schedules[schedule.token] = schedule
     # The Discovery API lists every report of the organization, personal spaces included.
     world.discovery = list(world.reports.values())
     for number in range(discovery_reports - len(world.discovery)):
         world.discovery.append(
-            Report(world.token(), 5000 + number, f"Report {number}", world.token() if number % 7 == 0 else space, 41 + number % 7, past, personal=number % 5 == 0)
+            Report(
+                world.token(),
+                5000 + number,
+                f"Report {number}",
+                world.token() if number % 7 == 0 else space,
+                41 + number % 7,
+                past,
+                personal=number % 5 == 0,
+            )
         )
     return world
