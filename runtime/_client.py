@@ -26,7 +26,6 @@ from ._errors import (
     APIError,
     ConfigurationError,
     DecodeError,
-    InvalidParameter,
     TransportError,
     error_for_status,
 )
@@ -156,7 +155,13 @@ class BaseClient:
         bound = bind(op, arguments, account=self.account)
         url = self._url(op, bound)
         payload = encode_body(bound.body, op.name) if bound.body is not None else None
-        response = self._send(op.method, url, op.api, payload)
+        try:
+            response = self._send(op.method, url, op.api, payload)
+        except APIError as error:
+            error.documented = op.errors.get(error.status)
+            raise
+        if response.status_code != op.status:  # any 2xx will do; the difference is worth a note
+            logger.debug("%s answered %d; the spec documents %d", op.name, response.status_code, op.status)
         if op.returns is None:
             return None
         document = decode_json(response, url)

@@ -124,6 +124,8 @@ class APIError(ModeError):
         self.method = method
         self.url = url
         self.attempts = 1
+        #: what the spec says this status means for the operation called, if it documents it
+        self.documented: str | None = None
         self.body = body
         self.headers: Mapping[str, str] = CaseInsensitiveDict(headers or {})
         self.error_id, message = _parse_error_body(body)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -171,6 +172,47 @@ class _Walk:
         return fresh
 
 
+def _walk(
+    owner: weakref.ReferenceType[Collection[M]],
+    client: Session,
+    url: str,
+    document: object,
+    response: ResponseInfo | None,
+    model: type[M],
+    key: str | None,
+) -> Iterator[Page[M]]:
+    """The pages of a collection whose first page is ``document``, fetched one at a time.
+
+    A page is let go of before the next one is fetched, so that at most one is in memory.
+    """
+    guards = _Walk(url)
+    variables = {"account": client.account} if client.account else {}
+    for number in itertools.count(1):
+        fresh = guards.fresh_items(url, document, key)
+        if fresh is None:
+            return
+        # Read now: a bad next href must not cost the items of the page before it.
+        href = None if guards.pages_left == 0 else next_href(document)
+        page: Page[M] | None = Page(
+            number, url, [model(item, client=client) for item in fresh], document, response
+        )
+        del fresh
+        document = response = None
+        yield page  # type: ignore[misc]
+        page = None
+        if href is None:
+            return
+        url = client.resolve(href, variables, rel="next_page")
+        if url in guards.seen_urls:
+            return
+        guards.seen_urls.add(url)
+        document, response = client.get_page(url)
+        collection = owner()
+        if collection is not None:
+            collection.pages_fetched += 1
+            del collection
+
+
 class Collection(Resource[str], Generic[M]):
     """A collection of ``M``: what ``list()`` operations return, and ``follow()`` to a list.
 
@@ -184,7 +226,7 @@ class Collection(Resource[str], Generic[M]):
     - ``total`` is the number of items when Mode states it (the Discovery API does), else None.
     """
 
-    __slots__ = ("_model", "_item_key", "pages_fetched")
+    __slots__ = ("_model", "_item_key", "pages_fetched", "__weakref__")
 
     def __init__(
         self,
@@ -214,33 +256,28 @@ class Collection(Resource[str], Generic[M]):
 
     def pages(self) -> Iterator[Page[M]]:
         """Each page of the collection, from the first, fetching the next one only when asked."""
-        client = self._require_client()
-        url = self._url or ""
-        document: object = self._data
-        response = self.response
-        walk = _Walk(url)
-        variables = {"account": client.account} if client.account else {}
         self.pages_fetched = 1
-        for number in itertools.count(1):
-            fresh = walk.fresh_items(url, document, self._item_key)
-            if fresh is None:
-                return
-            items = [self._model(item, client=client) for item in fresh]
-            yield Page(number=number, url=url, items=items, data=document, response=response)
-            # Resolved only now: a bad next href must not cost the items of the page before it.
-            href = None if walk.pages_left == 0 else next_href(document)
-            if href is None:
-                return
-            url = client.resolve(href, variables, rel="next_page")
-            if url in walk.seen_urls:
-                return
-            walk.seen_urls.add(url)
-            document, response = client.get_page(url)
-            self.pages_fetched += 1
+        client = self._require_client()
+        # The walk keeps only a weak reference to the collection: `for r in client.reports.list()`
+        # then holds one page at a time, not the first page as well for the whole walk.
+        return _walk(
+            weakref.ref(self),
+            client,
+            self._url or "",
+            self._data,
+            self.response,
+            self._model,
+            self._item_key,
+        )
 
     def __iter__(self) -> Iterator[M]:
-        for page in self.pages():
-            yield from page.items
+        pages = self.pages()
+        del self  # as above: a walk must not keep its collection alive
+        for page in pages:
+            items = page.items
+            del page
+            yield from items
+            del items  # before the next page is fetched
 
     def first(self) -> M | None:
         """The first item, or None for an empty collection; no page but the first is fetched."""

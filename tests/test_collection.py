@@ -146,3 +146,11 @@ def test_call_checks_arguments_against_the_declaration(
             client.call(name, **arguments)
         assert len(mocked.calls) == 0
     assert message in str(caught.value)
+
+
+@responses.activate
+def test_an_error_carries_what_the_spec_documents_for_its_status(client: modehal.Client) -> None:
+    responses.get(f"{RUNS}/nope", body="<html>gone</html>", status=404)
+    with pytest.raises(modehal.NotFound) as caught:
+        client.report_runs.get("r1", "nope")
+    assert caught.value.documented == "ReportRun not found" and caught.value.message == "<html>gone</html>"
