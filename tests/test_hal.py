@@ -161,37 +161,34 @@ def schedule_doc() -> dict[str, Any]:
     return load_fixture("report_schedule.json")
 
 
-@responses.activate
-def test_follow_relative_link_gives_the_spec_model(client: modehal.Client) -> None:
+def test_follow_relative_link_gives_the_spec_model(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
     run = ReportRun(
         {"token": "r", "state": "succeeded", "_links": {"report_schedule": {"href": "/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59"}}},
-        client=client,
+        client=offline_client,
     )
-    responses.get(f"{BASE}/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59", json=schedule_doc())
+    mocked.get(f"{BASE}/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59", json=schedule_doc())
     schedule = run.follow("report_schedule")
     assert isinstance(schedule, ReportSchedule)
-    assert responses.calls[0].request.headers["Accept"] == "application/hal+json"
-    assert responses.calls[0].request.headers["Authorization"].startswith("Basic ")
+    assert mocked.calls[0].request.headers["Accept"] == "application/hal+json"
+    assert mocked.calls[0].request.headers["Authorization"].startswith("Basic ")
 
 
-@responses.activate
-def test_follow_keeps_bracket_query_byte_for_byte(client: modehal.Client) -> None:
-    schedule = ReportSchedule(schedule_doc(), client=client)
+def test_follow_keeps_bracket_query_byte_for_byte(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    schedule = ReportSchedule(schedule_doc(), client=offline_client)
     href = "/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59/runs?embed[report_runs][executed_by]=1"
-    responses.get(
+    mocked.get(
         f"{BASE}{href}",
         json={"_links": {"self": {"href": href}}, "_embedded": {"report_runs": [load_fixture("report_run.json")]}},
     )
     runs = schedule.follow("report_runs")
     assert isinstance(runs, modehal.Collection)
-    assert responses.calls[0].request.url == BASE + href
-    assert responses.calls[0].request.path_url.endswith("?embed[report_runs][executed_by]=1")
+    assert mocked.calls[0].request.url == BASE + href
+    assert mocked.calls[0].request.path_url.endswith("?embed[report_runs][executed_by]=1")
     (run,) = list(runs)
     assert isinstance(run, ReportRun)
 
 
-@responses.activate
-def test_follow_absolute_and_templated_links(client: modehal.Client) -> None:
+def test_follow_absolute_and_templated_links(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
     resource = Resource(
         {
             "_links": {
@@ -199,25 +196,24 @@ def test_follow_absolute_and_templated_links(client: modehal.Client) -> None:
                 "tmpl": {"href": "/api/hogwarts/reports/{report}/runs/{run}", "templated": True},
             }
         },
-        client=client,
+        client=offline_client,
     )
-    responses.get(f"{BASE}/api/hogwarts/reports/r1/runs/x", json={"token": "x", "state": "failed"})
-    responses.get(f"{BASE}/api/hogwarts/reports/r2/runs/y", json={"token": "y", "state": "running"})
+    mocked.get(f"{BASE}/api/hogwarts/reports/r1/runs/x", json={"token": "x", "state": "failed"})
+    mocked.get(f"{BASE}/api/hogwarts/reports/r2/runs/y", json={"token": "y", "state": "running"})
     assert isinstance(resource.follow("abs"), ReportRun)  # matched by the documented path
     followed = resource.follow("tmpl", report="r2", run="y")
     assert isinstance(followed, ReportRun) and followed.state == "running"
 
 
-@responses.activate
-def test_follow_an_array_rel_takes_its_first_link(client: modehal.Client) -> None:
-    resource = Resource({"_links": {"items": [{"href": "/api/one"}, {"href": "/api/two"}]}}, client=client)
-    responses.get(f"{BASE}/api/one", json={"token": "1"})
+def test_follow_an_array_rel_takes_its_first_link(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    resource = Resource({"_links": {"items": [{"href": "/api/one"}, {"href": "/api/two"}]}}, client=offline_client)
+    mocked.get(f"{BASE}/api/one", json={"token": "1"})
     assert resource.follow("items")["token"] == "1"
 
 
-def test_follow_lorem_ipsum_href_is_a_link_error(client: modehal.Client) -> None:
+def test_follow_lorem_ipsum_href_is_a_link_error(offline_client: modehal.Client) -> None:
     # Docs README item 11: the run pages' example hrefs are words, not paths.
-    run = ReportRun(load_fixture("report_run.json"), client=client)
+    run = ReportRun(load_fixture("report_run.json"), client=offline_client)
     with pytest.raises(LinkError, match="'report_schedule' href 'aliqua d' is neither a URL nor"):
         run.follow("report_schedule")
     with pytest.raises(LinkError, match="'share' has an empty href"):
@@ -229,30 +225,27 @@ def test_follow_without_a_client_says_so() -> None:
         ReportSchedule(schedule_doc()).follow("report")
 
 
-@responses.activate
-def test_refresh_refetches_self(client: modehal.Client) -> None:
+def test_refresh_refetches_self(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
     doc = schedule_doc()
-    schedule = ReportSchedule(doc, client=client)
-    responses.get(f"{BASE}/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59", json={**doc, "state": "paused"})
+    schedule = ReportSchedule(doc, client=offline_client)
+    mocked.get(f"{BASE}/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59", json={**doc, "state": "paused"})
     fresh = schedule.refresh()
     assert isinstance(fresh, ReportSchedule) and fresh.state == "paused"
 
 
-@responses.activate
-def test_client_get_matches_documented_paths(client: modehal.Client) -> None:
-    responses.get(f"{BASE}/api/hogwarts/reports/r1/runs/run1/duplicates/d1", json={"token": "d1"})
-    responses.get(f"{BASE}/api/hogwarts/somewhere", json={"token": "w", "_links": {}})
-    assert type(client.get("/api/hogwarts/reports/r1/runs/run1/duplicates/d1")).__name__ == "ReportRunDuplicate"
-    assert type(client.get("/api/hogwarts/somewhere")) is Resource
+def test_client_get_matches_documented_paths(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.get(f"{BASE}/api/hogwarts/reports/r1/runs/run1/duplicates/d1", json={"token": "d1"})
+    mocked.get(f"{BASE}/api/hogwarts/somewhere", json={"token": "w", "_links": {}})
+    assert type(offline_client.get("/api/hogwarts/reports/r1/runs/run1/duplicates/d1")).__name__ == "ReportRunDuplicate"
+    assert type(offline_client.get("/api/hogwarts/somewhere")) is Resource
 
 
-@responses.activate
-def test_client_get_on_discovery_path_uses_bearer(client: modehal.Client) -> None:
-    responses.get(f"{BASE}/batch/hogwarts/reports", json={"reports": [], "pagination": {"page": 1, "total_pages": 1}})
-    collection = client.get("/batch/hogwarts/reports")
+def test_client_get_on_discovery_path_uses_bearer(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.get(f"{BASE}/batch/hogwarts/reports", json={"reports": [], "pagination": {"page": 1, "total_pages": 1}})
+    collection = offline_client.get("/batch/hogwarts/reports")
     assert isinstance(collection, modehal.Collection)
-    assert responses.calls[0].request.headers["Authorization"].startswith("Bearer ")
-    assert responses.calls[0].request.headers["Accept"] == "application/json"
+    assert mocked.calls[0].request.headers["Authorization"].startswith("Bearer ")
+    assert mocked.calls[0].request.headers["Accept"] == "application/json"
     assert list(collection) == []
 
 

@@ -38,81 +38,75 @@ def collection(key: str, items: list[dict[str, Any]], next_href: str | None = No
     return {"_links": links, "_embedded": {key: items}}
 
 
-def sent_json(call_index: int = 0) -> Any:
-    body = responses.calls[call_index].request.body
+def sent_json(mocked: responses.RequestsMock, call_index: int = 0) -> Any:
+    body = mocked.calls[call_index].request.body
     return json.loads(body) if body else None
 
 
 # -- report schedules -----------------------------------------------------------------------
 
 
-@responses.activate
-def test_report_schedules_get(client: modehal.Client) -> None:
-    responses.get(
+def test_report_schedules_get(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.get(
         f"{BASE}/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59",
         json=load_fixture("report_schedule.json"),
         match=[rest_headers()],
     )
-    schedule = client.report_schedules.get("1fc11c31fdc4", "9288da2a1b59")
+    schedule = offline_client.report_schedules.get("1fc11c31fdc4", "9288da2a1b59")
     assert isinstance(schedule, ReportSchedule)
     assert schedule.token == "9288da2a1b59"
     assert schedule.timeout == 86100
-    assert responses.calls[0].request.headers["User-Agent"] == f"modehal/{modehal.__version__}"
-    assert responses.calls[0].request.body is None
+    assert mocked.calls[0].request.headers["User-Agent"] == f"modehal/{modehal.__version__}"
+    assert mocked.calls[0].request.body is None
 
 
-@responses.activate
-def test_report_schedules_list(client: modehal.Client) -> None:
+def test_report_schedules_list(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
     items = [load_fixture("report_schedule.json"), {**load_fixture("report_schedule.json"), "token": "second"}]
-    responses.get(
+    mocked.get(
         f"{BASE}/api/hogwarts/reports/r1/schedules",
         json=collection("report_schedules", items),
         match=[rest_headers()],
     )
-    schedules = list(client.report_schedules.list("r1"))
+    schedules = list(offline_client.report_schedules.list("r1"))
     assert [s.token for s in schedules] == ["9288da2a1b59", "second"]
     assert all(isinstance(s, ReportSchedule) for s in schedules)
 
 
-@responses.activate
-def test_report_schedules_create_wraps_body_and_takes_a_cron_dict(client: modehal.Client) -> None:
-    responses.post(
+def test_report_schedules_create_wraps_body_and_takes_a_cron_dict(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.post(
         f"{BASE}/api/hogwarts/reports/r1/schedules",
         json=load_fixture("report_schedule.json"),
         match=[rest_headers(), matchers.header_matcher({"Content-Type": "application/json"})],
     )
     cron = {"freq": "daily", "hour": 14, "time_zone": "UTC", "day_of_week": 1, "day_of_month": 1, "minute": 0}
-    schedule = client.report_schedules.create("r1", cron=cron, params={"foo": "bar"}, timeout=900)
+    schedule = offline_client.report_schedules.create("r1", cron=cron, params={"foo": "bar"}, timeout=900)
     assert schedule.token == "9288da2a1b59"
     # The body the docs' curl example sends (docs README item 9).
-    assert sent_json() == {
+    assert sent_json(mocked) == {
         "report_schedule": {"cron": cron, "params": {"foo": "bar"}, "timeout": 900}
     }
 
 
-@responses.activate
-def test_report_schedules_create_takes_a_cron_model_and_omits_unset_values(client: modehal.Client) -> None:
-    responses.post(f"{BASE}/api/hogwarts/reports/r1/schedules", json=load_fixture("report_schedule.json"))
-    client.report_schedules.create("r1", cron=Cron(freq="hourly", minute=15))
-    assert sent_json() == {"report_schedule": {"cron": {"freq": "hourly", "minute": 15}}}
+def test_report_schedules_create_takes_a_cron_model_and_omits_unset_values(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.post(f"{BASE}/api/hogwarts/reports/r1/schedules", json=load_fixture("report_schedule.json"))
+    offline_client.report_schedules.create("r1", cron=Cron(freq="hourly", minute=15))
+    assert sent_json(mocked) == {"report_schedule": {"cron": {"freq": "hourly", "minute": 15}}}
 
 
-@responses.activate
-def test_report_schedules_update_is_a_patch_of_given_fields(client: modehal.Client) -> None:
-    responses.patch(
+def test_report_schedules_update_is_a_patch_of_given_fields(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.patch(
         f"{BASE}/api/hogwarts/reports/r1/schedules/s1",
         json=load_fixture("report_schedule.json"),
         match=[rest_headers()],
     )
-    client.report_schedules.update("r1", "s1", timeout=600)
-    assert sent_json() == {"report_schedule": {"timeout": 600}}
+    offline_client.report_schedules.update("r1", "s1", timeout=600)
+    assert sent_json(mocked) == {"report_schedule": {"timeout": 600}}
 
 
-@responses.activate
-def test_report_schedules_delete_answers_200_with_empty_body(client: modehal.Client) -> None:
-    responses.delete(f"{BASE}/api/hogwarts/reports/r1/schedules/s1", body="", status=200, match=[rest_headers()])
-    assert client.report_schedules.delete("r1", "s1") is None
-    assert responses.calls[0].request.method == "DELETE"
+def test_report_schedules_delete_answers_200_with_empty_body(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.delete(f"{BASE}/api/hogwarts/reports/r1/schedules/s1", body="", status=200, match=[rest_headers()])
+    assert offline_client.report_schedules.delete("r1", "s1") is None
+    assert mocked.calls[0].request.method == "DELETE"
 
 
 def test_cron_checks_documented_ranges() -> None:
@@ -122,24 +116,22 @@ def test_cron_checks_documented_ranges() -> None:
         Cron(minute=-1)
 
 
-@responses.activate
-def test_schedule_body_rejects_a_non_mapping_cron(client: modehal.Client) -> None:
+def test_schedule_body_rejects_a_non_mapping_cron(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
     with pytest.raises(modehal.InvalidParameter, match="cron"):
-        client.report_schedules.create("r1", cron="daily")  # type: ignore[arg-type]
-    assert len(responses.calls) == 0
+        offline_client.report_schedules.create("r1", cron="daily")  # type: ignore[arg-type]
+    assert len(mocked.calls) == 0
 
 
 # -- dataset schedules ----------------------------------------------------------------------
 
 
-@responses.activate
-def test_dataset_schedules_list(client: modehal.Client) -> None:
-    responses.get(
+def test_dataset_schedules_list(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.get(
         f"{BASE}/api/hogwarts/datasets/d1/schedules",
         json=collection("dataset_schedules", [load_fixture("dataset_schedule.json")]),
         match=[rest_headers()],
     )
-    (schedule,) = client.dataset_schedules.list("d1")
+    (schedule,) = offline_client.dataset_schedules.list("d1")
     assert schedule.name == "Qui Officia"
     assert schedule.subscribed is False
 
@@ -147,11 +139,10 @@ def test_dataset_schedules_list(client: modehal.Client) -> None:
 # -- Discovery reports ----------------------------------------------------------------------
 
 
-@responses.activate
-def test_reports_list_uses_bearer_auth_and_json_accept(client: modehal.Client) -> None:
+def test_reports_list_uses_bearer_auth_and_json_accept(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
     page = load_fixture("reports_discovery_page.json")
     page["pagination"].update(total_pages=1, page=1)
-    responses.get(
+    mocked.get(
         f"{BASE}/batch/hogwarts/reports",
         json=page,
         match=[
@@ -159,35 +150,33 @@ def test_reports_list_uses_bearer_auth_and_json_accept(client: modehal.Client) -
             matchers.query_param_matcher({"include_spaces": "all", "per_page": "500"}),
         ],
     )
-    reports = list(client.reports.list(include_spaces="all", per_page=500))
+    reports = list(offline_client.reports.list(include_spaces="all", per_page=500))
     assert [r.token for r in reports] == ["728f6328ea67", "bfe4fc361d9f"]
     assert isinstance(reports[0], Report)
     assert reports[0].space_id == 41
 
 
-def test_reports_list_checks_per_page_range(client: modehal.Client) -> None:
+def test_reports_list_checks_per_page_range(offline_client: modehal.Client) -> None:
     # Docs README item 6: per_page must be greater than 0 and less than 1000.
     for bad in (0, 1000):
         with pytest.raises(modehal.InvalidParameter, match="per_page"):
-            client.reports.list(per_page=bad)
+            offline_client.reports.list(per_page=bad)
     with pytest.raises(modehal.InvalidParameter, match="include_spaces"):
-        client.reports.list(include_spaces="some")  # type: ignore[arg-type]
+        offline_client.reports.list(include_spaces="some")  # type: ignore[arg-type]
 
 
 # -- report runs ----------------------------------------------------------------------------
 
 
-@responses.activate
-def test_report_runs_get(client: modehal.Client) -> None:
-    responses.get(f"{BASE}/api/hogwarts/reports/r1/runs/run1", json=run_doc("run1"), match=[rest_headers()])
-    run = client.report_runs.get("r1", "run1")
+def test_report_runs_get(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.get(f"{BASE}/api/hogwarts/reports/r1/runs/run1", json=run_doc("run1"), match=[rest_headers()])
+    run = offline_client.report_runs.get("r1", "run1")
     assert isinstance(run, ReportRun)
     assert (run.token, run.state) == ("run1", "enqueued")
 
 
-@responses.activate
-def test_report_runs_list_sends_order_and_filter(client: modehal.Client) -> None:
-    responses.get(
+def test_report_runs_list_sends_order_and_filter(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.get(
         f"{BASE}/api/hogwarts/reports/r1/runs",
         json=collection("report_runs", [run_doc("a"), run_doc("b")]),
         match=[
@@ -197,76 +186,70 @@ def test_report_runs_list_sends_order_and_filter(client: modehal.Client) -> None
             ),
         ],
     )
-    runs = client.report_runs.list("r1", filter="created_at.gt.2019-12-19T10:21:12Z", order="asc", order_by="created_at")
+    runs = offline_client.report_runs.list("r1", filter="created_at.gt.2019-12-19T10:21:12Z", order="asc", order_by="created_at")
     assert [run.token for run in runs] == ["a", "b"]
 
 
-def test_report_runs_list_checks_its_query_params(client: modehal.Client) -> None:
+def test_report_runs_list_checks_its_query_params(offline_client: modehal.Client) -> None:
     with pytest.raises(modehal.InvalidParameter, match="order"):
-        client.report_runs.list("r1", order="created_at")  # type: ignore[arg-type]
+        offline_client.report_runs.list("r1", order="created_at")  # type: ignore[arg-type]
     with pytest.raises(modehal.InvalidParameter, match="filter"):
-        client.report_runs.list("r1", filter="created_at>2019")
+        offline_client.report_runs.list("r1", filter="created_at>2019")
 
 
-@responses.activate
-def test_report_runs_create_answers_202(client: modehal.Client) -> None:
-    responses.post(f"{BASE}/api/hogwarts/reports/r1/runs", json=run_doc("new"), status=202, match=[rest_headers()])
-    run = client.report_runs.create("r1", parameters={"user_id": 123, "location": "San Francisco"})
+def test_report_runs_create_answers_202(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.post(f"{BASE}/api/hogwarts/reports/r1/runs", json=run_doc("new"), status=202, match=[rest_headers()])
+    run = offline_client.report_runs.create("r1", parameters={"user_id": 123, "location": "San Francisco"})
     assert run.token == "new"
     assert run.response is not None and run.response.status == 202
-    assert sent_json() == {"parameters": {"user_id": 123, "location": "San Francisco"}}
+    assert sent_json(mocked) == {"parameters": {"user_id": 123, "location": "San Francisco"}}
 
 
-@responses.activate
-def test_report_runs_create_without_parameters_sends_no_body(client: modehal.Client) -> None:
-    responses.post(f"{BASE}/api/hogwarts/reports/r1/runs", json=run_doc(), status=202)
-    client.report_runs.create("r1")
-    assert responses.calls[0].request.body is None
-    assert responses.calls[0].request.headers["Content-Length"] == "0"
+def test_report_runs_create_without_parameters_sends_no_body(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.post(f"{BASE}/api/hogwarts/reports/r1/runs", json=run_doc(), status=202)
+    offline_client.report_runs.create("r1")
+    assert mocked.calls[0].request.body is None
+    assert mocked.calls[0].request.headers["Content-Length"] == "0"
 
 
 @pytest.mark.parametrize("status", [200, 202])
-@responses.activate
-def test_report_runs_clone_answers_with_a_report(client: modehal.Client, status: int) -> None:
+def test_report_runs_clone_answers_with_a_report(offline_client: modehal.Client, status: int, mocked: responses.RequestsMock) -> None:
     # Docs README item 10: clone answers with a Report; the page says 200, Mode sends 202 too.
     report = {"token": "cloned1", "name": "Copy", "_links": {"self": {"href": "/api/hogwarts/reports/cloned1"}}}
-    responses.post(f"{BASE}/api/hogwarts/reports/r1/runs/run1/clone", json=report, status=status, match=[rest_headers()])
-    clone = client.report_runs.clone("r1", "run1")
+    mocked.post(f"{BASE}/api/hogwarts/reports/r1/runs/run1/clone", json=report, status=status, match=[rest_headers()])
+    clone = offline_client.report_runs.clone("r1", "run1")
     assert isinstance(clone, Report)
     assert clone.token == "cloned1"
 
 
-@responses.activate
-def test_report_runs_clone_with_a_workspace_key_is_a_bad_request(client: modehal.Client) -> None:
-    responses.post(
+def test_report_runs_clone_with_a_workspace_key_is_a_bad_request(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.post(
         f"{BASE}/api/hogwarts/reports/r1/runs/run1/clone",
         json={"id": "bad_request", "message": "Cloning is not supported with Workspace API keys"},
         status=400,
     )
     with pytest.raises(modehal.BadRequest, match="Workspace API keys"):
-        client.report_runs.clone("r1", "run1")
+        offline_client.report_runs.clone("r1", "run1")
 
 
-@responses.activate
-def test_report_runs_duplicate_sends_collection_id(client: modehal.Client) -> None:
-    responses.post(
+def test_report_runs_duplicate_sends_collection_id(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.post(
         f"{BASE}/api/hogwarts/reports/r1/runs/run1/duplicates",
         json={"token": "dup1", "state": "pending"},
         match=[rest_headers(), matchers.query_param_matcher({"collection_id": "875a93v22b93"})],
     )
-    duplicate = client.report_runs.duplicate("r1", "run1", collection_id="875a93v22b93")
+    duplicate = offline_client.report_runs.duplicate("r1", "run1", collection_id="875a93v22b93")
     assert isinstance(duplicate, ReportRunDuplicate)
     assert duplicate.token == "dup1"
 
 
-@responses.activate
-def test_report_runs_get_duplicate(client: modehal.Client) -> None:
-    responses.get(
+def test_report_runs_get_duplicate(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.get(
         f"{BASE}/api/hogwarts/reports/r1/runs/run1/duplicates/dup1",
         json={"token": "dup1", "state": "succeeded", "report_token": "newreport"},
         match=[rest_headers()],
     )
-    duplicate = client.report_runs.get_duplicate("r1", "run1", "dup1")
+    duplicate = offline_client.report_runs.get_duplicate("r1", "run1", "dup1")
     assert duplicate.state == "succeeded"
     assert duplicate.extra == {"report_token": "newreport"}  # undocumented fields survive
 
@@ -274,42 +257,39 @@ def test_report_runs_get_duplicate(client: modehal.Client) -> None:
 # -- dataset runs ---------------------------------------------------------------------------
 
 
-@responses.activate
-def test_dataset_runs_get_list_create(client: modehal.Client) -> None:
+def test_dataset_runs_get_list_create(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
     doc = load_fixture("dataset_run.json")
-    responses.get(f"{BASE}/api/hogwarts/datasets/d1/runs/dr1", json=doc, match=[rest_headers()])
-    responses.get(
+    mocked.get(f"{BASE}/api/hogwarts/datasets/d1/runs/dr1", json=doc, match=[rest_headers()])
+    mocked.get(
         f"{BASE}/api/hogwarts/datasets/d1/runs",
         json=collection("dataset_runs", [doc]),
         match=[rest_headers(), matchers.query_param_matcher({"order": "desc", "order_by": "updated_at"})],
     )
-    responses.post(f"{BASE}/api/hogwarts/datasets/d1/runs", json=doc, status=202, match=[rest_headers()])
-    assert client.dataset_runs.get("d1", "dr1").token == "f2lkg3hwjj9"
-    assert [r.state for r in client.dataset_runs.list("d1", order="desc", order_by="updated_at")] == ["enqueued"]
-    created = client.dataset_runs.create("d1")
+    mocked.post(f"{BASE}/api/hogwarts/datasets/d1/runs", json=doc, status=202, match=[rest_headers()])
+    assert offline_client.dataset_runs.get("d1", "dr1").token == "f2lkg3hwjj9"
+    assert [r.state for r in offline_client.dataset_runs.list("d1", order="desc", order_by="updated_at")] == ["enqueued"]
+    created = offline_client.dataset_runs.create("d1")
     assert created.response is not None and created.response.status == 202
-    assert [call.request.method for call in responses.calls] == ["GET", "GET", "POST"]
+    assert [call.request.method for call in mocked.calls] == ["GET", "GET", "POST"]
 
 
 # -- arguments shared by every operation ----------------------------------------------------
 
 
-@responses.activate
-def test_account_can_be_overridden_per_call(client: modehal.Client) -> None:
-    responses.get(f"{BASE}/api/slytherin/reports/r1/runs/run1", json=run_doc("run1"))
-    assert client.report_runs.get("r1", "run1", account="slytherin").token == "run1"
+def test_account_can_be_overridden_per_call(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.get(f"{BASE}/api/slytherin/reports/r1/runs/run1", json=run_doc("run1"))
+    assert offline_client.report_runs.get("r1", "run1", account="slytherin").token == "run1"
 
 
-@responses.activate
-def test_path_params_are_escaped(client: modehal.Client) -> None:
-    responses.get(f"{BASE}/api/hogwarts/reports/a%2Fb/runs/c%20d", json=run_doc())
-    client.report_runs.get("a/b", "c d")
-    assert responses.calls[0].request.url == f"{BASE}/api/hogwarts/reports/a%2Fb/runs/c%20d"
+def test_path_params_are_escaped(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.get(f"{BASE}/api/hogwarts/reports/a%2Fb/runs/c%20d", json=run_doc())
+    offline_client.report_runs.get("a/b", "c d")
+    assert mocked.calls[0].request.url == f"{BASE}/api/hogwarts/reports/a%2Fb/runs/c%20d"
 
 
-def test_empty_path_param_is_refused(client: modehal.Client) -> None:
+def test_empty_path_param_is_refused(offline_client: modehal.Client) -> None:
     with pytest.raises(modehal.InvalidParameter, match="report"):
-        client.report_runs.get("", "run1")
+        offline_client.report_runs.get("", "run1")
 
 
 def test_missing_account_names_the_variable() -> None:
