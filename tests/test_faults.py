@@ -111,18 +111,36 @@ def test_invalid_json_is_a_decode_error_not_retried(faults_sim: Simulator, fault
     assert faults_sim.calls["report_runs.get"] == 1
 
 
-def test_read_timeout_is_retried_for_get(faults_sim: Simulator, retry_waits: list[float]) -> None:
-    faults_sim.inject("report_runs.get", delay=0.5)
-    with faults_sim.client(timeout=0.2) as client:
+@pytest.mark.parametrize(
+    "fault, timeout, calls",
+    [
+        ({"delay": 0.5}, 0.2, 2),  # the first answer comes too late: retried
+        ({"drip": 0.01}, 1.0, 1),  # a slow drip, each byte within the read timeout
+    ],
+    ids=["read-timeout-once-is-retried", "slow-drip-within-the-read-timeout"],
+)
+def test_slow_get_completes(faults_sim: Simulator, fault: dict[str, float], timeout: float, calls: int) -> None:
+    faults_sim.inject("report_runs.get", **fault)
+    with faults_sim.client(timeout=timeout) as client:
         assert get_run(faults_sim, client).data["token"]
-    assert faults_sim.calls["report_runs.get"] == 2
+    assert faults_sim.calls["report_runs.get"] == calls
 
 
-def test_read_timeout_every_time_raises_timeout(faults_sim: Simulator) -> None:
-    faults_sim.inject("report_runs.get", delay=0.3, times=None)
-    with faults_sim.client(timeout=0.1) as client, pytest.raises(modehal.Timeout) as caught:
+@pytest.mark.parametrize(
+    "fault, options, attempts",
+    [
+        ({"delay": 0.3}, {"timeout": 0.1}, 3),
+        ({"drip": 0.4}, {"timeout": 0.15, "max_retries": 1}, 2),
+    ],
+    ids=["read-timeout-every-time", "slow-drip-beyond-the-read-timeout"],
+)
+def test_too_slow_get_raises_timeout(
+    faults_sim: Simulator, fault: dict[str, float], options: dict[str, float], attempts: int
+) -> None:
+    faults_sim.inject("report_runs.get", times=None, **fault)
+    with faults_sim.client(**options) as client, pytest.raises(modehal.Timeout) as caught:
         get_run(faults_sim, client)
-    assert caught.value.attempts == 3
+    assert caught.value.attempts == attempts
 
 
 @pytest.mark.parametrize("retry_after, expected", [("7", 7.0), ("date", 30.0)])
@@ -148,19 +166,6 @@ def test_backoff_grows_and_is_capped(faults_sim: Simulator, faults_client: modeh
     assert len(retry_waits) == 6
     assert 0.25 <= retry_waits[0] <= 0.5 and 0.5 <= retry_waits[1] <= 1.0
     assert all(wait <= 8.0 for wait in retry_waits) and retry_waits[-1] >= 4.0
-
-
-def test_slow_drip_within_the_read_timeout_completes(faults_sim: Simulator) -> None:
-    faults_sim.inject("report_runs.get", drip=0.01)
-    with faults_sim.client(timeout=1.0) as client:
-        assert get_run(faults_sim, client).data["token"]
-    assert faults_sim.calls["report_runs.get"] == 1
-
-
-def test_slow_drip_beyond_the_read_timeout_times_out(faults_sim: Simulator) -> None:
-    faults_sim.inject("report_runs.get", drip=0.4, times=None)
-    with faults_sim.client(timeout=0.15, max_retries=1) as client, pytest.raises(modehal.Timeout):
-        get_run(faults_sim, client)
 
 
 def test_connect_refused_is_retried_for_every_method(retry_waits: list[float], refused_url: str) -> None:
