@@ -22,9 +22,10 @@ Offline, with ``responses``:
 Always on: ``_no_mode_env`` hides the developer's ``MODE_*`` variables and ``retry_waits``
 records each retry backoff instead of sleeping.
 
-Hypothesis profiles: ``default`` keeps the fuzz tests quick (the whole suite well under a
-minute on two cores); ``MODEHAL_FUZZ=full pytest`` selects ``full``, twenty times the examples.
-The fuzz tests take their example counts from the active profile (see ``fuzz_examples``).
+Hypothesis profiles: ``default`` keeps the fuzz tests quick (the whole suite runs in well under a
+minute on two cores); ``MODEHAL_FUZZ=full pytest`` selects ``full``, with twenty times the
+examples (a few minutes more). Each fuzz test asks ``fuzz_examples(n)`` for its count: ``n``
+under the default profile, scaled like the active profile's ``max_examples``.
 """
 
 from __future__ import annotations
@@ -62,16 +63,17 @@ MODE_ENVIRONMENT_VARIABLES = (
 
 # -- Hypothesis ---------------------------------------------------------------------------
 
-# MODEHAL_FUZZ=full runs the fuzz tests with 20x the default examples.
-settings.register_profile("default", max_examples=100)
-settings.register_profile("full", max_examples=2000)
+# MODEHAL_FUZZ=full selects the "full" profile: 20 times the default profile's examples.
+DEFAULT_EXAMPLES = 100
+settings.register_profile("default", max_examples=DEFAULT_EXAMPLES)
+settings.register_profile("full", max_examples=20 * DEFAULT_EXAMPLES)
 settings.load_profile("full" if os.environ.get("MODEHAL_FUZZ") == "full" else "default")
 
 
-def fuzz_examples(share: float = 1.0) -> int:
-    """``share`` of the active profile's ``max_examples``: a fuzz test whose examples cost
-    more than most asks for a smaller share."""
-    return max(1, round(settings().max_examples * share))
+def fuzz_examples(default: int) -> int:
+    """Examples for a fuzz test that runs ``default`` of them under the default profile, scaled
+    like the active profile's ``max_examples`` (``default`` x 20 with ``MODEHAL_FUZZ=full``)."""
+    return max(1, round(default * settings().max_examples / DEFAULT_EXAMPLES))
 
 
 def load_fixture(name: str) -> Any:

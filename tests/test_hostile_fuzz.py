@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from typing import Any
 
 import requests
@@ -14,7 +13,8 @@ from hypothesis import strategies as st
 
 import modehal
 
-EXAMPLES = int(os.environ.get("MODEHAL_FUZZ_EXAMPLES", 2000))
+from .conftest import fuzz_examples
+
 PATHS = [
     "/api/hogwarts/reports/r/runs/q",  # a ReportRun
     "/api/hogwarts/reports/r/schedules/s",  # a ReportSchedule
@@ -106,7 +106,8 @@ def exercise(resource: Any) -> None:
         list(itertools.islice(resource, 100))
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 100 examples; 2000 with MODEHAL_FUZZ=full (see conftest).
+@settings(max_examples=fuzz_examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(PATHS), st.lists(answers, min_size=1, max_size=4))
 def test_only_mode_errors_escape(path: str, script: list[tuple[int, bytes, str]]) -> None:
     client = modehal.Client("t", "s", account="hogwarts", discovery=("i", "k", "s"), max_retries=1)

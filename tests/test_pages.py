@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 
 from modehal.codegen._pages import DocField, DocOperation, DocPage, DocParam, PageError, parse_page
 
+from .conftest import fuzz_examples
+
 REPO = Path(__file__).resolve().parent.parent
 PAGES = REPO / "docs" / "mode-docs"  # the pages as saved in the repository
 NAMES = (
@@ -695,7 +697,8 @@ def _apply(text: str, edits: list[tuple[str, float, float, str]]) -> str:
     return "\n".join(lines)
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 250 examples (a parse takes milliseconds); 5000 with MODEHAL_FUZZ=full (see conftest).
+@settings(max_examples=fuzz_examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(NAMES), st.lists(_EDIT, min_size=1, max_size=5))
 def test_fuzz_only_page_errors_escape(
     name: str, edits: list[tuple[str, float, float, str]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -14,6 +13,8 @@ from hypothesis import strategies as st
 
 from modehal.codegen import SpecError, load_spec, render
 from modehal.codegen._render import RenderError
+
+from .conftest import fuzz_examples
 
 SPEC = Path(__file__).resolve().parent.parent / "spec"
 FILES = sorted(path.name for path in SPEC.glob("*.yaml"))
@@ -82,7 +83,8 @@ def load_mutated(name: str, text: str) -> Any:
         shutil.rmtree(root)
 
 
-@settings(max_examples=int(os.environ.get("MODEHAL_FUZZ_EXAMPLES", 200)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 60 mutations (each loads a whole spec, ~0.1 s); 1200 with MODEHAL_FUZZ=full (see conftest).
+@settings(max_examples=fuzz_examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_file())
 def test_mutated_spec_loads_or_raises_spec_error(mutation: tuple[str, str]) -> None:
     try:
@@ -91,7 +93,8 @@ def test_mutated_spec_loads_or_raises_spec_error(mutation: tuple[str, str]) -> N
         assert str(error).startswith("spec/")  # names the file
 
 
-@settings(max_examples=int(os.environ.get("MODEHAL_FUZZ_RENDERS", 15)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Rendering runs black, ~0.6 s a spec: 15 mutations; 300 with MODEHAL_FUZZ=full.
+@settings(max_examples=fuzz_examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_file())
 def test_a_mutated_spec_that_loads_also_renders(mutation: tuple[str, str]) -> None:
     try:
