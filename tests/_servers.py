@@ -27,7 +27,11 @@ class Seen:
 class Server:
     url: str
     seen: list[Seen] = field(default_factory=list)
-    answer: Callable[[str], Answer] = lambda target: (200, {}, json.dumps({"token": "t", "_links": {}}).encode())
+    answer: Callable[[str], Answer] = lambda target: (
+        200,
+        {},
+        json.dumps({"token": "t", "_links": {}}).encode(),
+    )
 
 
 @contextmanager

@@ -53,7 +53,9 @@ def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
     }
 
 
-def run_cli(*args: str | Path, cwd: Path, hash_seed: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str | Path, cwd: Path, hash_seed: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     if hash_seed is not None:
         env["PYTHONHASHSEED"] = hash_seed
@@ -86,12 +88,16 @@ def op_block(text: str, op: str) -> tuple[int, int]:
 
 
 def edit(spec_dir: Path, file: str, old: str, new: str, *, op: str | None = None) -> str:
-    """Replace the single occurrence of ``old`` (within operation ``op`` if given); return the new text."""
+    """Replace the single occurrence of ``old`` (within operation ``op`` if given); return the
+    new text."""
     return edit_block(spec_dir, file, old, new, op=op)[0]
 
 
-def edit_block(spec_dir: Path, file: str, old: str, new: str, *, op: str | None = None) -> tuple[str, int, int]:
-    """Like ``edit``; also where the edited block (``op``'s, or the whole file) is in the new text."""
+def edit_block(
+    spec_dir: Path, file: str, old: str, new: str, *, op: str | None = None
+) -> tuple[str, int, int]:
+    """Like ``edit``; also the offsets of the edited block (``op``'s, or the whole file) in the
+    new text."""
     path = spec_dir / file
     text = path.read_text(encoding="utf-8")
     start, end = op_block(text, op) if op else (0, len(text))
@@ -140,7 +146,9 @@ def assert_error(error: SpecError, file: str, line: int, key: str, *fragments: s
     assert (error.file, error.line, error.key) == (file, line, key), str(error)
     for fragment in fragments:
         assert fragment in error.message, str(error)
-    assert str(error) == (f"{file}:{line}: {key}: {error.message}" if key else f"{file}:{line}: {error.message}")
+    assert str(error) == (
+        f"{file}:{line}: {key}: {error.message}" if key else f"{file}:{line}: {error.message}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -203,12 +211,21 @@ def test_check_passes_on_the_repo_from_another_directory(tmp_path: Path) -> None
     assert list(tmp_path.iterdir()) == []
 
 
-def test_check_fails_naming_stale_missing_and_extra_files(tmp_path: Path, spec_copy: Path, out_copy: Path) -> None:
-    touched, deleted, extra, hand_written = "report_run.py", "cron.py", "zz_old_model.py", "notes.py"
+def test_check_fails_naming_stale_missing_and_extra_files(
+    tmp_path: Path, spec_copy: Path, out_copy: Path
+) -> None:
+    touched, deleted, extra, hand_written = (
+        "report_run.py",
+        "cron.py",
+        "zz_old_model.py",
+        "notes.py",
+    )
     with (out_copy / touched).open("a", encoding="utf-8") as handle:
         handle.write("# a hand edit\n")
     (out_copy / deleted).unlink()
-    (out_copy / extra).write_text(f"{HEADER} from spec/zz_old_model.yaml.\nX = 1\n", encoding="utf-8")
+    (out_copy / extra).write_text(
+        f"{HEADER} from spec/zz_old_model.yaml.\nX = 1\n", encoding="utf-8"
+    )
     (out_copy / hand_written).write_text("# not generated\n", encoding="utf-8")
     before = snapshot(out_copy)
     spec_before = snapshot(spec_copy)
@@ -218,7 +235,9 @@ def test_check_fails_naming_stale_missing_and_extra_files(tmp_path: Path, spec_c
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
-    problems = {line for line in lines if line.startswith(("stale: ", "missing: ", "no longer generated: "))}
+    problems = {
+        line for line in lines if line.startswith(("stale: ", "missing: ", "no longer generated: "))
+    }
     assert problems == {
         f"stale: {out_copy / touched}",
         f"missing: {out_copy / deleted}",
@@ -235,7 +254,9 @@ def test_check_fails_naming_stale_missing_and_extra_files(tmp_path: Path, spec_c
 # -- 3. writing ---------------------------------------------------------------------------
 
 
-def test_generating_into_an_empty_directory_then_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_generating_into_an_empty_directory_then_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out" / "generated"  # not even there yet
     assert main(["--spec", str(SPEC), "--out", str(out)]) == 0
     first = capsys.readouterr().out
@@ -346,7 +367,8 @@ SPEC_ERRORS = [
            says=("two operations are named 'get'",
                  lambda text: f"(the other at line {line_at(text, text.index('  - name: get'))})")),
     Broken("enum-default-not-in-enum", RUN, op="list",
-           old="        enum: [asc, desc]\n", new="        enum: [asc, desc]\n        default: sideways\n",
+           old="        enum: [asc, desc]\n",
+           new="        enum: [asc, desc]\n        default: sideways\n",
            at="default: sideways", key="operations[list].params[order].default",
            says=("'sideways' is not one of the enum values (asc, desc)",)),
     Broken("default-of-the-wrong-type", "report.yaml", op="list",
@@ -376,13 +398,27 @@ def test_one_spec_error(spec_copy: Path, case: Broken) -> None:
         assert case.old not in text  # a deletion leaves no other copy behind
     line = line_of(text[start:end], case.at) + text[:start].count("\n")
     fragments = [says(text) if callable(says) else says for says in case.says]
-    assert_error(only_error(spec_copy), f"spec/{case.file}", line, indexed(case.file, case.key), *fragments)
+    assert_error(
+        only_error(spec_copy), f"spec/{case.file}", line, indexed(case.file, case.key), *fragments
+    )
 
 
 def test_enum_default_in_enum_is_accepted(spec_copy: Path) -> None:
-    edit(spec_copy, "report_run.yaml", "        enum: [asc, desc]\n", "        enum: [asc, desc]\n        default: desc\n", op="list")
+    edit(
+        spec_copy,
+        "report_run.yaml",
+        "        enum: [asc, desc]\n",
+        "        enum: [asc, desc]\n        default: desc\n",
+        op="list",
+    )
     spec = load_spec(spec_copy)
-    order = next(p for op in spec.model("report_run").operations if op.name == "list" for p in op.params if p.name == "order")
+    order = next(
+        p
+        for op in spec.model("report_run").operations
+        if op.name == "list"
+        for p in op.params
+        if p.name == "order"
+    )
     assert order.default == "desc"
 
 
@@ -394,7 +430,13 @@ def test_display_root_decides_the_file_names_shown(spec_copy: Path, tmp_path: Pa
 
 
 def test_cli_on_a_broken_spec_exits_2_without_traceback(tmp_path: Path, spec_copy: Path) -> None:
-    text = edit(spec_copy, "report_run.yaml", "    summary: Create", "    colour: red\n    summary: Create", op="create")
+    text = edit(
+        spec_copy,
+        "report_run.yaml",
+        "    summary: Create",
+        "    colour: red\n    summary: Create",
+        op="create",
+    )
     out = tmp_path / "out"
     result = run_cli("--spec", spec_copy, "--out", out, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
@@ -409,7 +451,9 @@ def test_cli_on_a_broken_spec_exits_2_without_traceback(tmp_path: Path, spec_cop
     assert not out.exists()
 
 
-def test_cli_check_on_a_broken_spec_exits_2(tmp_path: Path, spec_copy: Path, out_copy: Path) -> None:
+def test_cli_check_on_a_broken_spec_exits_2(
+    tmp_path: Path, spec_copy: Path, out_copy: Path
+) -> None:
     text = edit(spec_copy, "report_run.yaml", "    status: 202\n", "\tstatus: 202\n", op="create")
     before = snapshot(out_copy)
     result = run_cli("--check", "--spec", spec_copy, "--out", out_copy, cwd=tmp_path)
@@ -417,12 +461,16 @@ def test_cli_check_on_a_broken_spec_exits_2(tmp_path: Path, spec_copy: Path, out
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert lines[0] == "spec error:"
-    assert lines[1].startswith(f"{RUN_FILE}:{line_of(text, chr(9) + 'status: 202')}: not valid YAML")
+    assert lines[1].startswith(
+        f"{RUN_FILE}:{line_of(text, chr(9) + 'status: 202')}: not valid YAML"
+    )
     assert snapshot(out_copy) == before
 
 
 def test_cli_missing_spec_directory_exits_2(tmp_path: Path) -> None:
-    result = run_cli("--check", "--spec", tmp_path / "nowhere", "--out", tmp_path / "out", cwd=tmp_path)
+    result = run_cli(
+        "--check", "--spec", tmp_path / "nowhere", "--out", tmp_path / "out", cwd=tmp_path
+    )
     assert result.returncode == 2
     assert "spec directory not found" in result.stderr
     assert "Traceback" not in result.stderr
@@ -432,31 +480,61 @@ def test_cli_missing_spec_directory_exits_2(tmp_path: Path) -> None:
 
 
 def test_several_errors_are_all_reported(spec_copy: Path) -> None:
-    run_text = edit(spec_copy, "report_run.yaml", "    summary: Create", "    colour: red\n    summary: Create", op="create")
-    run_text = edit(spec_copy, "report_run.yaml", "    returns: report\n", "    returns: no_such_model\n", op="clone")
-    report_text = edit(spec_copy, "report.yaml", "        maximum: 999\n", "        maximum: lots\n", op="list")
+    run_text = edit(
+        spec_copy,
+        "report_run.yaml",
+        "    summary: Create",
+        "    colour: red\n    summary: Create",
+        op="create",
+    )
+    run_text = edit(
+        spec_copy,
+        "report_run.yaml",
+        "    returns: report\n",
+        "    returns: no_such_model\n",
+        op="clone",
+    )
+    report_text = edit(
+        spec_copy, "report.yaml", "        maximum: 999\n", "        maximum: lots\n", op="list"
+    )
     errors = spec_errors(spec_copy)
     found = {(e.file, e.line, e.key) for e in errors}
     assert found == {
         (RUN_FILE, line_of(run_text, "colour: red"), indexed(RUN, "operations[create].colour")),
-        (RUN_FILE, line_of(run_text, "returns: no_such_model"), indexed(RUN, "operations[clone].returns")),
-        ("spec/report.yaml", line_of(report_text, "maximum: lots"),
-         indexed("report.yaml", "operations[list].params[per_page].maximum")),
+        (
+            RUN_FILE,
+            line_of(run_text, "returns: no_such_model"),
+            indexed(RUN, "operations[clone].returns"),
+        ),
+        (
+            "spec/report.yaml",
+            line_of(report_text, "maximum: lots"),
+            indexed("report.yaml", "operations[list].params[per_page].maximum"),
+        ),
     }
     assert len(errors) == 3
 
 
 def test_cli_prints_every_error(tmp_path: Path, spec_copy: Path) -> None:
-    run_text = edit(spec_copy, "report_run.yaml", "    api: rest\n", "    api: graphql\n", op="clone")
-    report_text = edit(spec_copy, "report.yaml", "    status: 200\n", "    status: 299.5\n", op="list")
+    run_text = edit(
+        spec_copy, "report_run.yaml", "    api: rest\n", "    api: graphql\n", op="clone"
+    )
+    report_text = edit(
+        spec_copy, "report.yaml", "    status: 200\n", "    status: 299.5\n", op="list"
+    )
     result = run_cli("--spec", spec_copy, "--out", tmp_path / "out", cwd=tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert lines[0] == "spec error:"
     assert len(lines) == 3
-    assert any(line.startswith(f"spec/report.yaml:{line_of(report_text, 'status: 299.5')}: ") for line in lines)
-    assert any(line.startswith(f"{RUN_FILE}:{line_of(run_text, 'api: graphql')}: ") for line in lines)
+    assert any(
+        line.startswith(f"spec/report.yaml:{line_of(report_text, 'status: 299.5')}: ")
+        for line in lines
+    )
+    assert any(
+        line.startswith(f"{RUN_FILE}:{line_of(run_text, 'api: graphql')}: ") for line in lines
+    )
 
 
 # -- once bugs, kept as regressions ---------------------------------------------------------
@@ -466,7 +544,10 @@ def test_yaml_error_does_not_hide_errors_in_other_files(spec_copy: Path) -> None
     cron = edit(spec_copy, "cron.yaml", "model: cron\n", "model: cron\ncolour: red\n")
     run = edit(spec_copy, "report_run.yaml", "    status: 202\n", "\tstatus: 202\n", op="create")
     found = {(e.file, e.line) for e in spec_errors(spec_copy)}
-    assert found == {("spec/cron.yaml", line_of(cron, "colour: red")), (RUN_FILE, line_of(run, "\tstatus"))}
+    assert found == {
+        ("spec/cron.yaml", line_of(cron, "colour: red")),
+        (RUN_FILE, line_of(run, "\tstatus")),
+    }
 
 
 def test_check_passes_when_run_inside_the_spec_directory(spec_copy: Path) -> None:
@@ -475,7 +556,10 @@ def test_check_passes_when_run_inside_the_spec_directory(spec_copy: Path) -> Non
 
 
 def test_check_notices_crlf_line_endings(
-    out_copy: Path, rendered: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    out_copy: Path,
+    rendered: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(_cli, "generate", lambda spec_dir: rendered)
     path = out_copy / "report.py"

@@ -140,7 +140,13 @@ def test_rewrapped_paragraphs_give_the_same_result(name: str) -> None:
 
 
 def run_drift(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "modehal.codegen", "drift", *args], capture_output=True, text=True, timeout=60, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "modehal.codegen", "drift", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
 
 
 def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
@@ -148,18 +154,28 @@ def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
     clean = run_drift(*pages)
     assert clean.returncode == 0 and clean.stdout.startswith("no drift: 5 page(s), 16 operation(s)")
     edited = tmp_path / "report-runs.txt"
-    edited.write_text(edit(page("report-runs.txt"), "completed running_notebook |", "completed running_notebook archived |"))
+    edited.write_text(
+        edit(
+            page("report-runs.txt"),
+            "completed running_notebook |",
+            "completed running_notebook archived |",
+        )
+    )
     drifted = run_drift(str(edited), "--json")
     assert drifted.returncode == 1
     report = json.loads(drifted.stdout)
     assert [d["id"] for d in report["drift"]] == ["enum-differs:state=archived"]
-    assert report["drift"][0]["operation"] is None and report["drift"][0]["resource"] == "report_run"
+    assert (
+        report["drift"][0]["operation"] is None and report["drift"][0]["resource"] == "report_run"
+    )
 
 
 def test_unparseable_page_exits_2_naming_file_and_line(tmp_path: Path) -> None:
     broken = tmp_path / "report-schedules.txt"
     text = page("report-schedules.txt")
-    broken.write_text(text[: text.index('"subscribed": false,')])  # the example JSON ends mid-object
+    broken.write_text(
+        text[: text.index('"subscribed": false,')]
+    )  # the example JSON ends mid-object
     result = run_drift(str(broken))
     assert result.returncode == 2
     assert f"{broken}:" in result.stderr and "Traceback" not in result.stderr
@@ -167,12 +183,21 @@ def test_unparseable_page_exits_2_naming_file_and_line(tmp_path: Path) -> None:
 
 def test_changelog_entry(tmp_path: Path) -> None:
     edited = tmp_path / "report-runs.txt"
-    edited.write_text(edit(page("report-runs.txt"), "completed running_notebook |", "completed running_notebook archived |"))
+    edited.write_text(
+        edit(
+            page("report-runs.txt"),
+            "completed running_notebook |",
+            "completed running_notebook archived |",
+        )
+    )
     changelog = tmp_path / "CHANGELOG.md"
     changelog.write_text("# Changelog\n\n## earlier\n")
     assert run_drift(str(edited), "--changelog", str(changelog)).returncode == 1
     text = changelog.read_text()
-    assert text.startswith("# Changelog\n\n## ") and "`report_run`: enum values differ: `state`" in text
+    assert (
+        text.startswith("# Changelog\n\n## ")
+        and "`report_run`: enum values differ: `state`" in text
+    )
     assert text.index("regenerated from the saved docs") < text.index("## earlier")
 
 
@@ -182,6 +207,12 @@ def test_a_known_drift_entry_that_matches_nothing_is_reported(tmp_path: Path) ->
     for path in (REPO / "spec").glob("*.yaml"):
         (spec_dir / path.name).write_text(path.read_text())
     schedule = spec_dir / "report_schedule.yaml"
-    schedule.write_text(schedule.read_text() + "  - id: field-not-in-spec:nothing\n    reason: testing\n")
+    schedule.write_text(
+        schedule.read_text() + "  - id: field-not-in-spec:nothing\n    reason: testing\n"
+    )
     result = run_drift(str(PAGES / "report-schedules.txt"), "--spec", str(spec_dir))
-    assert result.returncode == 1 and "stale-known-drift" in result.stdout and "field-not-in-spec:nothing" in result.stdout
+    assert (
+        result.returncode == 1
+        and "stale-known-drift" in result.stdout
+        and "field-not-in-spec:nothing" in result.stdout
+    )

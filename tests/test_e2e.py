@@ -31,12 +31,19 @@ def e2e_client(e2e_sim: Simulator) -> Iterator[modehal.Client]:
 def test_report_schedules_lifecycle(e2e_sim: Simulator, e2e_client: modehal.Client) -> None:
     report = e2e_sim.reports[1]
     before = [s.token for s in e2e_client.report_schedules.list(report)]
-    created = e2e_client.report_schedules.create(report, cron={"freq": "daily", "hour": 14, "minute": 30, "time_zone": "UTC"}, params={"a": "b"}, timeout=900)
+    created = e2e_client.report_schedules.create(
+        report,
+        cron={"freq": "daily", "hour": 14, "minute": 30, "time_zone": "UTC"},
+        params={"a": "b"},
+        timeout=900,
+    )
     assert isinstance(created, ReportSchedule)
     assert (created.timeout, created.parameters, created.frequency) == (900, {"a": "b"}, "daily")
     fetched = e2e_client.report_schedules.get(report, created.token)
     assert fetched.token == created.token and fetched.created_at is not None
-    updated = e2e_client.report_schedules.update(report, created.token, timeout=60, cron={"freq": "hourly", "minute": 5})
+    updated = e2e_client.report_schedules.update(
+        report, created.token, timeout=60, cron={"freq": "hourly", "minute": 5}
+    )
     assert (updated.timeout, updated.frequency) == (60, "hourly")
     assert [s.token for s in e2e_client.report_schedules.list(report)] == before + [created.token]
     assert e2e_client.report_schedules.delete(report, created.token) is None
@@ -51,7 +58,9 @@ def test_dataset_schedules_list(e2e_sim: Simulator, e2e_client: modehal.Client) 
     assert schedule.field_errors == {}
 
 
-def test_report_runs_create_get_list_and_wait(e2e_sim: Simulator, e2e_client: modehal.Client) -> None:
+def test_report_runs_create_get_list_and_wait(
+    e2e_sim: Simulator, e2e_client: modehal.Client
+) -> None:
     report = e2e_sim.reports[0]
     run = e2e_client.report_runs.create(report, parameters={"user_id": 123})
     assert run.response is not None and run.response.status == 202
@@ -64,7 +73,9 @@ def test_report_runs_create_get_list_and_wait(e2e_sim: Simulator, e2e_client: mo
     assert e2e_sim.effects["report_runs.create"] >= 1
 
 
-def test_failing_report_run_raises_run_failed(e2e_sim: Simulator, e2e_client: modehal.Client) -> None:
+def test_failing_report_run_raises_run_failed(
+    e2e_sim: Simulator, e2e_client: modehal.Client
+) -> None:
     run = e2e_client.report_runs.create(e2e_sim.reports[-1])
     with pytest.raises(modehal.RunFailed) as caught:
         run.wait(poll_interval=0.01, progress=False)
@@ -82,7 +93,9 @@ def test_runs_list_pages_through_every_run(e2e_sim: Simulator, e2e_client: modeh
     assert 0 < len(old) < expected
 
 
-def test_clone_duplicate_and_duplication_status(e2e_sim: Simulator, e2e_client: modehal.Client) -> None:
+def test_clone_duplicate_and_duplication_status(
+    e2e_sim: Simulator, e2e_client: modehal.Client
+) -> None:
     report = e2e_sim.reports[0]
     run = next(iter(e2e_client.report_runs.list(report)))
     clone = e2e_client.report_runs.clone(report, run.token)
@@ -103,10 +116,14 @@ def test_dataset_runs(e2e_sim: Simulator, e2e_client: modehal.Client) -> None:
     assert run.token in [r.token for r in e2e_client.dataset_runs.list(dataset, order="desc")]
 
 
-def test_discovery_pages_through_every_report(e2e_sim: Simulator, e2e_client: modehal.Client) -> None:
+def test_discovery_pages_through_every_report(
+    e2e_sim: Simulator, e2e_client: modehal.Client
+) -> None:
     everything = e2e_client.reports.list(include_spaces="all")
     tokens = [report.token for report in everything]
-    assert len(tokens) == len(set(tokens)) == everything.total == len(e2e_sim.world.discovery) >= 2500
+    assert (
+        len(tokens) == len(set(tokens)) == everything.total == len(e2e_sim.world.discovery) >= 2500
+    )
     assert everything.pages_fetched == 3
     small_pages = e2e_client.reports.list(per_page=250)
     assert sum(1 for _ in small_pages) == small_pages.total is not None
@@ -140,20 +157,28 @@ def test_link_walks(e2e_sim: Simulator, e2e_client: modehal.Client) -> None:
         (lambda c, sim: c.report_runs.get_duplicate(sim.reports[0], "x", "y"), modehal.NotFound),
     ],
 )
-def test_documented_404s(e2e_sim: Simulator, e2e_client: modehal.Client, call: object, error: type[Exception]) -> None:
+def test_documented_404s(
+    e2e_sim: Simulator, e2e_client: modehal.Client, call: object, error: type[Exception]
+) -> None:
     with pytest.raises(error):
         call(e2e_client, e2e_sim)  # type: ignore[operator]
 
 
 def test_documented_401s(e2e_sim: Simulator) -> None:
-    wrong = modehal.Client("nope", "nope", account=e2e_sim.account, base_url=e2e_sim.url, discovery=("a", "b", "c"))
+    wrong = modehal.Client(
+        "nope", "nope", account=e2e_sim.account, base_url=e2e_sim.url, discovery=("a", "b", "c")
+    )
     with pytest.raises(modehal.Unauthorized, match="unauthorized"):
         wrong.report_runs.get(e2e_sim.reports[0], "x")
     with pytest.raises(modehal.Unauthorized):
         wrong.reports.list()
     # Each API takes only its own scheme: the REST credentials do not open /batch.
     basic = "Basic " + base64.b64encode(f"{e2e_sim.token}:{e2e_sim.secret}".encode()).decode()
-    answer = requests.get(f"{e2e_sim.url}/batch/{e2e_sim.account}/reports", headers={"Authorization": basic}, timeout=5)
+    answer = requests.get(
+        f"{e2e_sim.url}/batch/{e2e_sim.account}/reports",
+        headers={"Authorization": basic},
+        timeout=5,
+    )
     assert answer.status_code == 401 and answer.json()["id"] == "unauthorized"
 
 
@@ -165,7 +190,11 @@ def test_documented_400s_from_the_server(e2e_sim: Simulator, e2e_client: modehal
         answer = requests.get(f"{base}?{query}", auth=auth, timeout=5)
         assert answer.status_code == 400, query
     bearer = e2e_client._bearer or ""
-    answer = requests.get(f"{e2e_sim.url}/batch/{e2e_sim.account}/reports?per_page=5000", headers={"Authorization": bearer}, timeout=5)
+    answer = requests.get(
+        f"{e2e_sim.url}/batch/{e2e_sim.account}/reports?per_page=5000",
+        headers={"Authorization": bearer},
+        timeout=5,
+    )
     assert answer.status_code == 400
     schedules = f"{e2e_sim.url}/api/{e2e_sim.account}/reports/{e2e_sim.reports[0]}/schedules"
     answer = requests.post(schedules, json={"report_schedule": {}}, auth=auth, timeout=5)
@@ -191,4 +220,9 @@ def test_quirks_off_follow_the_docs(make_sim: SimFactory) -> None:
 
 def test_pytest_plugin_fixtures(mode_sim: Simulator, mode_client: modehal.Client) -> None:
     assert mode_client.base_url == mode_sim.url
-    assert mode_client.report_runs.create(mode_sim.reports[0]).wait(poll_interval=0.01, progress=False).state == "succeeded"
+    assert (
+        mode_client.report_runs.create(mode_sim.reports[0])
+        .wait(poll_interval=0.01, progress=False)
+        .state
+        == "succeeded"
+    )

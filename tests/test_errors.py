@@ -29,7 +29,12 @@ URL = f"{BASE}/api/hogwarts/reports/r1/runs/run1"
         (503, modehal.ServerError),
     ],
 )
-def test_status_maps_to_error_class(offline_client: modehal.Client, status: int, error_class: type[modehal.APIError], mocked: responses.RequestsMock) -> None:
+def test_status_maps_to_error_class(
+    offline_client: modehal.Client,
+    status: int,
+    error_class: type[modehal.APIError],
+    mocked: responses.RequestsMock,
+) -> None:
     mocked.get(URL, json={"id": "not_found", "message": "ReportRun not found"}, status=status)
     with pytest.raises(error_class) as caught:
         offline_client.report_runs.get("r1", "run1")
@@ -46,7 +51,9 @@ def test_status_maps_to_error_class(offline_client: modehal.Client, status: int,
     assert str(error) == f"GET {URL} -> {status}: not_found: ReportRun not found{suffix}"
 
 
-def test_html_error_page_keeps_raw_text(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+def test_html_error_page_keeps_raw_text(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     html = "<html><body><h1>502 Bad Gateway</h1>" + "x" * 2000 + "</body></html>"
     mocked.get(URL, body=html, status=502, content_type="text/html")
     with pytest.raises(modehal.ServerError) as caught:
@@ -65,13 +72,21 @@ def test_empty_error_body(offline_client: modehal.Client, mocked: responses.Requ
         offline_client.report_runs.get("r1", "run1")
 
 
-def test_rate_limited_carries_retry_after_seconds_or_date(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+def test_rate_limited_carries_retry_after_seconds_or_date(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     mocked.get(URL, json={"message": "slow down"}, status=429, headers={"Retry-After": "7"})
     with pytest.raises(modehal.RateLimited) as caught:
         offline_client.report_runs.get("r1", "run1")
     assert caught.value.retry_after == 7.0
     when = datetime.now(timezone.utc) + timedelta(seconds=30)
-    mocked.replace(responses.GET, URL, json={}, status=429, headers={"Retry-After": format_datetime(when, usegmt=True)})
+    mocked.replace(
+        responses.GET,
+        URL,
+        json={},
+        status=429,
+        headers={"Retry-After": format_datetime(when, usegmt=True)},
+    )
     with pytest.raises(modehal.RateLimited) as caught:
         offline_client.report_runs.get("r1", "run1")
     assert caught.value.retry_after is not None and 25 <= caught.value.retry_after <= 31
@@ -88,7 +103,12 @@ def test_rate_limited_carries_retry_after_seconds_or_date(offline_client: modeha
     ],
 )
 def test_unexpected_bodies_are_decode_errors_naming_the_url(
-    offline_client: modehal.Client, body: str, content_type: str, problem: str, mocked: responses.RequestsMock) -> None:
+    offline_client: modehal.Client,
+    body: str,
+    content_type: str,
+    problem: str,
+    mocked: responses.RequestsMock,
+) -> None:
     mocked.get(URL, body=body, content_type=content_type)
     with pytest.raises(modehal.DecodeError) as caught:
         offline_client.report_runs.get("r1", "run1")
@@ -96,7 +116,9 @@ def test_unexpected_bodies_are_decode_errors_naming_the_url(
     assert caught.value.url == URL and URL in str(caught.value)
 
 
-def test_transport_failures_become_mode_errors(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+def test_transport_failures_become_mode_errors(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     mocked.get(URL, body=requests.ConnectionError("Connection refused"))
     with pytest.raises(modehal.ConnectionError, match="Connection refused") as caught:
         offline_client.report_runs.get("r1", "run1")

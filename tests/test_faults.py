@@ -63,7 +63,12 @@ def create_run(sim: Simulator, client: modehal.Client) -> modehal.Resource[str]:
     ],
     ids=["reset", "502", "503", "504", "html-502", "truncated", "429"],
 )
-def test_get_recovers_from_one_transient_fault(faults_sim: Simulator, faults_client: modehal.Client, fault: dict[str, object], retry_waits: list[float]) -> None:
+def test_get_recovers_from_one_transient_fault(
+    faults_sim: Simulator,
+    faults_client: modehal.Client,
+    fault: dict[str, object],
+    retry_waits: list[float],
+) -> None:
     faults_sim.inject("report_runs.get", **fault)
     assert get_run(faults_sim, faults_client).data["token"]
     assert faults_sim.calls["report_runs.get"] == 2
@@ -81,7 +86,12 @@ def test_get_recovers_from_one_transient_fault(faults_sim: Simulator, faults_cli
     ],
     ids=["reset", "503", "html-502", "429", "truncated"],
 )
-def test_get_gives_up_after_max_retries(faults_sim: Simulator, faults_client: modehal.Client, fault: dict[str, object], error: type[Exception]) -> None:
+def test_get_gives_up_after_max_retries(
+    faults_sim: Simulator,
+    faults_client: modehal.Client,
+    fault: dict[str, object],
+    error: type[Exception],
+) -> None:
     faults_sim.inject("report_runs.get", times=None, **fault)
     with pytest.raises(error) as caught:
         get_run(faults_sim, faults_client)
@@ -90,7 +100,9 @@ def test_get_gives_up_after_max_retries(faults_sim: Simulator, faults_client: mo
     assert faults_sim.calls["report_runs.get"] == 3
 
 
-def test_html_error_page_keeps_its_text(faults_sim: Simulator, faults_client: modehal.Client) -> None:
+def test_html_error_page_keeps_its_text(
+    faults_sim: Simulator, faults_client: modehal.Client
+) -> None:
     faults_sim.inject("report_runs.get", times=None, html=True, status=502)
     with pytest.raises(modehal.ServerError) as caught:
         get_run(faults_sim, faults_client)
@@ -104,7 +116,9 @@ def test_500_is_not_retried(faults_sim: Simulator, faults_client: modehal.Client
     assert caught.value.attempts == 1 and faults_sim.calls["report_runs.get"] == 1
 
 
-def test_invalid_json_is_a_decode_error_not_retried(faults_sim: Simulator, faults_client: modehal.Client) -> None:
+def test_invalid_json_is_a_decode_error_not_retried(
+    faults_sim: Simulator, faults_client: modehal.Client
+) -> None:
     faults_sim.inject("report_runs.get", invalid_json=True)
     with pytest.raises(modehal.DecodeError, match="not JSON"):
         get_run(faults_sim, faults_client)
@@ -119,7 +133,9 @@ def test_invalid_json_is_a_decode_error_not_retried(faults_sim: Simulator, fault
     ],
     ids=["read-timeout-once-is-retried", "slow-drip-within-the-read-timeout"],
 )
-def test_slow_get_completes(faults_sim: Simulator, fault: dict[str, float], timeout: float, calls: int) -> None:
+def test_slow_get_completes(
+    faults_sim: Simulator, fault: dict[str, float], timeout: float, calls: int
+) -> None:
     faults_sim.inject("report_runs.get", **fault)
     with faults_sim.client(timeout=timeout) as client:
         assert get_run(faults_sim, client).data["token"]
@@ -144,22 +160,34 @@ def test_too_slow_get_raises_timeout(
 
 
 @pytest.mark.parametrize("retry_after, expected", [("7", 7.0), ("date", 30.0)])
-def test_retry_after_beats_the_backoff(faults_sim: Simulator, faults_client: modehal.Client, retry_waits: list[float], retry_after: str, expected: float) -> None:
+def test_retry_after_beats_the_backoff(
+    faults_sim: Simulator,
+    faults_client: modehal.Client,
+    retry_waits: list[float],
+    retry_after: str,
+    expected: float,
+) -> None:
     if retry_after == "date":
-        retry_after = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+        retry_after = format_datetime(
+            datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True
+        )
     faults_sim.inject("report_runs.get", status=429, retry_after=retry_after)
     get_run(faults_sim, faults_client)
     assert len(retry_waits) == 1 and expected - 2 <= retry_waits[0] <= expected
 
 
-def test_a_retry_after_beyond_the_cap_is_not_waited_for(faults_sim: Simulator, faults_client: modehal.Client, retry_waits: list[float]) -> None:
+def test_a_retry_after_beyond_the_cap_is_not_waited_for(
+    faults_sim: Simulator, faults_client: modehal.Client, retry_waits: list[float]
+) -> None:
     faults_sim.inject("report_runs.get", status=429, retry_after="3600")
     with pytest.raises(modehal.RateLimited) as caught:
         get_run(faults_sim, faults_client)
     assert caught.value.retry_after == 3600 and retry_waits == []
 
 
-def test_backoff_grows_and_is_capped(faults_sim: Simulator, faults_client: modehal.Client, retry_waits: list[float]) -> None:
+def test_backoff_grows_and_is_capped(
+    faults_sim: Simulator, faults_client: modehal.Client, retry_waits: list[float]
+) -> None:
     faults_sim.inject("report_runs.get", status=503, times=None)
     with pytest.raises(modehal.ServerError):
         faults_client.with_options(max_retries=6).report_runs.get(faults_sim.reports[0], "x")
@@ -168,7 +196,9 @@ def test_backoff_grows_and_is_capped(faults_sim: Simulator, faults_client: modeh
     assert all(wait <= 8.0 for wait in retry_waits) and retry_waits[-1] >= 4.0
 
 
-def test_connect_refused_is_retried_for_every_method(retry_waits: list[float], refused_url: str) -> None:
+def test_connect_refused_is_retried_for_every_method(
+    retry_waits: list[float], refused_url: str
+) -> None:
     client = modehal.Client("t", "s", account="a", base_url=refused_url)
     for call in (lambda: client.report_runs.get("r", "x"), lambda: client.report_runs.create("r")):
         retry_waits.clear()
@@ -192,10 +222,23 @@ def test_connect_refused_is_retried_for_every_method(retry_waits: list[float], r
         ({"truncate": True}, modehal.ConnectionError, 1),
         ({"invalid_json": True}, modehal.DecodeError, 1),
     ],
-    ids=["reset", "reset-after", "503", "503-after", "429", "html-after", "truncated", "invalid-json"],
+    ids=[
+        "reset",
+        "reset-after",
+        "503",
+        "503-after",
+        "429",
+        "html-after",
+        "truncated",
+        "invalid-json",
+    ],
 )
 def test_post_is_never_retried_once_it_may_have_arrived(
-    faults_sim: Simulator, faults_client: modehal.Client, fault: dict[str, object], error: type[Exception], effects: int
+    faults_sim: Simulator,
+    faults_client: modehal.Client,
+    fault: dict[str, object],
+    error: type[Exception],
+    effects: int,
 ) -> None:
     before = len(faults_sim.world.runs)
     faults_sim.inject("report_runs.create", times=None, **fault)
@@ -212,7 +255,10 @@ def test_post_read_timeout_after_the_run_started_is_not_retried(faults_sim: Simu
         create_run(faults_sim, client)
     assert caught.value.attempts == 1
     time.sleep(0.45)
-    assert faults_sim.calls["report_runs.create"] == 1 and faults_sim.effects["report_runs.create"] == 1
+    assert (
+        faults_sim.calls["report_runs.create"] == 1
+        and faults_sim.effects["report_runs.create"] == 1
+    )
 
 
 # -- credentials ----------------------------------------------------------------------------
@@ -228,26 +274,44 @@ def test_redirect_to_a_foreign_origin_sends_no_credentials(
     assert faults_sim.requests[-1].headers["Authorization"].startswith("Basic ")
 
 
-def test_logs_and_errors_never_hold_the_secret(faults_sim: Simulator, caplog: pytest.LogCaptureFixture) -> None:
+def test_logs_and_errors_never_hold_the_secret(
+    faults_sim: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
     faults_sim.inject("report_runs.get", status=503, times=None)
     with caplog.at_level(logging.DEBUG, logger="modehal"), faults_sim.client() as client:
         with pytest.raises(modehal.ServerError) as caught:
             get_run(faults_sim, client)
     basic = faults_sim.requests[-1].headers["Authorization"].split()[1]
-    text = caplog.text + str(caught.value) + repr(caught.value) + repr(vars(caught.value)) + repr(client)
+    text = (
+        caplog.text
+        + str(caught.value)
+        + repr(caught.value)
+        + repr(vars(caught.value))
+        + repr(client)
+    )
     assert faults_sim.secret not in text and basic not in text
     assert "[redacted]" in caplog.text
     assert "retrying GET" in caplog.text and "(attempt 2 of 3)" in caplog.text
 
 
 def test_mode_log_environment_variable_logs_to_stderr(faults_sim: Simulator) -> None:
+    report = faults_sim.reports[0]
+    run = faults_sim.world.runs_of(report)[0].token
     code = (
         "import sys, modehal\n"
-        f"c = modehal.Client({faults_sim.token!r}, {faults_sim.secret!r}, account={faults_sim.account!r}, base_url={faults_sim.url!r})\n"
-        f"c.report_runs.get({faults_sim.reports[0]!r}, {faults_sim.world.runs_of(faults_sim.reports[0])[0].token!r})\n"
+        f"c = modehal.Client({faults_sim.token!r}, {faults_sim.secret!r}, "
+        f"account={faults_sim.account!r}, base_url={faults_sim.url!r})\n"
+        f"c.report_runs.get({report!r}, {run!r})\n"
     )
     env = {"MODE_LOG": "debug", "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert "modehal DEBUG GET" in out.stderr and "[redacted]" in out.stderr
     assert faults_sim.secret not in out.stderr
 
@@ -255,7 +319,9 @@ def test_mode_log_environment_variable_logs_to_stderr(faults_sim: Simulator) -> 
 # -- options and the rate limit ---------------------------------------------------------------
 
 
-def test_with_options_shares_the_pool_and_changes_only_what_it_names(faults_client: modehal.Client) -> None:
+def test_with_options_shares_the_pool_and_changes_only_what_it_names(
+    faults_client: modehal.Client,
+) -> None:
     fast = faults_client.with_options(timeout=5.0, max_retries=0)
     assert (fast.timeout, fast.max_retries) == (5.0, 0)
     assert (faults_client.timeout, faults_client.max_retries) == (2.0, 2)
@@ -267,7 +333,9 @@ def test_with_options_shares_the_pool_and_changes_only_what_it_names(faults_clie
 def test_token_bucket_spaces_requests_across_threads() -> None:
     bucket = TokenBucket(rate=40.0, burst=1.0)
     started = time.monotonic()
-    threads = [threading.Thread(target=lambda: [bucket.acquire() for _ in range(5)]) for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: [bucket.acquire() for _ in range(5)]) for _ in range(4)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

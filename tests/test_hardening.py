@@ -18,7 +18,11 @@ from .conftest import BASE
 
 
 def ok(body: Any = None, **headers: str) -> Answer:
-    return 200, headers, json.dumps(body if body is not None else {"token": "t", "_links": {}}).encode()
+    return (
+        200,
+        headers,
+        json.dumps(body if body is not None else {"token": "t", "_links": {}}).encode(),
+    )
 
 
 # -- redirects ------------------------------------------------------------------------------
@@ -60,9 +64,14 @@ def test_plain_http_proxy_still_gets_the_exact_target(
     proxy = wire_server()
     monkeypatch.setenv("HTTP_PROXY", proxy.url)
     monkeypatch.setenv("NO_PROXY", "")
-    client = modehal.Client("tok", "sec", account="a", base_url="http://mode.test", allow_insecure=True)
+    client = modehal.Client(
+        "tok", "sec", account="a", base_url="http://mode.test", allow_insecure=True
+    )
     client.get("/api/a/runs?embed[report_runs][executed_by]=1")
-    assert proxy.seen[0].request_line == "GET http://mode.test/api/a/runs?embed[report_runs][executed_by]=1 HTTP/1.1"
+    assert (
+        proxy.seen[0].request_line
+        == "GET http://mode.test/api/a/runs?embed[report_runs][executed_by]=1 HTTP/1.1"
+    )
 
 
 # -- bodies ---------------------------------------------------------------------------------
@@ -72,20 +81,28 @@ def test_plain_http_proxy_still_gets_the_exact_target(
     "body",
     [b"[" * 100000 + b"]" * 100000, b'{"a":' * 100000],
 )
-def test_deeply_nested_json_is_a_decode_error(offline_client: modehal.Client, body: bytes, mocked: responses.RequestsMock) -> None:
+def test_deeply_nested_json_is_a_decode_error(
+    offline_client: modehal.Client, body: bytes, mocked: responses.RequestsMock
+) -> None:
     mocked.get(f"{BASE}/api/hogwarts/x", body=body)
     with pytest.raises(modehal.DecodeError, match="nested too deeply"):
         offline_client.get("/api/hogwarts/x")
 
 
-def test_deeply_nested_error_body_keeps_the_status(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+def test_deeply_nested_error_body_keeps_the_status(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     mocked.get(f"{BASE}/api/hogwarts/x", body=b'{"a":' * 100000, status=404)
     with pytest.raises(modehal.NotFound):
         offline_client.get("/api/hogwarts/x")
 
 
-def test_request_bodies_that_are_not_json(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
-    mocked.post(f"{BASE}/api/hogwarts/reports/r/runs", json={"token": "x", "state": "enqueued"}, status=202)
+def test_request_bodies_that_are_not_json(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(
+        f"{BASE}/api/hogwarts/reports/r/runs", json={"token": "x", "state": "enqueued"}, status=202
+    )
     offline_client.report_runs.create("r", parameters={"day": date(2024, 1, 2)})
     assert json.loads(mocked.calls[0].request.body) == {"parameters": {"day": "2024-01-02"}}
     for bad in ({"n": float("nan")}, {"s": {1, 2}}):
@@ -125,7 +142,9 @@ def page(tokens: list[str], next_href: str | None) -> dict[str, Any]:
     }
 
 
-def test_alternating_pages_under_new_hrefs_end(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+def test_alternating_pages_under_new_hrefs_end(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     for number in range(1, 30):
         tokens = ["a"] if number % 2 else ["b"]
         url = RUNS if number == 1 else f"{RUNS}?page={number}"
@@ -134,7 +153,9 @@ def test_alternating_pages_under_new_hrefs_end(offline_client: modehal.Client, m
     assert len(mocked.calls) == 3
 
 
-def test_a_bad_next_href_does_not_cost_the_page(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+def test_a_bad_next_href_does_not_cost_the_page(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     mocked.get(RUNS, json=page(["a", "b"], "lorem ipsum"))
     runs = offline_client.report_runs.list("r")
     assert [next(runs).token, next(runs).token] == ["a", "b"]
@@ -142,17 +163,28 @@ def test_a_bad_next_href_does_not_cost_the_page(offline_client: modehal.Client, 
         next(runs)
 
 
-def test_ambiguous_collection_is_a_decode_error(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+def test_ambiguous_collection_is_a_decode_error(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     mocked.get(RUNS, json={"_embedded": {"runs": [{"token": "a"}], "schedules": []}})
     with pytest.raises(modehal.DecodeError, match="runs, schedules"):
         offline_client.report_runs.list("r")
 
 
-def test_followed_discovery_collection_fills_in_account(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
-    first = {"reports": [{"token": "a"}], "_links": {"next_page": {"href": "/batch/{account}/reports?page=2"}}}
+def test_followed_discovery_collection_fills_in_account(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    first = {
+        "reports": [{"token": "a"}],
+        "_links": {"next_page": {"href": "/batch/{account}/reports?page=2"}},
+    }
     mocked.get(f"{BASE}/batch/hogwarts/reports", json=first)
-    mocked.get(f"{BASE}/batch/hogwarts/reports?page=2", json={"reports": [{"token": "b"}], "_links": {}})
-    resource = Resource({"_links": {"reports": {"href": "/batch/hogwarts/reports"}}}, client=offline_client)
+    mocked.get(
+        f"{BASE}/batch/hogwarts/reports?page=2", json={"reports": [{"token": "b"}], "_links": {}}
+    )
+    resource = Resource(
+        {"_links": {"reports": {"href": "/batch/hogwarts/reports"}}}, client=offline_client
+    )
     assert [item.data["token"] for item in resource.follow("reports")] == ["a", "b"]
 
 
@@ -187,8 +219,21 @@ def test_bad_timeouts(timeout: Any) -> None:
 
 
 def test_base_url_with_a_path_prefix(mocked: responses.RequestsMock) -> None:
-    client = modehal.Client("t", "s", account="hogwarts", base_url="https://proxy.example/mode", discovery=("i", "k", "s"))
-    mocked.get("https://proxy.example/mode/api/hogwarts/reports/r/runs/q", json={"token": "q", "state": "failed", "_links": {"self": {"href": "/api/hogwarts/reports/r/runs/q"}}})
+    client = modehal.Client(
+        "t",
+        "s",
+        account="hogwarts",
+        base_url="https://proxy.example/mode",
+        discovery=("i", "k", "s"),
+    )
+    mocked.get(
+        "https://proxy.example/mode/api/hogwarts/reports/r/runs/q",
+        json={
+            "token": "q",
+            "state": "failed",
+            "_links": {"self": {"href": "/api/hogwarts/reports/r/runs/q"}},
+        },
+    )
     mocked.get("https://proxy.example/mode/batch/hogwarts/reports", json={"reports": []})
     run = client.report_runs.get("r", "q")
     assert type(run.refresh()).__name__ == "ReportRun"
@@ -197,7 +242,9 @@ def test_base_url_with_a_path_prefix(mocked: responses.RequestsMock) -> None:
     assert mocked.calls[2].request.headers["Authorization"].startswith("Bearer ")
 
 
-def test_transport_errors_do_not_chain_the_request(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+def test_transport_errors_do_not_chain_the_request(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     import requests
 
     mocked.get(f"{BASE}/api/hogwarts/x", body=requests.ConnectionError("refused"))
@@ -207,6 +254,8 @@ def test_transport_errors_do_not_chain_the_request(offline_client: modehal.Clien
 
 
 def test_malformed_template_is_a_link_error(offline_client: modehal.Client) -> None:
-    resource = Resource({"_links": {"t": {"href": "/api/{x:abc}", "templated": True}}}, client=offline_client)
+    resource = Resource(
+        {"_links": {"t": {"href": "/api/{x:abc}", "templated": True}}}, client=offline_client
+    )
     with pytest.raises(modehal.LinkError, match="malformed template"):
         resource.follow("t", x="1")

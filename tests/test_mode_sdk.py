@@ -28,7 +28,13 @@ def sdk_sim(make_shared_sim: SimFactory) -> Simulator:
 @pytest.fixture
 def sdk_client(sdk_sim: Simulator) -> Iterator[Any]:
     """A ``mode_sdk.Mode`` client of ``sdk_sim``'s REST API."""
-    client = mode_sdk.Mode(sdk_sim.account, token=sdk_sim.token, secret=sdk_sim.secret, base_url=f"{sdk_sim.url}/api", max_retries=0)
+    client = mode_sdk.Mode(
+        sdk_sim.account,
+        token=sdk_sim.token,
+        secret=sdk_sim.secret,
+        base_url=f"{sdk_sim.url}/api",
+        max_retries=0,
+    )
     with client:
         yield client
 
@@ -48,7 +54,9 @@ def test_report_runs_list_get_create(sdk_sim: Simulator, sdk_client: Any) -> Non
 def test_report_schedules(sdk_sim: Simulator, sdk_client: Any) -> None:
     report = sdk_sim.reports[2]
     before = [s.token for s in sdk_client.report_schedules.list(report)]
-    created = sdk_client.report_schedules.create(report, cron={"freq": "daily", "hour": 6}, params={"x": 1}, timeout=900)
+    created = sdk_client.report_schedules.create(
+        report, cron={"freq": "daily", "hour": 6}, params={"x": 1}, timeout=900
+    )
     assert sdk_client.report_schedules.get(report, created.token).token == created.token
     sdk_client.report_schedules.update(report, created.token, timeout=120)
     assert sdk_sim.world.schedules[created.token].timeout == 120
@@ -59,11 +67,20 @@ def test_report_schedules(sdk_sim: Simulator, sdk_client: Any) -> None:
 def test_dataset_runs_and_schedules(sdk_sim: Simulator, sdk_client: Any) -> None:
     dataset = sdk_sim.datasets[0]
     assert len(list(sdk_client.dataset_runs.list(dataset))) >= 2
-    assert [s.token for s in sdk_client.dataset_schedules.list(dataset)] == sdk_sim.schedules(dataset)
+    assert [s.token for s in sdk_client.dataset_schedules.list(dataset)] == sdk_sim.schedules(
+        dataset
+    )
 
 
 def test_discovery_paging(sdk_sim: Simulator) -> None:
     ident, key, secret = sdk_sim.discovery
-    with mode_sdk.Discovery(sdk_sim.account, token=ident, access_key=key, access_secret=secret, base_url=sdk_sim.url, max_retries=0) as discovery:
+    with mode_sdk.Discovery(
+        sdk_sim.account,
+        token=ident,
+        access_key=key,
+        access_secret=secret,
+        base_url=sdk_sim.url,
+        max_retries=0,
+    ) as discovery:
         reports = list(discovery.reports(include_spaces="all"))
     assert len(reports) == len({r.token for r in reports}) == len(sdk_sim.world.discovery)

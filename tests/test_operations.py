@@ -37,7 +37,9 @@ def run_doc(token: str = "f2lkg3hwjj9", state: str = "enqueued") -> dict[str, An
     return doc
 
 
-def collection(key: str, items: list[dict[str, Any]], next_href: str | None = None) -> dict[str, Any]:
+def collection(
+    key: str, items: list[dict[str, Any]], next_href: str | None = None
+) -> dict[str, Any]:
     links: dict[str, Any] = {"self": {"href": "/api/whatever"}}
     if next_href:
         links["next_page"] = {"href": next_href}
@@ -70,15 +72,28 @@ class Single:
     sent: Any = None  # the JSON body sent; None: no body at all
 
 
-CRON = {"freq": "daily", "hour": 14, "time_zone": "UTC", "day_of_week": 1, "day_of_month": 1, "minute": 0}
-CLONED = {"token": "cloned1", "name": "Copy", "_links": {"self": {"href": "/api/hogwarts/reports/cloned1"}}}
+CRON = {
+    "freq": "daily",
+    "hour": 14,
+    "time_zone": "UTC",
+    "day_of_week": 1,
+    "day_of_month": 1,
+    "minute": 0,
+}
+PARAMETERS = {"user_id": 123, "location": "San Francisco"}
+CLONED = {
+    "token": "cloned1",
+    "name": "Copy",
+    "_links": {"self": {"href": "/api/hogwarts/reports/cloned1"}},
+}
 
 # fmt: off
 SINGLES = [
     pytest.param(Single(
         lambda c: c.report_schedules.get("1fc11c31fdc4", "9288da2a1b59"),
         "GET", "/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59",
-        load_fixture("report_schedule.json"), ReportSchedule, {"token": "9288da2a1b59", "timeout": 86100},
+        load_fixture("report_schedule.json"), ReportSchedule,
+        {"token": "9288da2a1b59", "timeout": 86100},
     ), id="report_schedules.get"),
     # The body the docs' curl example sends (docs README item 9): wrapped in report_schedule.
     pytest.param(Single(
@@ -91,7 +106,8 @@ SINGLES = [
         lambda c: c.report_schedules.create("r1", cron=Cron(freq="hourly", minute=15)),
         "POST", "/api/hogwarts/reports/r1/schedules",
         load_fixture("report_schedule.json"), ReportSchedule,
-        sent={"report_schedule": {"cron": {"freq": "hourly", "minute": 15}}},  # unset values omitted
+        # Values the Cron model leaves unset are not sent.
+        sent={"report_schedule": {"cron": {"freq": "hourly", "minute": 15}}},
     ), id="report_schedules.create-with-a-cron-model"),
     pytest.param(Single(
         lambda c: c.report_schedules.update("r1", "s1", timeout=600),
@@ -109,10 +125,10 @@ SINGLES = [
         run_doc("run1"), ReportRun, {"token": "run1", "state": "enqueued"},
     ), id="report_runs.get"),
     pytest.param(Single(
-        lambda c: c.report_runs.create("r1", parameters={"user_id": 123, "location": "San Francisco"}),
+        lambda c: c.report_runs.create("r1", parameters=PARAMETERS),
         "POST", "/api/hogwarts/reports/r1/runs",
         run_doc("new"), ReportRun, {"token": "new"}, status=202,
-        sent={"parameters": {"user_id": 123, "location": "San Francisco"}},
+        sent={"parameters": PARAMETERS},
     ), id="report_runs.create"),
     # Docs README item 10: clone answers with a Report; the page says 200, Mode sends 202 too.
     *(pytest.param(Single(
@@ -130,7 +146,8 @@ SINGLES = [
         lambda c: c.report_runs.get_duplicate("r1", "run1", "dup1"),
         "GET", "/api/hogwarts/reports/r1/runs/run1/duplicates/dup1",
         {"token": "dup1", "state": "succeeded", "report_token": "newreport"}, ReportRunDuplicate,
-        {"state": "succeeded", "extra": {"report_token": "newreport"}},  # undocumented fields survive
+        # Undocumented fields survive, in extra.
+        {"state": "succeeded", "extra": {"report_token": "newreport"}},
     ), id="report_runs.get_duplicate"),
     pytest.param(Single(
         lambda c: c.dataset_runs.get("d1", "dr1"),
@@ -154,7 +171,10 @@ def test_operation_sends_its_request_and_decodes_the_answer(
         op.method,
         f"{BASE}{op.path}",
         status=op.status,
-        match=[matchers.header_matcher(auth_headers(op.path)), matchers.query_param_matcher(op.query)],
+        match=[
+            matchers.header_matcher(auth_headers(op.path)),
+            matchers.query_param_matcher(dict(op.query)),
+        ],
         **({"body": ""} if op.answer is None else {"json": op.answer}),
     )
     result = op.call(offline_client)
@@ -176,14 +196,18 @@ def test_operation_sends_its_request_and_decodes_the_answer(
         assert getattr(result, name) == value, name
 
 
-def test_report_runs_create_without_parameters_sends_no_body(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+def test_report_runs_create_without_parameters_sends_no_body(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     mocked.post(f"{BASE}/api/hogwarts/reports/r1/runs", json=run_doc(), status=202)
     offline_client.report_runs.create("r1")
     assert mocked.calls[0].request.body is None
     assert mocked.calls[0].request.headers["Content-Length"] == "0"
 
 
-def test_report_runs_clone_with_a_workspace_key_is_a_bad_request(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+def test_report_runs_clone_with_a_workspace_key_is_a_bad_request(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     mocked.post(
         f"{BASE}/api/hogwarts/reports/r1/runs/run1/clone",
         json={"id": "bad_request", "message": "Cloning is not supported with Workspace API keys"},
@@ -216,7 +240,10 @@ def discovery_page() -> dict[str, Any]:
     return page
 
 
-SCHEDULES = [load_fixture("report_schedule.json"), {**load_fixture("report_schedule.json"), "token": "second"}]
+SCHEDULES = [
+    load_fixture("report_schedule.json"),
+    {**load_fixture("report_schedule.json"), "token": "second"},
+]
 
 # fmt: off
 LISTINGS = [
@@ -241,7 +268,8 @@ LISTINGS = [
         ),
         "/api/hogwarts/reports/r1/runs",
         collection("report_runs", [run_doc("a"), run_doc("b")]), ReportRun, ["a", "b"],
-        query={"filter": "created_at.gt.2019-12-19T10:21:12Z", "order": "asc", "order_by": "created_at"},
+        query={"filter": "created_at.gt.2019-12-19T10:21:12Z", "order": "asc",
+               "order_by": "created_at"},
     ), id="report_runs.list"),
     pytest.param(Listing(
         lambda c: c.dataset_runs.list("d1", order="desc", order_by="updated_at"),
@@ -260,7 +288,10 @@ def test_list_operation_sends_its_request_and_yields_the_items(
     mocked.get(
         f"{BASE}{op.path}",
         json=op.answer,
-        match=[matchers.header_matcher(auth_headers(op.path)), matchers.query_param_matcher(op.query)],
+        match=[
+            matchers.header_matcher(auth_headers(op.path)),
+            matchers.query_param_matcher(dict(op.query)),
+        ],
     )
     items = list(op.call(offline_client))
     assert len(mocked.calls) == 1
@@ -279,18 +310,27 @@ def test_list_operation_sends_its_request_and_yields_the_items(
     [
         pytest.param(lambda c: Cron(hour=24), "hour", id="cron-hour"),
         pytest.param(lambda c: Cron(minute=-1), "minute", id="cron-minute"),
-        pytest.param(lambda c: c.report_schedules.create("r1", cron="daily"), "cron", id="cron-not-a-mapping"),
+        pytest.param(
+            lambda c: c.report_schedules.create("r1", cron="daily"), "cron", id="cron-not-a-mapping"
+        ),
         # Docs README item 6: per_page must be greater than 0 and less than 1000.
         pytest.param(lambda c: c.reports.list(per_page=0), "per_page", id="per_page-0"),
         pytest.param(lambda c: c.reports.list(per_page=1000), "per_page", id="per_page-1000"),
-        pytest.param(lambda c: c.reports.list(include_spaces="some"), "include_spaces", id="include_spaces"),
+        pytest.param(
+            lambda c: c.reports.list(include_spaces="some"), "include_spaces", id="include_spaces"
+        ),
         pytest.param(lambda c: c.report_runs.list("r1", order="created_at"), "order", id="order"),
-        pytest.param(lambda c: c.report_runs.list("r1", filter="created_at>2019"), "filter", id="filter"),
+        pytest.param(
+            lambda c: c.report_runs.list("r1", filter="created_at>2019"), "filter", id="filter"
+        ),
         pytest.param(lambda c: c.report_runs.get("", "run1"), "report", id="empty-path-param"),
     ],
 )
 def test_invalid_parameters_are_refused_before_sending(
-    offline_client: modehal.Client, mocked: responses.RequestsMock, call: Callable[[modehal.Client], Any], problem: str
+    offline_client: modehal.Client,
+    mocked: responses.RequestsMock,
+    call: Callable[[modehal.Client], Any],
+    problem: str,
 ) -> None:
     with pytest.raises(modehal.InvalidParameter, match=problem):
         call(offline_client)
@@ -300,13 +340,31 @@ def test_invalid_parameters_are_refused_before_sending(
 @pytest.mark.parametrize(
     "settings, call, variable",
     [
-        pytest.param({"token": "tok", "secret": "sec"}, lambda c: c.report_runs.get("r1", "run1"), "MODE_ACCOUNT", id="account"),
-        pytest.param({"account": "hogwarts"}, lambda c: c.report_runs.get("r1", "run1"), "MODE_TOKEN", id="rest-credentials"),
-        pytest.param({"account": "hogwarts"}, lambda c: c.reports.list(), "MODE_DISCOVERY_ID", id="discovery-credentials"),
+        pytest.param(
+            {"token": "tok", "secret": "sec"},
+            lambda c: c.report_runs.get("r1", "run1"),
+            "MODE_ACCOUNT",
+            id="account",
+        ),
+        pytest.param(
+            {"account": "hogwarts"},
+            lambda c: c.report_runs.get("r1", "run1"),
+            "MODE_TOKEN",
+            id="rest-credentials",
+        ),
+        pytest.param(
+            {"account": "hogwarts"},
+            lambda c: c.reports.list(),
+            "MODE_DISCOVERY_ID",
+            id="discovery-credentials",
+        ),
     ],
 )
 def test_missing_settings_name_their_variable(
-    mocked: responses.RequestsMock, settings: dict[str, str], call: Callable[[modehal.Client], Any], variable: str
+    mocked: responses.RequestsMock,
+    settings: dict[str, str],
+    call: Callable[[modehal.Client], Any],
+    variable: str,
 ) -> None:
     client = modehal.Client(**settings)
     with pytest.raises(modehal.ConfigurationError, match=variable):
@@ -317,12 +375,16 @@ def test_missing_settings_name_their_variable(
 # -- arguments shared by every operation ----------------------------------------------------
 
 
-def test_account_can_be_overridden_per_call(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+def test_account_can_be_overridden_per_call(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     mocked.get(f"{BASE}/api/slytherin/reports/r1/runs/run1", json=run_doc("run1"))
     assert offline_client.report_runs.get("r1", "run1", account="slytherin").token == "run1"
 
 
-def test_path_params_are_escaped(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+def test_path_params_are_escaped(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     mocked.get(f"{BASE}/api/hogwarts/reports/a%2Fb/runs/c%20d", json=run_doc())
     offline_client.report_runs.get("a/b", "c d")
     assert mocked.calls[0].request.url == f"{BASE}/api/hogwarts/reports/a%2Fb/runs/c%20d"
@@ -334,11 +396,22 @@ def test_every_documented_operation_is_generated() -> None:
     names = sorted(endpoint.name for endpoint in OPERATIONS)
     assert names == sorted(
         [
-            "report_schedules.get", "report_schedules.list", "report_schedules.create",
-            "report_schedules.update", "report_schedules.delete", "dataset_schedules.list",
-            "reports.list", "report_runs.get", "report_runs.list", "report_runs.create",
-            "report_runs.clone", "report_runs.duplicate", "report_runs.get_duplicate",
-            "dataset_runs.get", "dataset_runs.list", "dataset_runs.create",
+            "report_schedules.get",
+            "report_schedules.list",
+            "report_schedules.create",
+            "report_schedules.update",
+            "report_schedules.delete",
+            "dataset_schedules.list",
+            "reports.list",
+            "report_runs.get",
+            "report_runs.list",
+            "report_runs.create",
+            "report_runs.clone",
+            "report_runs.duplicate",
+            "report_runs.get_duplicate",
+            "dataset_runs.get",
+            "dataset_runs.list",
+            "dataset_runs.create",
         ]
     )
     client = modehal.Client("t", "s", account="a")

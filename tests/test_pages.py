@@ -631,7 +631,8 @@ PAGE_ERRORS = [
         at="{", says=("never closes",),
     ), id="example-json-never-closes"),
     pytest.param(Broken(
-        "report-schedules.txt", "\n401\n", "\nFour-oh-one\n", at="Four-oh-one", says=("not a number",),
+        "report-schedules.txt", "\n401\n", "\nFour-oh-one\n",
+        at="Four-oh-one", says=("not a number",),
     ), id="status-not-a-number"),
     pytest.param(Broken(
         "report-runs.txt", "401 |", "4O1 |", at="4O1 |", says=("not a number",),
@@ -698,7 +699,9 @@ def _apply(text: str, edits: list[tuple[str, float, float, str]]) -> str:
 
 
 # 250 examples (a parse takes milliseconds); 5000 with MODEHAL_FUZZ=full (see conftest).
-@settings(max_examples=fuzz_examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=fuzz_examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(st.sampled_from(NAMES), st.lists(_EDIT, min_size=1, max_size=5))
 def test_fuzz_only_page_errors_escape(
     name: str, edits: list[tuple[str, float, float, str]]

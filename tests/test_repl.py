@@ -34,7 +34,10 @@ def run() -> ReportRun:
 
 def test_repr_is_one_short_line() -> None:
     assert repr(run()) == "<ReportRun f2lkg3hwjj9 state=succeeded links=15>"
-    assert repr(ReportSchedule(load_fixture("report_schedule.json"))) == "<ReportSchedule 9288da2a1b59 state=active links=6>"
+    assert (
+        repr(ReportSchedule(load_fixture("report_schedule.json")))
+        == "<ReportSchedule 9288da2a1b59 state=active links=6>"
+    )
 
 
 def test_pretty_shows_fields_then_rels_with_hrefs() -> None:
@@ -44,7 +47,9 @@ def test_pretty_shows_fields_then_rels_with_hrefs() -> None:
     assert lines[0] == "<ReportRun f2lkg3hwjj9 state=succeeded links=15>"
     assert any(line.split() == ["state", "succeeded"] for line in lines)
     assert "links:" in lines
-    assert any(line.split() == ["report_schedule", "/api/hogwarts/reports/r/schedules/s"] for line in lines)
+    assert any(
+        line.split() == ["report_schedule", "/api/hogwarts/reports/r/schedules/s"] for line in lines
+    )
     cycled = Printer()
     run()._repr_pretty_(cycled, cycle=True)
     assert cycled.output == repr(run())
@@ -53,8 +58,14 @@ def test_pretty_shows_fields_then_rels_with_hrefs() -> None:
 def test_html_table_for_jupyter() -> None:
     html = ReportSchedule(load_fixture("report_schedule.json"))._repr_html_()
     assert html.startswith("<table>") and "<caption" in html
-    assert "<th style='text-align:left'>retry_count</th><td style='text-align:left'><code>1</code></td>" in html
-    assert "/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59/runs?embed[report_runs][executed_by]=1" in html
+    assert (
+        "<th style='text-align:left'>retry_count</th><td style='text-align:left'><code>1</code></td>"
+        in html
+    )
+    assert (
+        "/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59/runs?embed[report_runs][executed_by]=1"
+        in html
+    )
 
 
 def test_links_table_and_key_completion() -> None:
@@ -95,9 +106,13 @@ def repl_client(repl_sim: Simulator) -> Iterator[Any]:
         yield client
 
 
-def test_wait_until_succeeded_with_a_progress_callback(repl_sim: Simulator, repl_client: Any) -> None:
+def test_wait_until_succeeded_with_a_progress_callback(
+    repl_sim: Simulator, repl_client: Any
+) -> None:
     seen: list[str] = []
-    finished = repl_client.report_runs.create(repl_sim.reports[0]).wait(poll_interval=0.01, progress=lambda r: seen.append(r.state))
+    finished = repl_client.report_runs.create(repl_sim.reports[0]).wait(
+        poll_interval=0.01, progress=lambda r: seen.append(r.state)
+    )
     assert finished.state == "succeeded" and finished.done
     assert seen[0] == "enqueued" and seen[-1] == "succeeded" and "running" in seen
 
@@ -125,13 +140,25 @@ def test_wait_times_out(repl_sim: Simulator, repl_client: Any) -> None:
 
 
 def test_wait_on_dataset_runs_and_duplicates(repl_sim: Simulator, repl_client: Any) -> None:
-    assert repl_client.dataset_runs.create(repl_sim.datasets[0]).wait(poll_interval=0.01, progress=False).state == "succeeded"
+    assert (
+        repl_client.dataset_runs.create(repl_sim.datasets[0])
+        .wait(poll_interval=0.01, progress=False)
+        .state
+        == "succeeded"
+    )
     report = repl_sim.reports[0]
     run = next(iter(repl_client.report_runs.list(report)))
-    assert repl_client.report_runs.duplicate(report, run.token).wait(poll_interval=0.01, progress=False).state == "succeeded"
+    assert (
+        repl_client.report_runs.duplicate(report, run.token)
+        .wait(poll_interval=0.01, progress=False)
+        .state
+        == "succeeded"
+    )
 
 
-def test_wait_shows_a_status_line_on_a_terminal(repl_sim: Simulator, repl_client: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_wait_shows_a_status_line_on_a_terminal(
+    repl_sim: Simulator, repl_client: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     repl_client.report_runs.create(repl_sim.reports[0]).wait(poll_interval=0.01, progress=True)
     err = capsys.readouterr().err
     assert "\rReportRun" in err and "succeeded" in err and err.endswith("\n")

@@ -41,7 +41,9 @@ def test_one_connection_serves_many_calls(wire_server: Callable[..., Server]) ->
         client.report_runs.get("r", "run1")
     assert len(server.seen) == 5
     assert all(seen.headers.get("Connection", "keep-alive") != "close" for seen in server.seen)
-    pool = next(iter(client._transport.session.adapters["http://"].poolmanager.pools._container.values()))
+    pool = next(
+        iter(client._transport.session.adapters["http://"].poolmanager.pools._container.values())
+    )
     assert pool.num_connections == 1
 
 
