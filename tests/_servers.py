@@ -1,8 +1,12 @@
-"""A programmable HTTP server on loopback, for tests about what crosses the wire."""
+"""A programmable HTTP server on loopback, for tests about what crosses the wire, and a port
+on which nothing listens.
+
+Tests use them through conftest's ``wire_server`` and ``refused_url`` fixtures."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +27,11 @@ class Seen:
 class Server:
     url: str
     seen: list[Seen] = field(default_factory=list)
-    answer: Callable[[str], Answer] = lambda target: (200, {}, json.dumps({"token": "t", "_links": {}}).encode())
+    answer: Callable[[str], Answer] = lambda target: (
+        200,
+        {},
+        json.dumps({"token": "t", "_links": {}}).encode(),
+    )
 
 
 @contextmanager
@@ -66,3 +74,10 @@ def serve(answer: Callable[[str], Answer] | None = None) -> Iterator[Server]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def unused_port() -> int:
+    """A loopback port nobody listens on: bound once to pick it, then closed."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -36,10 +36,16 @@ def _imports(path: Path) -> list[tuple[str, bool]]:
                 target = node.module or ""
             if not target.startswith("modehal"):
                 continue
-            targets = [target] if node.module else [f"{target}.{alias.name}" for alias in node.names]
+            targets = (
+                [target] if node.module else [f"{target}.{alias.name}" for alias in node.names]
+            )
             found += [(t, id(node) in plain) for t in targets]
         elif isinstance(node, ast.Import):
-            found += [(alias.name, id(node) in plain) for alias in node.names if alias.name.startswith("modehal")]
+            found += [
+                (alias.name, id(node) in plain)
+                for alias in node.names
+                if alias.name.startswith("modehal")
+            ]
     return found
 
 
@@ -47,7 +53,9 @@ def _graph() -> dict[str, set[str]]:
     modules = {_module_name(path): path for path in RUNTIME.rglob("*.py")}
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
-        graph[name] = {target for target, _ in _imports(path) if target in modules and target != name}
+        graph[name] = {
+            target for target, _ in _imports(path) if target in modules and target != name
+        }
     return graph
 
 

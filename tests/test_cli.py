@@ -15,8 +15,17 @@ MODEHAL = [sys.executable, "-m", "modehal.cli"]
 CLEAN_ENV = {key: value for key, value in os.environ.items() if not key.startswith("MODE_")}
 
 
-def modehal(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*MODEHAL, *args], input=stdin, capture_output=True, text=True, timeout=120, env=env or CLEAN_ENV)
+def modehal(
+    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*MODEHAL, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env or CLEAN_ENV,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +43,13 @@ def test_ops_lists_the_sixteen_operations() -> None:
     out = modehal("ops")
     lines = out.stdout.splitlines()
     assert out.returncode == 0 and len(lines) == 16
-    assert any(line.split()[:3] == ["report_runs.get", "GET", "/api/{account}/reports/{report}/runs/{run}"] for line in lines)
-    assert any(line.split()[:3] == ["reports.list", "GET", "/batch/{account}/reports"] for line in lines)
+    assert any(
+        line.split()[:3] == ["report_runs.get", "GET", "/api/{account}/reports/{report}/runs/{run}"]
+        for line in lines
+    )
+    assert any(
+        line.split()[:3] == ["reports.list", "GET", "/batch/{account}/reports"] for line in lines
+    )
 
 
 def test_get_prints_fields_then_rels(report: str) -> None:
@@ -46,15 +60,24 @@ def test_get_prints_fields_then_rels(report: str) -> None:
 
 
 def test_get_follows_a_chain_of_rels(report: str) -> None:
-    out = modehal("get", "--sim", f"/api/hogwarts/reports/{report}", "--follow", "report_schedules", "--json")
+    out = modehal(
+        "get", "--sim", f"/api/hogwarts/reports/{report}", "--follow", "report_schedules", "--json"
+    )
     document = json.loads(out.stdout)
-    assert document["_embedded"]["report_schedules"][0]["_links"]["report"]["href"] == f"/api/hogwarts/reports/{report}"
+    assert (
+        document["_embedded"]["report_schedules"][0]["_links"]["report"]["href"]
+        == f"/api/hogwarts/reports/{report}"
+    )
 
 
 def test_get_unknown_rel_lists_the_rels(report: str) -> None:
     out = modehal("get", "--sim", f"reports/{report}", "--follow", "schedules")
     assert out.returncode == 1
-    assert "no link 'schedules'" in out.stderr and "report_schedules" in out.stderr and "Traceback" not in out.stderr
+    assert (
+        "no link 'schedules'" in out.stderr
+        and "report_schedules" in out.stderr
+        and "Traceback" not in out.stderr
+    )
 
 
 def test_call_list_with_options(report: str) -> None:
@@ -65,7 +88,15 @@ def test_call_list_with_options(report: str) -> None:
 
 
 def test_call_create_with_a_json_argument(report: str) -> None:
-    out = modehal("call", "report_runs.create", report, "--parameters", '{"region": "emea"}', "--sim", "--json")
+    out = modehal(
+        "call",
+        "report_runs.create",
+        report,
+        "--parameters",
+        '{"region": "emea"}',
+        "--sim",
+        "--json",
+    )
     assert out.returncode == 0, out.stderr
     created = json.loads(out.stdout)
     assert created["state"] == "enqueued" and created["parameters"] == {"region": "emea"}
@@ -98,7 +129,9 @@ def test_explore_walks_from_the_account_to_a_run_and_its_schedule_and_back() -> 
     assert "<ReportRun " in screens[6].splitlines()[1] and "report_schedule" in screens[6]
     assert screens[7].splitlines()[1].startswith("<ReportSchedule ")  # the run's schedule
     assert screens[8].splitlines()[1].startswith("<ReportRun ")  # back to the run
-    assert screens[9].splitlines()[1].startswith("<Collection[ReportRun] report_runs")  # and back again
+    assert (
+        screens[9].splitlines()[1].startswith("<Collection[ReportRun] report_runs")
+    )  # and back again
     assert "error: no link 'nope'" in screens[10]
     assert '"_embedded"' in screens[11]
 
@@ -106,14 +139,22 @@ def test_explore_walks_from_the_account_to_a_run_and_its_schedule_and_back() -> 
 def test_demo_runs_the_whole_job() -> None:
     out = modehal("demo")
     assert out.returncode == 0, out.stderr
-    for text in ("Create a schedule", "wait(): enqueued -> running -> succeeded", "run.follow('report_schedule')",
-                 "clone -> report", "2600 reports of 2600 in 3 pages", "deleted; fetching it again: 404"):
+    for text in (
+        "Create a schedule",
+        "wait(): enqueued -> running -> succeeded",
+        "run.follow('report_schedule')",
+        "clone -> report",
+        "2600 reports of 2600 in 3 pages",
+        "deleted; fetching it again: 404",
+    ):
         assert text in out.stdout
     assert out.stdout.rstrip().endswith("over 1 TCP connection")
 
 
 def test_sim_command_prints_its_url_and_credentials() -> None:
-    process = subprocess.Popen([*MODEHAL, "sim", "--port", "0"], stdout=subprocess.PIPE, text=True, env=CLEAN_ENV)
+    process = subprocess.Popen(
+        [*MODEHAL, "sim", "--port", "0"], stdout=subprocess.PIPE, text=True, env=CLEAN_ENV
+    )
     try:
         assert process.stdout is not None
         first = process.stdout.readline()

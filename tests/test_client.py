@@ -19,7 +19,9 @@ from .conftest import BASE
 SECRET = "s3cr3t-value"
 
 
-def test_environment_fallbacks(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_fallbacks(
+    monkeypatch: pytest.MonkeyPatch, mocked: responses.RequestsMock
+) -> None:
     monkeypatch.setenv("MODE_TOKEN", "envtok")
     monkeypatch.setenv("MODE_SECRET", SECRET)
     monkeypatch.setenv("MODE_ACCOUNT", "hogwarts")
@@ -30,12 +32,14 @@ def test_environment_fallbacks(monkeypatch: pytest.MonkeyPatch) -> None:
     client = modehal.Client()
     assert client.account == "hogwarts"
     assert client.base_url == "https://mode.example.com"
-    with responses.RequestsMock() as mock:
-        mock.get("https://mode.example.com/api/hogwarts/reports/r/runs/q", json={"token": "q", "state": "failed"})
-        mock.get("https://mode.example.com/batch/hogwarts/reports", json={"reports": []})
-        client.report_runs.get("r", "q")
-        list(client.reports.list())
-        basic, bearer = (call.request.headers["Authorization"] for call in mock.calls)
+    mocked.get(
+        "https://mode.example.com/api/hogwarts/reports/r/runs/q",
+        json={"token": "q", "state": "failed"},
+    )
+    mocked.get("https://mode.example.com/batch/hogwarts/reports", json={"reports": []})
+    client.report_runs.get("r", "q")
+    list(client.reports.list())
+    basic, bearer = (call.request.headers["Authorization"] for call in mocked.calls)
     assert basic == "Basic " + base64.b64encode(f"envtok:{SECRET}".encode()).decode()
     assert bearer == "Bearer " + base64.b64encode(b"i:k:s").decode()
 
@@ -59,13 +63,17 @@ def test_insecure_or_malformed_base_url_is_refused(url: str) -> None:
 
 
 def test_plain_http_allowed_for_loopback_or_when_asked() -> None:
-    assert modehal.Client("t", "s", base_url="http://127.0.0.1:8080").base_url == "http://127.0.0.1:8080"
+    assert (
+        modehal.Client("t", "s", base_url="http://127.0.0.1:8080").base_url
+        == "http://127.0.0.1:8080"
+    )
     assert modehal.Client("t", "s", base_url="http://localhost:1").base_url == "http://localhost:1"
     assert modehal.Client("t", "s", base_url="http://mode.internal", allow_insecure=True)
 
 
-@responses.activate
-def test_link_to_another_origin_gets_no_credentials(client: modehal.Client) -> None:
+def test_link_to_another_origin_gets_no_credentials(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     resource = Resource(
         {
             "_links": {
@@ -74,25 +82,28 @@ def test_link_to_another_origin_gets_no_credentials(client: modehal.Client) -> N
                 "same": {"href": "https://APP.mode.com:443/api/x"},
             }
         },
-        client=client,
+        client=offline_client,
     )
-    responses.get("https://evil.example.com/api/steal", json={})
-    responses.get("https://app.mode.com:8443/api/x", json={})
-    responses.get(f"{BASE}:443/api/x", json={})
+    mocked.get("https://evil.example.com/api/steal", json={})
+    mocked.get("https://app.mode.com:8443/api/x", json={})
+    mocked.get(f"{BASE}:443/api/x", json={})
     resource.follow("elsewhere")
     resource.follow("other_port")
     resource.follow("same")
-    headers = [call.request.headers for call in responses.calls]
+    headers = [call.request.headers for call in mocked.calls]
     assert "Authorization" not in headers[0]
     assert "Authorization" not in headers[1]
     assert headers[2]["Authorization"].startswith("Basic ")
 
 
-@responses.activate
-def test_errors_and_debug_logs_never_contain_the_secret(caplog: pytest.LogCaptureFixture) -> None:
+def test_errors_and_debug_logs_never_contain_the_secret(
+    caplog: pytest.LogCaptureFixture, mocked: responses.RequestsMock
+) -> None:
     client = modehal.Client("tok", SECRET, account="hogwarts", discovery=("i", "k", SECRET))
     basic = base64.b64encode(f"tok:{SECRET}".encode()).decode()
-    responses.get(f"{BASE}/api/hogwarts/reports/r/runs/q", json={"message": "bad credentials"}, status=401)
+    mocked.get(
+        f"{BASE}/api/hogwarts/reports/r/runs/q", json={"message": "bad credentials"}, status=401
+    )
     with caplog.at_level(logging.DEBUG):
         with pytest.raises(modehal.Unauthorized) as caught:
             client.report_runs.get("r", "q")
@@ -110,7 +121,11 @@ def test_context_manager_closes_the_pool(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_import_works_from_any_directory(tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-c", "import modehal; print(modehal.Client.__name__, modehal.__version__)"],
+        [
+            sys.executable,
+            "-c",
+            "import modehal; print(modehal.Client.__name__, modehal.__version__)",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,

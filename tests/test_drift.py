@@ -28,9 +28,16 @@ def page(name: str) -> str:
     return (PAGES / name).read_text()
 
 
-def edit(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
-    return text.replace(old, new)
+def edit(text: str, old: str, new: str, *, within: tuple[str, str | None] | None = None) -> str:
+    """Replace the one ``old`` of ``text``, or of its part ``within`` = (from this text, up to
+    that one or the end)."""
+    start, end = 0, len(text)
+    if within is not None:
+        start = text.index(within[0])
+        end = text.index(within[1], start) if within[1] else len(text)
+    part = text[start:end]
+    assert part.count(old) == 1, f"{old!r} occurs {part.count(old)} times"
+    return text[:start] + part.replace(old, new) + text[end:]
 
 
 def test_the_saved_pages_give_no_drift() -> None:
@@ -41,9 +48,55 @@ def test_the_saved_pages_give_no_drift() -> None:
     assert len(report.explained) >= 20  # the contradictions the spec resolves, each with a reason
 
 
-def test_added_field() -> None:
-    text = edit(page("report-schedules.txt"), "subscribed\n\nrequired\n\nstring\n", "subscribed\n\nrequired\n\nstring\n\nowner\n\nrequired\n\nstring\n")
-    assert drift_ids("report-schedules.txt", text) == {"field-not-in-spec:owner"}
+@pytest.mark.parametrize(
+    "name, old, new, within, drifts",
+    [
+        pytest.param(
+            "report-schedules.txt",
+            "subscribed\n\nrequired\n\nstring\n",
+            "subscribed\n\nrequired\n\nstring\n\nowner\n\nrequired\n\nstring\n",
+            None,
+            {"field-not-in-spec:owner"},
+            id="added-field",
+        ),
+        pytest.param(
+            "report-runs.txt",
+            "completed running_notebook |",
+            "completed running_notebook archived |",
+            None,
+            {"enum-differs:state=archived"},
+            id="changed-enum",
+        ),
+        pytest.param(
+            "report-schedules.txt",
+            "  • report_subscriptions\n",
+            "  • subscriptions\n",
+            None,
+            {"link-not-in-spec:subscriptions", "link-not-on-page:report_subscriptions"},
+            id="renamed-rel",
+        ),
+        pytest.param(
+            "dataset-runs.txt",
+            "202\n\nDatasetRun Accepted",
+            "201\n\nDatasetRun Created",
+            ("Create a Dataset run", None),
+            {"status-not-in-spec:create.201", "status-not-on-page:create.202"},
+            id="changed-status",
+        ),
+        pytest.param(
+            "report-schedules.txt",
+            "schedule\n\nrequired\nstring Schedule token",
+            "schedule\n\nstring Schedule token",
+            ("Get a report schedule", "List schedules for a report"),
+            {"param-required-differs:get.schedule"},
+            id="changed-required-ness",
+        ),
+    ],
+)
+def test_one_edit_gives_its_drift(
+    name: str, old: str, new: str, within: tuple[str, str | None] | None, drifts: set[str]
+) -> None:
+    assert drift_ids(name, edit(page(name), old, new, within=within)) == drifts
 
 
 def test_removed_field_and_changed_type() -> None:
@@ -64,11 +117,6 @@ def test_dropped_query_param() -> None:
     assert drift_ids("report-runs.txt", text) == {"param-not-on-page:list.order_by"}
 
 
-def test_changed_enum() -> None:
-    text = edit(page("report-runs.txt"), "completed running_notebook |", "completed running_notebook archived |")
-    assert drift_ids("report-runs.txt", text) == {"enum-differs:state=archived"}
-
-
 def test_added_operation() -> None:
     text = page("dataset-schedules.txt")
     section = text[text.index("List schedules for a dataset") :]
@@ -78,25 +126,6 @@ def test_added_operation() -> None:
     )
     ids = drift_ids("dataset-schedules.txt", text + "\n" + added)
     assert ids == {"operation-not-in-spec:Get a dataset schedule"}
-
-
-def test_renamed_rel() -> None:
-    text = edit(page("report-schedules.txt"), "  • report_subscriptions\n", "  • subscriptions\n")
-    assert drift_ids("report-schedules.txt", text) == {"link-not-in-spec:subscriptions", "link-not-on-page:report_subscriptions"}
-
-
-def test_changed_status() -> None:
-    text = page("dataset-runs.txt")
-    create = text.index("Create a Dataset run")
-    text = text[:create] + edit(text[create:], "202\n\nDatasetRun Accepted", "201\n\nDatasetRun Created")
-    assert drift_ids("dataset-runs.txt", text) == {"status-not-in-spec:create.201", "status-not-on-page:create.202"}
-
-
-def test_changed_required_ness() -> None:
-    text = page("report-schedules.txt")
-    get = text.index("Get a report schedule")
-    text = text[:get] + edit(text[get : text.index("List schedules for a report")], "schedule\n\nrequired\nstring Schedule token", "schedule\n\nstring Schedule token") + text[text.index("List schedules for a report") :]
-    assert drift_ids("report-schedules.txt", text) == {"param-required-differs:get.schedule"}
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in PAGES.glob("*.txt")))
@@ -111,7 +140,13 @@ def test_rewrapped_paragraphs_give_the_same_result(name: str) -> None:
 
 
 def run_drift(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "modehal.codegen", "drift", *args], capture_output=True, text=True, timeout=60, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "modehal.codegen", "drift", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
 
 
 def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
@@ -119,18 +154,28 @@ def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
     clean = run_drift(*pages)
     assert clean.returncode == 0 and clean.stdout.startswith("no drift: 5 page(s), 16 operation(s)")
     edited = tmp_path / "report-runs.txt"
-    edited.write_text(edit(page("report-runs.txt"), "completed running_notebook |", "completed running_notebook archived |"))
+    edited.write_text(
+        edit(
+            page("report-runs.txt"),
+            "completed running_notebook |",
+            "completed running_notebook archived |",
+        )
+    )
     drifted = run_drift(str(edited), "--json")
     assert drifted.returncode == 1
     report = json.loads(drifted.stdout)
     assert [d["id"] for d in report["drift"]] == ["enum-differs:state=archived"]
-    assert report["drift"][0]["operation"] is None and report["drift"][0]["resource"] == "report_run"
+    assert (
+        report["drift"][0]["operation"] is None and report["drift"][0]["resource"] == "report_run"
+    )
 
 
 def test_unparseable_page_exits_2_naming_file_and_line(tmp_path: Path) -> None:
     broken = tmp_path / "report-schedules.txt"
     text = page("report-schedules.txt")
-    broken.write_text(text[: text.index('"subscribed": false,')])  # the example JSON ends mid-object
+    broken.write_text(
+        text[: text.index('"subscribed": false,')]
+    )  # the example JSON ends mid-object
     result = run_drift(str(broken))
     assert result.returncode == 2
     assert f"{broken}:" in result.stderr and "Traceback" not in result.stderr
@@ -138,12 +183,21 @@ def test_unparseable_page_exits_2_naming_file_and_line(tmp_path: Path) -> None:
 
 def test_changelog_entry(tmp_path: Path) -> None:
     edited = tmp_path / "report-runs.txt"
-    edited.write_text(edit(page("report-runs.txt"), "completed running_notebook |", "completed running_notebook archived |"))
+    edited.write_text(
+        edit(
+            page("report-runs.txt"),
+            "completed running_notebook |",
+            "completed running_notebook archived |",
+        )
+    )
     changelog = tmp_path / "CHANGELOG.md"
     changelog.write_text("# Changelog\n\n## earlier\n")
     assert run_drift(str(edited), "--changelog", str(changelog)).returncode == 1
     text = changelog.read_text()
-    assert text.startswith("# Changelog\n\n## ") and "`report_run`: enum values differ: `state`" in text
+    assert (
+        text.startswith("# Changelog\n\n## ")
+        and "`report_run`: enum values differ: `state`" in text
+    )
     assert text.index("regenerated from the saved docs") < text.index("## earlier")
 
 
@@ -153,6 +207,12 @@ def test_a_known_drift_entry_that_matches_nothing_is_reported(tmp_path: Path) ->
     for path in (REPO / "spec").glob("*.yaml"):
         (spec_dir / path.name).write_text(path.read_text())
     schedule = spec_dir / "report_schedule.yaml"
-    schedule.write_text(schedule.read_text() + "  - id: field-not-in-spec:nothing\n    reason: testing\n")
+    schedule.write_text(
+        schedule.read_text() + "  - id: field-not-in-spec:nothing\n    reason: testing\n"
+    )
     result = run_drift(str(PAGES / "report-schedules.txt"), "--spec", str(spec_dir))
-    assert result.returncode == 1 and "stale-known-drift" in result.stdout and "field-not-in-spec:nothing" in result.stdout
+    assert (
+        result.returncode == 1
+        and "stale-known-drift" in result.stdout
+        and "field-not-in-spec:nothing" in result.stdout
+    )

@@ -29,11 +29,15 @@ URL = f"{BASE}/api/hogwarts/reports/r1/runs/run1"
         (503, modehal.ServerError),
     ],
 )
-@responses.activate
-def test_status_maps_to_error_class(client: modehal.Client, status: int, error_class: type[modehal.APIError]) -> None:
-    responses.get(URL, json={"id": "not_found", "message": "ReportRun not found"}, status=status)
+def test_status_maps_to_error_class(
+    offline_client: modehal.Client,
+    status: int,
+    error_class: type[modehal.APIError],
+    mocked: responses.RequestsMock,
+) -> None:
+    mocked.get(URL, json={"id": "not_found", "message": "ReportRun not found"}, status=status)
     with pytest.raises(error_class) as caught:
-        client.report_runs.get("r1", "run1")
+        offline_client.report_runs.get("r1", "run1")
     error = caught.value
     assert type(error) is error_class
     assert isinstance(error, modehal.APIError) and isinstance(error, modehal.ModeError)
@@ -42,17 +46,18 @@ def test_status_maps_to_error_class(client: modehal.Client, status: int, error_c
     assert error.error_id == "not_found"
     retried = status in (429, 503)  # GET is retried on 429, 502, 503, 504 (max_retries=2)
     assert error.attempts == (3 if retried else 1)
-    assert len(responses.calls) == error.attempts
+    assert len(mocked.calls) == error.attempts
     suffix = " (after 3 attempts)" if retried else ""
     assert str(error) == f"GET {URL} -> {status}: not_found: ReportRun not found{suffix}"
 
 
-@responses.activate
-def test_html_error_page_keeps_raw_text(client: modehal.Client) -> None:
+def test_html_error_page_keeps_raw_text(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     html = "<html><body><h1>502 Bad Gateway</h1>" + "x" * 2000 + "</body></html>"
-    responses.get(URL, body=html, status=502, content_type="text/html")
+    mocked.get(URL, body=html, status=502, content_type="text/html")
     with pytest.raises(modehal.ServerError) as caught:
-        client.report_runs.get("r1", "run1")
+        offline_client.report_runs.get("r1", "run1")
     error = caught.value
     assert error.body == html
     assert error.message.startswith("<html><body><h1>502 Bad Gateway</h1>")
@@ -61,23 +66,29 @@ def test_html_error_page_keeps_raw_text(client: modehal.Client) -> None:
     assert error.headers["Content-Type"] == "text/html"
 
 
-@responses.activate
-def test_empty_error_body(client: modehal.Client) -> None:
-    responses.get(URL, body="", status=404)
+def test_empty_error_body(offline_client: modehal.Client, mocked: responses.RequestsMock) -> None:
+    mocked.get(URL, body="", status=404)
     with pytest.raises(modehal.NotFound, match=r"-> 404: \(empty body\)"):
-        client.report_runs.get("r1", "run1")
+        offline_client.report_runs.get("r1", "run1")
 
 
-@responses.activate
-def test_rate_limited_carries_retry_after_seconds_or_date(client: modehal.Client) -> None:
-    responses.get(URL, json={"message": "slow down"}, status=429, headers={"Retry-After": "7"})
+def test_rate_limited_carries_retry_after_seconds_or_date(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(URL, json={"message": "slow down"}, status=429, headers={"Retry-After": "7"})
     with pytest.raises(modehal.RateLimited) as caught:
-        client.report_runs.get("r1", "run1")
+        offline_client.report_runs.get("r1", "run1")
     assert caught.value.retry_after == 7.0
     when = datetime.now(timezone.utc) + timedelta(seconds=30)
-    responses.replace(responses.GET, URL, json={}, status=429, headers={"Retry-After": format_datetime(when, usegmt=True)})
+    mocked.replace(
+        responses.GET,
+        URL,
+        json={},
+        status=429,
+        headers={"Retry-After": format_datetime(when, usegmt=True)},
+    )
     with pytest.raises(modehal.RateLimited) as caught:
-        client.report_runs.get("r1", "run1")
+        offline_client.report_runs.get("r1", "run1")
     assert caught.value.retry_after is not None and 25 <= caught.value.retry_after <= 31
 
 
@@ -91,24 +102,28 @@ def test_rate_limited_carries_retry_after_seconds_or_date(client: modehal.Client
         ("", "application/json", "empty body (status 200)"),
     ],
 )
-@responses.activate
 def test_unexpected_bodies_are_decode_errors_naming_the_url(
-    client: modehal.Client, body: str, content_type: str, problem: str
+    offline_client: modehal.Client,
+    body: str,
+    content_type: str,
+    problem: str,
+    mocked: responses.RequestsMock,
 ) -> None:
-    responses.get(URL, body=body, content_type=content_type)
+    mocked.get(URL, body=body, content_type=content_type)
     with pytest.raises(modehal.DecodeError) as caught:
-        client.report_runs.get("r1", "run1")
+        offline_client.report_runs.get("r1", "run1")
     assert problem in str(caught.value)
     assert caught.value.url == URL and URL in str(caught.value)
 
 
-@responses.activate
-def test_transport_failures_become_mode_errors(client: modehal.Client) -> None:
-    responses.get(URL, body=requests.ConnectionError("Connection refused"))
+def test_transport_failures_become_mode_errors(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(URL, body=requests.ConnectionError("Connection refused"))
     with pytest.raises(modehal.ConnectionError, match="Connection refused") as caught:
-        client.report_runs.get("r1", "run1")
+        offline_client.report_runs.get("r1", "run1")
     assert caught.value.method == "GET" and caught.value.url == URL
-    responses.replace(responses.GET, URL, body=requests.ReadTimeout("Read timed out"))
+    mocked.replace(responses.GET, URL, body=requests.ReadTimeout("Read timed out"))
     with pytest.raises(modehal.Timeout, match="timed out"):
-        client.report_runs.get("r1", "run1")
+        offline_client.report_runs.get("r1", "run1")
     assert issubclass(modehal.Timeout, modehal.ModeError)

@@ -14,7 +14,6 @@ from modehal.api import DatasetRun, DatasetSchedule, Report, ReportRun, ReportSc
 
 from .conftest import BASE, load_fixture
 
-
 # -- every example payload of the five pages decodes ---------------------------------------
 
 
@@ -31,27 +30,47 @@ def test_report_schedule_example_decodes() -> None:
     assert (schedule.frequency, schedule.time_zone, schedule.hour) == ("daily", "UTC", "8:00 pm")
     assert schedule.extra == {"_forms": {}}
     assert schedule.field_errors == {}
-    assert sorted(schedule.links) == ["account", "creator", "report", "report_runs", "report_subscriptions", "self"]
+    assert sorted(schedule.links) == [
+        "account",
+        "creator",
+        "report",
+        "report_runs",
+        "report_subscriptions",
+        "self",
+    ]
 
 
 def test_dataset_schedule_example_decodes() -> None:
     schedule = DatasetSchedule(load_fixture("dataset_schedule.json"))
-    assert (schedule.token, schedule.name, schedule.timeout) == ("9288da2a1b59", "Qui Officia", 86100)
+    assert (schedule.token, schedule.name, schedule.timeout) == (
+        "9288da2a1b59",
+        "Qui Officia",
+        86100,
+    )
     assert schedule.field_errors == {}
 
 
 def test_discovery_report_example_decodes() -> None:
     page = load_fixture("reports_discovery_page.json")
     first, second = (Report(item) for item in page["reports"])
-    assert (first.id, first.token, first.name, first.edited_at) == (5244, "728f6328ea67", None, None)
+    assert (first.id, first.token, first.name, first.edited_at) == (
+        5244,
+        "728f6328ea67",
+        None,
+        None,
+    )
     assert second.last_run_state == "failed"
     assert second.space_id == 41
     assert second.report_url == "/api/modeanalytics/reports/bfe4fc361d9f"
     assert first.field_errors == {} and second.field_errors == {}
 
 
-@pytest.mark.parametrize("model, name", [(ReportRun, "report_run.json"), (DatasetRun, "dataset_run.json")])
-def test_run_examples_decode_despite_placeholder_timestamps(model: type[Resource[Any]], name: str) -> None:
+@pytest.mark.parametrize(
+    "model, name", [(ReportRun, "report_run.json"), (DatasetRun, "dataset_run.json")]
+)
+def test_run_examples_decode_despite_placeholder_timestamps(
+    model: type[Resource[Any]], name: str
+) -> None:
     # Docs README item 12: `YYYY-MM-DDTHH:MM:SS.msZ` must not make the run unreadable.
     run = model(load_fixture(name))
     assert run.token == "f2lkg3hwjj9"  # type: ignore[attr-defined]
@@ -59,7 +78,13 @@ def test_run_examples_decode_despite_placeholder_timestamps(model: type[Resource
     assert run.created_at is None  # type: ignore[attr-defined]
     assert run.python_state == "none"  # type: ignore[attr-defined]
     assert run.form_fields == []  # type: ignore[attr-defined]
-    assert set(run.field_errors) == {"created_at", "updated_at", "completed_at", "purge_started_at", "purge_completed_at"}
+    assert set(run.field_errors) == {
+        "created_at",
+        "updated_at",
+        "completed_at",
+        "purge_started_at",
+        "purge_completed_at",
+    }
     assert "YYYY-MM-DDTHH:MM:SS.msZ" in run.field_errors["created_at"]
     assert len(run.links) == 15
 
@@ -67,15 +92,28 @@ def test_run_examples_decode_despite_placeholder_timestamps(model: type[Resource
 def test_table_shapes_are_tolerated() -> None:
     # Docs README item 1: the table says string for integers, booleans and objects.
     schedule = ReportSchedule(
-        {"token": "s", "retry_count": "3", "subscribed": "true", "parameters": '{"a": 1}', "timeout": 12.0}
+        {
+            "token": "s",
+            "retry_count": "3",
+            "subscribed": "true",
+            "parameters": '{"a": 1}',
+            "timeout": 12.0,
+        }
     )
-    assert (schedule.retry_count, schedule.subscribed, schedule.parameters, schedule.timeout) == (3, True, {"a": 1}, 12)
+    assert (schedule.retry_count, schedule.subscribed, schedule.parameters, schedule.timeout) == (
+        3,
+        True,
+        {"a": 1},
+        12,
+    )
     run = ReportRun({"token": "r", "state": "succeeded", "is_latest_report_run": "false"})
     assert run.is_latest_report_run is False
 
 
 def test_one_bad_field_spoils_only_itself() -> None:
-    run = ReportRun({"token": "r", "state": "succeeded", "parameters": [1, 2], "is_latest_report_run": "maybe"})
+    run = ReportRun(
+        {"token": "r", "state": "succeeded", "parameters": [1, 2], "is_latest_report_run": "maybe"}
+    )
     assert run.parameters is None and run.is_latest_report_run is None
     assert run.token == "r"
     assert set(run.field_errors) == {"parameters", "is_latest_report_run"}
@@ -123,14 +161,19 @@ def test_links_keep_arrays_and_templated_flags() -> None:
 
 def test_link_expand_follows_rfc6570() -> None:
     link = Link("/api/{account}/reports/{report}/runs{?page,per_page}", templated=True, rel="runs")
-    assert link.expand(account="hogwarts", report="r 1", page=2) == "/api/hogwarts/reports/r%201/runs?page=2"
+    assert (
+        link.expand(account="hogwarts", report="r 1", page=2)
+        == "/api/hogwarts/reports/r%201/runs?page=2"
+    )
     with pytest.raises(LinkError, match="needs report"):
         link.expand(account="hogwarts")
     assert Link("/api/plain").expand(ignored=1) == "/api/plain"
 
 
 def test_malformed_links_are_named_not_crashing() -> None:
-    resource = Resource({"_links": {"a": {"title": "no href"}, "b": {"href": 3}, "c": {"href": "/ok"}, "d": "bad"}})
+    resource = Resource(
+        {"_links": {"a": {"title": "no href"}, "b": {"href": 3}, "c": {"href": "/ok"}, "d": "bad"}}
+    )
     assert list(resource.links) == ["c", "d"]  # a bare string href is tolerated
     with pytest.raises(LinkError, match="'a'.*no href"):
         resource.links["a"]
@@ -151,7 +194,10 @@ def test_missing_rel_lists_the_rels_that_exist_and_suggests() -> None:
 
 def test_links_repr_is_a_table() -> None:
     text = repr(ReportSchedule(load_fixture("report_schedule.json")).links)
-    assert "  report_runs           /api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59/runs?embed" in text
+    assert (
+        "  report_runs           /api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59/runs?embed"
+        in text
+    )
 
 
 # -- follow() -------------------------------------------------------------------------------
@@ -161,37 +207,53 @@ def schedule_doc() -> dict[str, Any]:
     return load_fixture("report_schedule.json")
 
 
-@responses.activate
-def test_follow_relative_link_gives_the_spec_model(client: modehal.Client) -> None:
+def test_follow_relative_link_gives_the_spec_model(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     run = ReportRun(
-        {"token": "r", "state": "succeeded", "_links": {"report_schedule": {"href": "/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59"}}},
-        client=client,
+        {
+            "token": "r",
+            "state": "succeeded",
+            "_links": {
+                "report_schedule": {
+                    "href": "/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59"
+                }
+            },
+        },
+        client=offline_client,
     )
-    responses.get(f"{BASE}/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59", json=schedule_doc())
+    mocked.get(
+        f"{BASE}/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59", json=schedule_doc()
+    )
     schedule = run.follow("report_schedule")
     assert isinstance(schedule, ReportSchedule)
-    assert responses.calls[0].request.headers["Accept"] == "application/hal+json"
-    assert responses.calls[0].request.headers["Authorization"].startswith("Basic ")
+    assert mocked.calls[0].request.headers["Accept"] == "application/hal+json"
+    assert mocked.calls[0].request.headers["Authorization"].startswith("Basic ")
 
 
-@responses.activate
-def test_follow_keeps_bracket_query_byte_for_byte(client: modehal.Client) -> None:
-    schedule = ReportSchedule(schedule_doc(), client=client)
+def test_follow_keeps_bracket_query_byte_for_byte(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    schedule = ReportSchedule(schedule_doc(), client=offline_client)
     href = "/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59/runs?embed[report_runs][executed_by]=1"
-    responses.get(
+    mocked.get(
         f"{BASE}{href}",
-        json={"_links": {"self": {"href": href}}, "_embedded": {"report_runs": [load_fixture("report_run.json")]}},
+        json={
+            "_links": {"self": {"href": href}},
+            "_embedded": {"report_runs": [load_fixture("report_run.json")]},
+        },
     )
     runs = schedule.follow("report_runs")
     assert isinstance(runs, modehal.Collection)
-    assert responses.calls[0].request.url == BASE + href
-    assert responses.calls[0].request.path_url.endswith("?embed[report_runs][executed_by]=1")
+    assert mocked.calls[0].request.url == BASE + href
+    assert mocked.calls[0].request.path_url.endswith("?embed[report_runs][executed_by]=1")
     (run,) = list(runs)
     assert isinstance(run, ReportRun)
 
 
-@responses.activate
-def test_follow_absolute_and_templated_links(client: modehal.Client) -> None:
+def test_follow_absolute_and_templated_links(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     resource = Resource(
         {
             "_links": {
@@ -199,25 +261,28 @@ def test_follow_absolute_and_templated_links(client: modehal.Client) -> None:
                 "tmpl": {"href": "/api/hogwarts/reports/{report}/runs/{run}", "templated": True},
             }
         },
-        client=client,
+        client=offline_client,
     )
-    responses.get(f"{BASE}/api/hogwarts/reports/r1/runs/x", json={"token": "x", "state": "failed"})
-    responses.get(f"{BASE}/api/hogwarts/reports/r2/runs/y", json={"token": "y", "state": "running"})
+    mocked.get(f"{BASE}/api/hogwarts/reports/r1/runs/x", json={"token": "x", "state": "failed"})
+    mocked.get(f"{BASE}/api/hogwarts/reports/r2/runs/y", json={"token": "y", "state": "running"})
     assert isinstance(resource.follow("abs"), ReportRun)  # matched by the documented path
     followed = resource.follow("tmpl", report="r2", run="y")
     assert isinstance(followed, ReportRun) and followed.state == "running"
 
 
-@responses.activate
-def test_follow_an_array_rel_takes_its_first_link(client: modehal.Client) -> None:
-    resource = Resource({"_links": {"items": [{"href": "/api/one"}, {"href": "/api/two"}]}}, client=client)
-    responses.get(f"{BASE}/api/one", json={"token": "1"})
+def test_follow_an_array_rel_takes_its_first_link(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    resource = Resource(
+        {"_links": {"items": [{"href": "/api/one"}, {"href": "/api/two"}]}}, client=offline_client
+    )
+    mocked.get(f"{BASE}/api/one", json={"token": "1"})
     assert resource.follow("items")["token"] == "1"
 
 
-def test_follow_lorem_ipsum_href_is_a_link_error(client: modehal.Client) -> None:
+def test_follow_lorem_ipsum_href_is_a_link_error(offline_client: modehal.Client) -> None:
     # Docs README item 11: the run pages' example hrefs are words, not paths.
-    run = ReportRun(load_fixture("report_run.json"), client=client)
+    run = ReportRun(load_fixture("report_run.json"), client=offline_client)
     with pytest.raises(LinkError, match="'report_schedule' href 'aliqua d' is neither a URL nor"):
         run.follow("report_schedule")
     with pytest.raises(LinkError, match="'share' has an empty href"):
@@ -229,37 +294,49 @@ def test_follow_without_a_client_says_so() -> None:
         ReportSchedule(schedule_doc()).follow("report")
 
 
-@responses.activate
-def test_refresh_refetches_self(client: modehal.Client) -> None:
+def test_refresh_refetches_self(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     doc = schedule_doc()
-    schedule = ReportSchedule(doc, client=client)
-    responses.get(f"{BASE}/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59", json={**doc, "state": "paused"})
+    schedule = ReportSchedule(doc, client=offline_client)
+    mocked.get(
+        f"{BASE}/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59",
+        json={**doc, "state": "paused"},
+    )
     fresh = schedule.refresh()
     assert isinstance(fresh, ReportSchedule) and fresh.state == "paused"
 
 
-@responses.activate
-def test_client_get_matches_documented_paths(client: modehal.Client) -> None:
-    responses.get(f"{BASE}/api/hogwarts/reports/r1/runs/run1/duplicates/d1", json={"token": "d1"})
-    responses.get(f"{BASE}/api/hogwarts/somewhere", json={"token": "w", "_links": {}})
-    assert type(client.get("/api/hogwarts/reports/r1/runs/run1/duplicates/d1")).__name__ == "ReportRunDuplicate"
-    assert type(client.get("/api/hogwarts/somewhere")) is Resource
+def test_client_get_matches_documented_paths(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(f"{BASE}/api/hogwarts/reports/r1/runs/run1/duplicates/d1", json={"token": "d1"})
+    mocked.get(f"{BASE}/api/hogwarts/somewhere", json={"token": "w", "_links": {}})
+    assert (
+        type(offline_client.get("/api/hogwarts/reports/r1/runs/run1/duplicates/d1")).__name__
+        == "ReportRunDuplicate"
+    )
+    assert type(offline_client.get("/api/hogwarts/somewhere")) is Resource
 
 
-@responses.activate
-def test_client_get_on_discovery_path_uses_bearer(client: modehal.Client) -> None:
-    responses.get(f"{BASE}/batch/hogwarts/reports", json={"reports": [], "pagination": {"page": 1, "total_pages": 1}})
-    collection = client.get("/batch/hogwarts/reports")
+def test_client_get_on_discovery_path_uses_bearer(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(
+        f"{BASE}/batch/hogwarts/reports",
+        json={"reports": [], "pagination": {"page": 1, "total_pages": 1}},
+    )
+    collection = offline_client.get("/batch/hogwarts/reports")
     assert isinstance(collection, modehal.Collection)
-    assert responses.calls[0].request.headers["Authorization"].startswith("Bearer ")
-    assert responses.calls[0].request.headers["Accept"] == "application/json"
+    assert mocked.calls[0].request.headers["Authorization"].startswith("Bearer ")
+    assert mocked.calls[0].request.headers["Accept"] == "application/json"
     assert list(collection) == []
 
 
 # -- embedded -------------------------------------------------------------------------------
 
 
-def test_embedded_resources_get_their_models(client: modehal.Client) -> None:
+def test_embedded_resources_get_their_models(offline_client: modehal.Client) -> None:
     resource = Resource(
         {
             "_embedded": {
@@ -268,7 +345,7 @@ def test_embedded_resources_get_their_models(client: modehal.Client) -> None:
                 "creator": {"username": "albus"},
             }
         },
-        client=client,
+        client=offline_client,
     )
     embedded = resource.embedded
     runs = embedded["report_runs"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -12,51 +13,65 @@ import responses
 import modehal
 from modehal import Resource
 
-from ._servers import serve
+from ._servers import Answer, Server
 from .conftest import BASE
 
 
-def ok(body: Any = None, **headers: str) -> tuple[int, dict[str, str], bytes]:
-    return 200, headers, json.dumps(body if body is not None else {"token": "t", "_links": {}}).encode()
+def ok(body: Any = None, **headers: str) -> Answer:
+    return (
+        200,
+        headers,
+        json.dumps(body if body is not None else {"token": "t", "_links": {}}).encode(),
+    )
 
 
 # -- redirects ------------------------------------------------------------------------------
 
 
-def test_redirect_to_another_origin_drops_credentials() -> None:
-    with serve() as foreign, serve(lambda target: (302, {"Location": f"{foreign.url}/api/x"}, b"")) as home:
-        client = modehal.Client("tok", "sec", account="a", base_url=home.url)
-        assert client.get("/api/start").data["token"] == "t"
-        assert "Authorization" in home.seen[0].headers
-        assert "Authorization" not in foreign.seen[0].headers
+def test_redirect_to_another_origin_drops_credentials(wire_server: Callable[..., Server]) -> None:
+    foreign = wire_server()
+    home = wire_server(lambda target: (302, {"Location": f"{foreign.url}/api/x"}, b""))
+    client = modehal.Client("tok", "sec", account="a", base_url=home.url)
+    assert client.get("/api/start").data["token"] == "t"
+    assert "Authorization" in home.seen[0].headers
+    assert "Authorization" not in foreign.seen[0].headers
 
 
-def test_redirect_on_the_same_origin_keeps_credentials_and_follows_303_as_get() -> None:
-    def answer(target: str) -> tuple[int, dict[str, str], bytes]:
+def test_redirect_on_the_same_origin_keeps_credentials_and_follows_303_as_get(
+    wire_server: Callable[..., Server],
+) -> None:
+    def answer(target: str) -> Answer:
         return (303, {"Location": "/api/done"}, b"") if target == "/api/start" else ok()
 
-    with serve(answer) as home:
-        client = modehal.Client("tok", "sec", account="a", base_url=home.url)
-        client.get("/api/start")
-        assert home.seen[1].request_line == "GET /api/done HTTP/1.1"
-        assert home.seen[1].headers["Authorization"].startswith("Basic ")
+    home = wire_server(answer)
+    client = modehal.Client("tok", "sec", account="a", base_url=home.url)
+    client.get("/api/start")
+    assert home.seen[1].request_line == "GET /api/done HTTP/1.1"
+    assert home.seen[1].headers["Authorization"].startswith("Basic ")
 
 
-def test_redirect_loop_is_a_transport_error() -> None:
-    with serve(lambda target: (302, {"Location": "/api/loop"}, b"")) as home:
-        client = modehal.Client("tok", "sec", account="a", base_url=home.url)
-        with pytest.raises(modehal.TransportError, match="redirects"):
-            client.get("/api/loop")
-        assert len(home.seen) == 11
+def test_redirect_loop_is_a_transport_error(wire_server: Callable[..., Server]) -> None:
+    home = wire_server(lambda target: (302, {"Location": "/api/loop"}, b""))
+    client = modehal.Client("tok", "sec", account="a", base_url=home.url)
+    with pytest.raises(modehal.TransportError, match="redirects"):
+        client.get("/api/loop")
+    assert len(home.seen) == 11
 
 
-def test_plain_http_proxy_still_gets_the_exact_target(monkeypatch: pytest.MonkeyPatch) -> None:
-    with serve() as proxy:
-        monkeypatch.setenv("HTTP_PROXY", proxy.url)
-        monkeypatch.setenv("NO_PROXY", "")
-        client = modehal.Client("tok", "sec", account="a", base_url="http://mode.test", allow_insecure=True)
-        client.get("/api/a/runs?embed[report_runs][executed_by]=1")
-        assert proxy.seen[0].request_line == "GET http://mode.test/api/a/runs?embed[report_runs][executed_by]=1 HTTP/1.1"
+def test_plain_http_proxy_still_gets_the_exact_target(
+    monkeypatch: pytest.MonkeyPatch, wire_server: Callable[..., Server]
+) -> None:
+    proxy = wire_server()
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.setenv("NO_PROXY", "")
+    client = modehal.Client(
+        "tok", "sec", account="a", base_url="http://mode.test", allow_insecure=True
+    )
+    client.get("/api/a/runs?embed[report_runs][executed_by]=1")
+    assert (
+        proxy.seen[0].request_line
+        == "GET http://mode.test/api/a/runs?embed[report_runs][executed_by]=1 HTTP/1.1"
+    )
 
 
 # -- bodies ---------------------------------------------------------------------------------
@@ -66,48 +81,53 @@ def test_plain_http_proxy_still_gets_the_exact_target(monkeypatch: pytest.Monkey
     "body",
     [b"[" * 100000 + b"]" * 100000, b'{"a":' * 100000],
 )
-@responses.activate
-def test_deeply_nested_json_is_a_decode_error(client: modehal.Client, body: bytes) -> None:
-    responses.get(f"{BASE}/api/hogwarts/x", body=body)
+def test_deeply_nested_json_is_a_decode_error(
+    offline_client: modehal.Client, body: bytes, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(f"{BASE}/api/hogwarts/x", body=body)
     with pytest.raises(modehal.DecodeError, match="nested too deeply"):
-        client.get("/api/hogwarts/x")
+        offline_client.get("/api/hogwarts/x")
 
 
-@responses.activate
-def test_deeply_nested_error_body_keeps_the_status(client: modehal.Client) -> None:
-    responses.get(f"{BASE}/api/hogwarts/x", body=b'{"a":' * 100000, status=404)
+def test_deeply_nested_error_body_keeps_the_status(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(f"{BASE}/api/hogwarts/x", body=b'{"a":' * 100000, status=404)
     with pytest.raises(modehal.NotFound):
-        client.get("/api/hogwarts/x")
+        offline_client.get("/api/hogwarts/x")
 
 
-@responses.activate
-def test_request_bodies_that_are_not_json(client: modehal.Client) -> None:
-    responses.post(f"{BASE}/api/hogwarts/reports/r/runs", json={"token": "x", "state": "enqueued"}, status=202)
-    client.report_runs.create("r", parameters={"day": date(2024, 1, 2)})
-    assert json.loads(responses.calls[0].request.body) == {"parameters": {"day": "2024-01-02"}}
+def test_request_bodies_that_are_not_json(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    mocked.post(
+        f"{BASE}/api/hogwarts/reports/r/runs", json={"token": "x", "state": "enqueued"}, status=202
+    )
+    offline_client.report_runs.create("r", parameters={"day": date(2024, 1, 2)})
+    assert json.loads(mocked.calls[0].request.body) == {"parameters": {"day": "2024-01-02"}}
     for bad in ({"n": float("nan")}, {"s": {1, 2}}):
         with pytest.raises(modehal.InvalidParameter, match="report_runs.create"):
-            client.report_runs.create("r", parameters=bad)
+            offline_client.report_runs.create("r", parameters=bad)
 
 
-def test_cron_mapping_is_checked_like_the_model(client: modehal.Client) -> None:
+def test_cron_mapping_is_checked_like_the_model(offline_client: modehal.Client) -> None:
     with pytest.raises(modehal.InvalidParameter, match="fre"):
-        client.report_schedules.create("r", cron={"fre": "daily"})
+        offline_client.report_schedules.create("r", cron={"fre": "daily"})
     with pytest.raises(modehal.InvalidParameter, match="hour"):
-        client.report_schedules.create("r", cron={"hour": 99})
+        offline_client.report_schedules.create("r", cron={"hour": 99})
     with pytest.raises(modehal.InvalidParameter, match="cron is required"):
-        client.report_schedules.create("r", cron=None)  # type: ignore[arg-type]
+        offline_client.report_schedules.create("r", cron=None)  # type: ignore[arg-type]
 
 
-def test_filter_must_match_whole(client: modehal.Client) -> None:
+def test_filter_must_match_whole(offline_client: modehal.Client) -> None:
     with pytest.raises(modehal.InvalidParameter, match="filter"):
-        client.report_runs.list("r", filter="created_at.gt.2019-12-19T10:21:12Z\n")
+        offline_client.report_runs.list("r", filter="created_at.gt.2019-12-19T10:21:12Z\n")
 
 
 @pytest.mark.parametrize("token", [".", ".."])
-def test_dot_segments_are_not_tokens(client: modehal.Client, token: str) -> None:
+def test_dot_segments_are_not_tokens(offline_client: modehal.Client, token: str) -> None:
     with pytest.raises(modehal.InvalidParameter):
-        client.report_schedules.delete("r", token)
+        offline_client.report_schedules.delete("r", token)
 
 
 # -- pagination -----------------------------------------------------------------------------
@@ -122,38 +142,49 @@ def page(tokens: list[str], next_href: str | None) -> dict[str, Any]:
     }
 
 
-@responses.activate
-def test_alternating_pages_under_new_hrefs_end(client: modehal.Client) -> None:
+def test_alternating_pages_under_new_hrefs_end(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     for number in range(1, 30):
         tokens = ["a"] if number % 2 else ["b"]
         url = RUNS if number == 1 else f"{RUNS}?page={number}"
-        responses.get(url, json=page(tokens, f"/api/hogwarts/reports/r/runs?page={number + 1}"))
-    assert [run.token for run in client.report_runs.list("r")] == ["a", "b"]
-    assert len(responses.calls) == 3
+        mocked.get(url, json=page(tokens, f"/api/hogwarts/reports/r/runs?page={number + 1}"))
+    assert [run.token for run in offline_client.report_runs.list("r")] == ["a", "b"]
+    assert len(mocked.calls) == 3
 
 
-@responses.activate
-def test_a_bad_next_href_does_not_cost_the_page(client: modehal.Client) -> None:
-    responses.get(RUNS, json=page(["a", "b"], "lorem ipsum"))
-    walk = iter(client.report_runs.list("r"))
+def test_a_bad_next_href_does_not_cost_the_page(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(RUNS, json=page(["a", "b"], "lorem ipsum"))
+    walk = iter(offline_client.report_runs.list("r"))
     assert [next(walk).token, next(walk).token] == ["a", "b"]
     with pytest.raises(modehal.LinkError, match="next_page"):
         next(walk)
 
 
-@responses.activate
-def test_ambiguous_collection_is_a_decode_error(client: modehal.Client) -> None:
-    responses.get(RUNS, json={"_embedded": {"runs": [{"token": "a"}], "schedules": []}})
+def test_ambiguous_collection_is_a_decode_error(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(RUNS, json={"_embedded": {"runs": [{"token": "a"}], "schedules": []}})
     with pytest.raises(modehal.DecodeError, match="runs, schedules"):
-        client.report_runs.list("r")
+        offline_client.report_runs.list("r")
 
 
-@responses.activate
-def test_followed_discovery_collection_fills_in_account(client: modehal.Client) -> None:
-    first = {"reports": [{"token": "a"}], "_links": {"next_page": {"href": "/batch/{account}/reports?page=2"}}}
-    responses.get(f"{BASE}/batch/hogwarts/reports", json=first)
-    responses.get(f"{BASE}/batch/hogwarts/reports?page=2", json={"reports": [{"token": "b"}], "_links": {}})
-    resource = Resource({"_links": {"reports": {"href": "/batch/hogwarts/reports"}}}, client=client)
+def test_followed_discovery_collection_fills_in_account(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    first = {
+        "reports": [{"token": "a"}],
+        "_links": {"next_page": {"href": "/batch/{account}/reports?page=2"}},
+    }
+    mocked.get(f"{BASE}/batch/hogwarts/reports", json=first)
+    mocked.get(
+        f"{BASE}/batch/hogwarts/reports?page=2", json={"reports": [{"token": "b"}], "_links": {}}
+    )
+    resource = Resource(
+        {"_links": {"reports": {"href": "/batch/hogwarts/reports"}}}, client=offline_client
+    )
     assert [item.data["token"] for item in resource.follow("reports")] == ["a", "b"]
 
 
@@ -187,29 +218,44 @@ def test_bad_timeouts(timeout: Any) -> None:
         modehal.Client("t", "s", timeout=timeout)
 
 
-@responses.activate
-def test_base_url_with_a_path_prefix() -> None:
-    client = modehal.Client("t", "s", account="hogwarts", base_url="https://proxy.example/mode", discovery=("i", "k", "s"))
-    responses.get("https://proxy.example/mode/api/hogwarts/reports/r/runs/q", json={"token": "q", "state": "failed", "_links": {"self": {"href": "/api/hogwarts/reports/r/runs/q"}}})
-    responses.get("https://proxy.example/mode/batch/hogwarts/reports", json={"reports": []})
+def test_base_url_with_a_path_prefix(mocked: responses.RequestsMock) -> None:
+    client = modehal.Client(
+        "t",
+        "s",
+        account="hogwarts",
+        base_url="https://proxy.example/mode",
+        discovery=("i", "k", "s"),
+    )
+    mocked.get(
+        "https://proxy.example/mode/api/hogwarts/reports/r/runs/q",
+        json={
+            "token": "q",
+            "state": "failed",
+            "_links": {"self": {"href": "/api/hogwarts/reports/r/runs/q"}},
+        },
+    )
+    mocked.get("https://proxy.example/mode/batch/hogwarts/reports", json={"reports": []})
     run = client.report_runs.get("r", "q")
     assert type(run.refresh()).__name__ == "ReportRun"
-    assert responses.calls[1].request.url == "https://proxy.example/mode/api/hogwarts/reports/r/runs/q"
+    assert mocked.calls[1].request.url == "https://proxy.example/mode/api/hogwarts/reports/r/runs/q"
     client.get("/batch/hogwarts/reports")
-    assert responses.calls[2].request.headers["Authorization"].startswith("Bearer ")
+    assert mocked.calls[2].request.headers["Authorization"].startswith("Bearer ")
 
 
-@responses.activate
-def test_transport_errors_do_not_chain_the_request(client: modehal.Client) -> None:
+def test_transport_errors_do_not_chain_the_request(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
     import requests
 
-    responses.get(f"{BASE}/api/hogwarts/x", body=requests.ConnectionError("refused"))
+    mocked.get(f"{BASE}/api/hogwarts/x", body=requests.ConnectionError("refused"))
     with pytest.raises(modehal.ConnectionError) as caught:
-        client.get("/api/hogwarts/x")
+        offline_client.get("/api/hogwarts/x")
     assert caught.value.__cause__ is None and caught.value.__context__ is None
 
 
-def test_malformed_template_is_a_link_error(client: modehal.Client) -> None:
-    resource = Resource({"_links": {"t": {"href": "/api/{x:abc}", "templated": True}}}, client=client)
+def test_malformed_template_is_a_link_error(offline_client: modehal.Client) -> None:
+    resource = Resource(
+        {"_links": {"t": {"href": "/api/{x:abc}", "templated": True}}}, client=offline_client
+    )
     with pytest.raises(modehal.LinkError, match="malformed template"):
         resource.follow("t", x="1")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from typing import Any
 
 import requests
@@ -14,7 +13,8 @@ from hypothesis import strategies as st
 
 import modehal
 
-EXAMPLES = int(os.environ.get("MODEHAL_FUZZ_EXAMPLES", 2000))
+from .conftest import fuzz_examples
+
 PATHS = [
     "/api/hogwarts/reports/r/runs/q",  # a ReportRun
     "/api/hogwarts/reports/r/schedules/s",  # a ReportSchedule
@@ -24,18 +24,47 @@ PATHS = [
 ]
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False), st.text(max_size=20),
-    st.sampled_from(["", "/api/hogwarts/x", "https://evil.example/x", "/batch/{account}/reports?page=2", "{x}",
-                     "lorem ipsum", "2024-01-01T00:00:00Z", "YYYY-MM-DDTHH:MM:SS.msZ", "succeeded", "true", "42"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "",
+            "/api/hogwarts/x",
+            "https://evil.example/x",
+            "/batch/{account}/reports?page=2",
+            "{x}",
+            "lorem ipsum",
+            "2024-01-01T00:00:00Z",
+            "YYYY-MM-DDTHH:MM:SS.msZ",
+            "succeeded",
+            "true",
+            "42",
+        ]
+    ),
 )
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
-hrefs = st.one_of(json_scalars, st.sampled_from(["/api/hogwarts/reports/r/runs?page=2", "/api/hogwarts/reports/r/runs/q"]))
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+hrefs = st.one_of(
+    json_scalars,
+    st.sampled_from(["/api/hogwarts/reports/r/runs?page=2", "/api/hogwarts/reports/r/runs/q"]),
+)
 links = st.one_of(
     json_values,
     st.dictionaries(
-        st.sampled_from(["self", "next_page", "next", "report", "report_schedule", "report_runs", "x"]),
+        st.sampled_from(
+            ["self", "next_page", "next", "report", "report_schedule", "report_runs", "x"]
+        ),
         st.one_of(
-            st.fixed_dictionaries({"href": hrefs}, optional={"templated": st.one_of(st.booleans(), json_scalars)}),
+            st.fixed_dictionaries(
+                {"href": hrefs}, optional={"templated": st.one_of(st.booleans(), json_scalars)}
+            ),
             st.lists(st.fixed_dictionaries({"href": hrefs}), max_size=3),
             json_values,
         ),
@@ -45,7 +74,16 @@ links = st.one_of(
 items = st.lists(
     st.one_of(
         json_values,
-        st.fixed_dictionaries({}, optional={"token": json_scalars, "id": json_scalars, "state": json_scalars, "created_at": json_scalars, "_links": links}),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "token": json_scalars,
+                "id": json_scalars,
+                "state": json_scalars,
+                "created_at": json_scalars,
+                "_links": links,
+            },
+        ),
     ),
     max_size=5,
 )
@@ -54,21 +92,58 @@ documents = st.one_of(
     st.fixed_dictionaries(
         {},
         optional={
-            "token": json_scalars, "state": json_scalars, "created_at": json_scalars, "retry_count": json_scalars,
-            "parameters": json_values, "subscribed": json_scalars, "_links": links,
-            "_embedded": st.one_of(json_values, st.dictionaries(st.sampled_from(["report_runs", "reports", "runs", "x"]), st.one_of(items, json_values), max_size=3)),
+            "token": json_scalars,
+            "state": json_scalars,
+            "created_at": json_scalars,
+            "retry_count": json_scalars,
+            "parameters": json_values,
+            "subscribed": json_scalars,
+            "_links": links,
+            "_embedded": st.one_of(
+                json_values,
+                st.dictionaries(
+                    st.sampled_from(["report_runs", "reports", "runs", "x"]),
+                    st.one_of(items, json_values),
+                    max_size=3,
+                ),
+            ),
             "reports": st.one_of(items, json_values),
-            "pagination": st.one_of(json_values, st.fixed_dictionaries({}, optional={"page": json_scalars, "total_pages": json_scalars, "total_count": json_scalars})),
+            "pagination": st.one_of(
+                json_values,
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "page": json_scalars,
+                        "total_pages": json_scalars,
+                        "total_count": json_scalars,
+                    },
+                ),
+            ),
         },
     ),
 )
 bodies = st.one_of(
     documents.map(lambda document: json.dumps(document).encode()),
-    documents.map(lambda document: json.dumps(document).encode()[: max(1, len(json.dumps(document)) // 2)]),
+    documents.map(
+        lambda document: json.dumps(document).encode()[: max(1, len(json.dumps(document)) // 2)]
+    ),
     st.binary(max_size=40),
-    st.sampled_from([b"", b"<html><h1>502</h1></html>", b"null", b"[]", b"\xff\xfe{}", b'{"_links": {"self": {"href": "/api/x"}}}']),
+    st.sampled_from(
+        [
+            b"",
+            b"<html><h1>502</h1></html>",
+            b"null",
+            b"[]",
+            b"\xff\xfe{}",
+            b'{"_links": {"self": {"href": "/api/x"}}}',
+        ]
+    ),
 )
-answers = st.tuples(st.sampled_from([200, 200, 200, 201, 202, 204, 400, 401, 403, 404, 429, 500, 502, 503]), bodies, st.sampled_from(["application/hal+json", "application/json", "text/html", ""]))
+answers = st.tuples(
+    st.sampled_from([200, 200, 200, 201, 202, 204, 400, 401, 403, 404, 429, 500, 502, 503]),
+    bodies,
+    st.sampled_from(["application/hal+json", "application/json", "text/html", ""]),
+)
 
 
 class Scripted:
@@ -106,7 +181,10 @@ def exercise(resource: Any) -> None:
         list(itertools.islice(resource, 100))
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 100 examples; 2000 with MODEHAL_FUZZ=full (see conftest).
+@settings(
+    max_examples=fuzz_examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(st.sampled_from(PATHS), st.lists(answers, min_size=1, max_size=4))
 def test_only_mode_errors_escape(path: str, script: list[tuple[int, bytes, str]]) -> None:
     client = modehal.Client("t", "s", account="hogwarts", discovery=("i", "k", "s"), max_retries=1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 import textwrap
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from modehal.codegen._pages import DocField, DocOperation, DocPage, DocParam, PageError, parse_page
+
+from .conftest import fuzz_examples
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = REPO / "docs" / "mode-docs"  # the pages as saved in the repository
@@ -592,25 +594,68 @@ def test_error_table_ends_mid_row(name: str, row: str) -> None:
     assert "ends mid-row" in error.message and "_links" in error.message
 
 
-def test_error_operation_without_method_header() -> None:
-    name = "report-schedules.txt"
-    text = edit(text_of(name), "\nGET /{account}/reports/{report}/schedules/{schedule}\n", "\n")
-    error = raises(text, name)
-    title_line = line_of(text, "Get a report schedule")
-    assert error.line == line_of(text, "curl --include \\", after=title_line)
-    assert "'Get a report schedule'" in error.message and "HTTP-method header" in error.message
+@dataclass(frozen=True)
+class Broken:
+    """One edit of a saved page (the first ``old`` becomes ``new``) and the ``PageError`` it
+    must cause: on the first line reading ``at`` (after the first line reading ``after``, if
+    given), with every fragment of ``says`` in its message."""
+
+    name: str
+    old: str
+    new: str
+    at: str
+    says: tuple[str, ...]
+    after: str | None = None
 
 
-def test_error_operation_without_method_header_layout_b() -> None:
-    name = "report-runs.txt"
-    text = edit(
-        text_of(name), "ReportRun not found |\nPOST\n/{account}\n", "ReportRun not found |\n"
-    )
-    error = raises(text, name)
-    assert "'Clone a report run'" in error.message
-    assert error.line == line_of(
-        text, "curl --include \\", after=line_of(text, "Clone a report run")
-    )
+# fmt: off
+PAGE_ERRORS = [
+    pytest.param(Broken(
+        "report-schedules.txt", "\nGET /{account}/reports/{report}/schedules/{schedule}\n", "\n",
+        at="curl --include \\", after="Get a report schedule",
+        says=("'Get a report schedule'", "HTTP-method header"),
+    ), id="operation-without-method-header"),
+    pytest.param(Broken(
+        "report-runs.txt", "ReportRun not found |\nPOST\n/{account}\n", "ReportRun not found |\n",
+        at="curl --include \\", after="Clone a report run", says=("'Clone a report run'",),
+    ), id="operation-without-method-header-layout-b"),
+    pytest.param(Broken(
+        "dataset-schedules.txt", "GET\n/{workspace}\n", "GET\n", at="GET", says=("no path",),
+    ), id="method-header-without-path"),
+    pytest.param(Broken(
+        "report-schedules.txt", '"retry_state": "ok",', '"retry_state": ok,',
+        at='"retry_state": ok,', says=("example JSON",),
+    ), id="example-json-invalid"),
+    pytest.param(Broken(
+        "report-schedules.txt", '  "_forms": {...}\n}\n', '  "_forms": {...}\n\n',
+        at="{", says=("never closes",),
+    ), id="example-json-never-closes"),
+    pytest.param(Broken(
+        "report-schedules.txt", "\n401\n", "\nFour-oh-one\n",
+        at="Four-oh-one", says=("not a number",),
+    ), id="status-not-a-number"),
+    pytest.param(Broken(
+        "report-runs.txt", "401 |", "4O1 |", at="4O1 |", says=("not a number",),
+    ), id="status-not-a-number-layout-b"),
+    pytest.param(Broken(
+        "report-runs.txt", "\nGet a report run\n", "\n", at="URL Params | ||", says=("no title",),
+    ), id="operation-without-title"),
+    pytest.param(Broken(
+        "dataset-runs.txt", "URL Params\n\naccount\n", "URL Params\n\nSee below.\n\naccount\n",
+        at="See below.", says=("URL Params",),
+    ), id="param-text-before-any-name"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("case", PAGE_ERRORS)
+def test_error_after_one_edit(case: Broken) -> None:
+    text = edit(text_of(case.name), case.old, case.new)
+    error = raises(text, case.name)
+    after = line_of(text, case.after) if case.after else 0
+    assert error.line == line_of(text, case.at, after=after)
+    for fragment in case.says:
+        assert fragment in error.message
 
 
 def test_error_last_operation_without_method_header_or_code() -> None:
@@ -620,50 +665,6 @@ def test_error_last_operation_without_method_header_or_code() -> None:
     error = raises(text, name)
     assert "'List schedules for a dataset'" in error.message
     assert error.line == len(text.split("\n"))
-
-
-def test_error_method_header_without_path() -> None:
-    name = "dataset-schedules.txt"
-    text = edit(text_of(name), "GET\n/{workspace}\n", "GET\n")
-    error = raises(text, name)
-    assert error.line == line_of(text, "GET") and "no path" in error.message
-
-
-def test_error_example_json() -> None:
-    name = "report-schedules.txt"
-    text = edit(text_of(name), '"retry_state": "ok",', '"retry_state": ok,')
-    error = raises(text, name)
-    assert error.line == line_of(text, '"retry_state": ok,') and "example JSON" in error.message
-
-    text = edit(text_of(name), '  "_forms": {...}\n}\n', '  "_forms": {...}\n\n')  # never closes
-    error = raises(text, name)
-    assert error.line == line_of(text, "{") and "never closes" in error.message
-
-
-def test_error_status_not_a_number() -> None:
-    name = "report-schedules.txt"
-    text = edit(text_of(name), "\n401\n", "\nFour-oh-one\n")
-    error = raises(text, name)
-    assert error.line == line_of(text, "Four-oh-one") and "not a number" in error.message
-
-    name = "report-runs.txt"
-    text = edit(text_of(name), "401 |", "4O1 |")
-    error = raises(text, name)
-    assert error.line == line_of(text, "4O1 |") and "not a number" in error.message
-
-
-def test_error_operation_without_title() -> None:
-    name = "report-runs.txt"
-    text = edit(text_of(name), "\nGet a report run\n", "\n")
-    error = raises(text, name)
-    assert error.line == line_of(text, "URL Params | ||") and "no title" in error.message
-
-
-def test_error_param_text_before_any_name() -> None:
-    name = "dataset-runs.txt"
-    text = edit(text_of(name), "URL Params\n\naccount\n", "URL Params\n\nSee below.\n\naccount\n")
-    error = raises(text, name)
-    assert error.line == line_of(text, "See below.") and "URL Params" in error.message
 
 
 # -- fuzzing ----------------------------------------------------------------------------------
@@ -697,7 +698,10 @@ def _apply(text: str, edits: list[tuple[str, float, float, str]]) -> str:
     return "\n".join(lines)
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 250 examples (a parse takes milliseconds); 5000 with MODEHAL_FUZZ=full (see conftest).
+@settings(
+    max_examples=fuzz_examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(st.sampled_from(NAMES), st.lists(_EDIT, min_size=1, max_size=5))
 def test_fuzz_only_page_errors_escape(
     name: str, edits: list[tuple[str, float, float, str]]

@@ -12,7 +12,7 @@ import modehal
 from modehal.api import Client, ReportRun, ReportSchedule
 from modehal.sim import Simulator
 
-from .conftest import load_fixture
+from .conftest import SimFactory, load_fixture
 
 
 class Printer:
@@ -34,7 +34,10 @@ def run() -> ReportRun:
 
 def test_repr_is_one_short_line() -> None:
     assert repr(run()) == "<ReportRun f2lkg3hwjj9 state=succeeded links=15>"
-    assert repr(ReportSchedule(load_fixture("report_schedule.json"))) == "<ReportSchedule 9288da2a1b59 state=active links=6>"
+    assert (
+        repr(ReportSchedule(load_fixture("report_schedule.json")))
+        == "<ReportSchedule 9288da2a1b59 state=active links=6>"
+    )
 
 
 def test_pretty_shows_fields_then_rels_with_hrefs() -> None:
@@ -44,7 +47,9 @@ def test_pretty_shows_fields_then_rels_with_hrefs() -> None:
     assert lines[0] == "<ReportRun f2lkg3hwjj9 state=succeeded links=15>"
     assert any(line.split() == ["state", "succeeded"] for line in lines)
     assert "links:" in lines
-    assert any(line.split() == ["report_schedule", "/api/hogwarts/reports/r/schedules/s"] for line in lines)
+    assert any(
+        line.split() == ["report_schedule", "/api/hogwarts/reports/r/schedules/s"] for line in lines
+    )
     cycled = Printer()
     run()._repr_pretty_(cycled, cycle=True)
     assert cycled.output == repr(run())
@@ -53,8 +58,14 @@ def test_pretty_shows_fields_then_rels_with_hrefs() -> None:
 def test_html_table_for_jupyter() -> None:
     html = ReportSchedule(load_fixture("report_schedule.json"))._repr_html_()
     assert html.startswith("<table>") and "<caption" in html
-    assert "<th style='text-align:left'>retry_count</th><td style='text-align:left'><code>1</code></td>" in html
-    assert "/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59/runs?embed[report_runs][executed_by]=1" in html
+    assert (
+        "<th style='text-align:left'>retry_count</th><td style='text-align:left'><code>1</code></td>"
+        in html
+    )
+    assert (
+        "/api/hogwarts/reports/1fc11c31fdc4/schedules/9288da2a1b59/runs?embed[report_runs][executed_by]=1"
+        in html
+    )
 
 
 def test_links_table_and_key_completion() -> None:
@@ -84,54 +95,70 @@ def test_help_shows_docstring_params_types_and_errors() -> None:
 
 
 @pytest.fixture
-def sim() -> Iterator[Simulator]:
-    with Simulator(port=0, speed=100.0, discovery_reports=10) as simulator:
-        yield simulator
+def repl_sim(make_sim: SimFactory) -> Simulator:
+    """A fresh simulator per test; at speed 100 a run takes 30 ms, several polls of 10 ms."""
+    return make_sim(speed=100.0, discovery_reports=10)
 
 
 @pytest.fixture
-def client(sim: Simulator) -> Iterator[Any]:
-    with sim.client() as c:
-        yield c
+def repl_client(repl_sim: Simulator) -> Iterator[Any]:
+    with repl_sim.client() as client:
+        yield client
 
 
-def test_wait_until_succeeded_with_a_progress_callback(sim: Simulator, client: Any) -> None:
+def test_wait_until_succeeded_with_a_progress_callback(
+    repl_sim: Simulator, repl_client: Any
+) -> None:
     seen: list[str] = []
-    finished = client.report_runs.create(sim.reports[0]).wait(poll_interval=0.01, progress=lambda r: seen.append(r.state))
+    finished = repl_client.report_runs.create(repl_sim.reports[0]).wait(
+        poll_interval=0.01, progress=lambda r: seen.append(r.state)
+    )
     assert finished.state == "succeeded" and finished.done
     assert seen[0] == "enqueued" and seen[-1] == "succeeded" and "running" in seen
 
 
-def test_wait_raises_run_failed_carrying_the_run(sim: Simulator, client: Any) -> None:
-    run = client.report_runs.create(sim.reports[-1])
+def test_wait_raises_run_failed_carrying_the_run(repl_sim: Simulator, repl_client: Any) -> None:
+    run = repl_client.report_runs.create(repl_sim.reports[-1])
     with pytest.raises(modehal.RunFailed) as caught:
         run.wait(poll_interval=0.01, progress=False)
     assert caught.value.run.state == "failed" and caught.value.run.token == run.token
 
 
-def test_wait_on_a_cancelled_run(sim: Simulator, client: Any) -> None:
-    run = client.report_runs.create(sim.reports[0])
-    sim.cancel_run(run.token)
+def test_wait_on_a_cancelled_run(repl_sim: Simulator, repl_client: Any) -> None:
+    run = repl_client.report_runs.create(repl_sim.reports[0])
+    repl_sim.cancel_run(run.token)
     with pytest.raises(modehal.RunFailed, match="cancelled"):
         run.wait(poll_interval=0.01, progress=False)
     assert run.wait(poll_interval=0.01, raise_on_failure=False, progress=False).state == "cancelled"
 
 
-def test_wait_times_out(sim: Simulator, client: Any) -> None:
-    sim.speed = 0.001  # the run will not finish in time
-    run = client.report_runs.create(sim.reports[0])
+def test_wait_times_out(repl_sim: Simulator, repl_client: Any) -> None:
+    repl_sim.speed = 0.001  # the run will not finish in time
+    run = repl_client.report_runs.create(repl_sim.reports[0])
     with pytest.raises(modehal.Timeout, match="still 'enqueued'"):
         run.wait(timeout=0.2, poll_interval=0.05, progress=False)
 
 
-def test_wait_on_dataset_runs_and_duplicates(sim: Simulator, client: Any) -> None:
-    assert client.dataset_runs.create(sim.datasets[0]).wait(poll_interval=0.01, progress=False).state == "succeeded"
-    report = sim.reports[0]
-    run = next(iter(client.report_runs.list(report)))
-    assert client.report_runs.duplicate(report, run.token).wait(poll_interval=0.01, progress=False).state == "succeeded"
+def test_wait_on_dataset_runs_and_duplicates(repl_sim: Simulator, repl_client: Any) -> None:
+    assert (
+        repl_client.dataset_runs.create(repl_sim.datasets[0])
+        .wait(poll_interval=0.01, progress=False)
+        .state
+        == "succeeded"
+    )
+    report = repl_sim.reports[0]
+    run = next(iter(repl_client.report_runs.list(report)))
+    assert (
+        repl_client.report_runs.duplicate(report, run.token)
+        .wait(poll_interval=0.01, progress=False)
+        .state
+        == "succeeded"
+    )
 
 
-def test_wait_shows_a_status_line_on_a_terminal(sim: Simulator, client: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    client.report_runs.create(sim.reports[0]).wait(poll_interval=0.01, progress=True)
+def test_wait_shows_a_status_line_on_a_terminal(
+    repl_sim: Simulator, repl_client: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repl_client.report_runs.create(repl_sim.reports[0]).wait(poll_interval=0.01, progress=True)
     err = capsys.readouterr().err
     assert "\rReportRun" in err and "succeeded" in err and err.endswith("\n")

@@ -12,7 +12,9 @@ from modehal._settings import ENVIRONMENT_VARIABLES, Settings
 
 
 def test_settings_are_frozen_and_keep_no_credential_in_their_repr() -> None:
-    settings = Settings.resolve("tok", "very-secret", account="hogwarts", discovery=("i", "k", "s3cr3t"))
+    settings = Settings.resolve(
+        "tok", "very-secret", account="hogwarts", discovery=("i", "k", "s3cr3t")
+    )
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.account = "other"  # type: ignore[misc]
     assert "very-secret" not in repr(settings) and "s3cr3t" not in repr(settings)
@@ -20,9 +22,16 @@ def test_settings_are_frozen_and_keep_no_credential_in_their_repr() -> None:
 
 
 def test_arguments_win_over_the_environment_which_wins_over_defaults() -> None:
-    environ = {"MODE_TOKEN": "t", "MODE_SECRET": "s", "MODE_ACCOUNT": "env-account", "MODE_LOG": "debug"}
+    environ = {
+        "MODE_TOKEN": "t",
+        "MODE_SECRET": "s",
+        "MODE_ACCOUNT": "env-account",
+        "MODE_LOG": "debug",
+    }
     settings = Settings.resolve(account="given", environ=environ)
-    assert settings.account == "given" and settings.basic is not None and settings.log_level == "DEBUG"
+    assert (
+        settings.account == "given" and settings.basic is not None and settings.log_level == "DEBUG"
+    )
     assert Settings.resolve(environ=environ).account == "env-account"
     assert Settings.resolve(environ={}).basic is None
     assert Settings.resolve(environ={}).base_url == "https://app.mode.com"
@@ -45,7 +54,9 @@ def test_with_options_replaces_fields_and_shares_pool_and_bucket() -> None:
         client.with_options(timeout=-1)
 
 
-def test_making_a_client_leaves_logging_alone_unless_mode_log_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_making_a_client_leaves_logging_alone_unless_mode_log_asks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     logger = logging.getLogger("modehal")
     handlers, level = list(logger.handlers), logger.level
     modehal.Client("tok", "sec", account="hogwarts")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,15 +14,28 @@ from hypothesis import strategies as st
 from modehal.codegen import SpecError, load_spec, render
 from modehal.codegen._render import RenderError
 
+from .conftest import fuzz_examples
+
 SPEC = Path(__file__).resolve().parent.parent / "spec"
 FILES = sorted(path.name for path in SPEC.glob("*.yaml"))
 TEXTS = {name: (SPEC / name).read_text() for name in FILES}
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 2000), st.floats(allow_nan=False), st.text(max_size=12),
-    st.sampled_from(["", "rest", "report_run", "GET", "/{account}/x/{y}", "nothing", "Client", "self", "class"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 2000),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(
+        ["", "rest", "report_run", "GET", "/{account}/x/{y}", "nothing", "Client", "self", "class"]
+    ),
 )
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=6)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
 
 
 def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -82,7 +94,10 @@ def load_mutated(name: str, text: str) -> Any:
         shutil.rmtree(root)
 
 
-@settings(max_examples=int(os.environ.get("MODEHAL_FUZZ_EXAMPLES", 200)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 60 mutations (each loads a whole spec, ~0.1 s); 1200 with MODEHAL_FUZZ=full (see conftest).
+@settings(
+    max_examples=fuzz_examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(mutated_file())
 def test_mutated_spec_loads_or_raises_spec_error(mutation: tuple[str, str]) -> None:
     try:
@@ -91,7 +106,10 @@ def test_mutated_spec_loads_or_raises_spec_error(mutation: tuple[str, str]) -> N
         assert str(error).startswith("spec/")  # names the file
 
 
-@settings(max_examples=int(os.environ.get("MODEHAL_FUZZ_RENDERS", 15)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Rendering runs black, ~0.6 s a spec: 15 mutations; 300 with MODEHAL_FUZZ=full.
+@settings(
+    max_examples=fuzz_examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(mutated_file())
 def test_a_mutated_spec_that_loads_also_renders(mutation: tuple[str, str]) -> None:
     try:
