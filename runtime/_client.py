@@ -161,7 +161,9 @@ class BaseClient:
             error.documented = op.errors.get(error.status)
             raise
         if response.status_code != op.status:  # any 2xx will do; the difference is worth a note
-            logger.debug("%s answered %d; the spec documents %d", op.name, response.status_code, op.status)
+            logger.debug(
+                "%s answered %d; the spec documents %d", op.name, response.status_code, op.status
+            )
         if op.returns is None:
             return None
         document = decode_json(response, url)
