@@ -112,12 +112,6 @@ class Endpoint(Generic[R]):
             return None
         return self.key or (self.returns.plural if self.returns is not None else None)
 
-    def param(self, name: str) -> Param | None:
-        for param in self.params:
-            if param.name == name:
-                return param
-        return None
-
 
 def _path_param(name: str) -> Param:
     return Param(name, client_default="account") if name == "account" else Param(name)

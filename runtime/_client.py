@@ -21,17 +21,16 @@ import requests
 from . import _retries, _urls
 from ._api import Api, Endpoint
 from ._arguments import Bound, bind
-from ._decode import decode_json, encode_body, json_kind
+from ._decode import decode_json, encode_body
 from ._errors import (
     APIError,
     ConfigurationError,
-    DecodeError,
     TransportError,
     error_for_status,
 )
 from ._hal import Resource, ResponseInfo
 from ._logging import log_to_stderr, logger, redacted
-from ._navigation import Catalog, to_collection, to_resource
+from ._navigation import Catalog, Target, to_collection, to_model, to_resource
 from ._ratelimit import TokenBucket
 from ._settings import Settings, missing_credentials
 from ._transport import TimeoutValue, Transport
@@ -178,9 +177,7 @@ class BaseClient:
                 response=info,
                 catalog=self.catalog,
             )
-        if not isinstance(document, dict):
-            raise DecodeError(url, f"expected a JSON object, got a JSON {json_kind(document)}")
-        return op.returns(document, client=self, url=url, response=info)
+        return to_model(document, op.returns, client=self, url=url, response=info)
 
     def operation(self, name: str) -> Endpoint[Any]:
         """The operation called ``name`` (``"report_runs.get"``), or ``InvalidParameter``."""
@@ -211,7 +208,7 @@ class BaseClient:
         url = self.resolve(href, rel=rel)
         return self._navigate(url, target=self.catalog.link_target(type(source), rel))
 
-    def _navigate(self, url: str, *, target: Any) -> Resource[Any]:
+    def _navigate(self, url: str, *, target: Target | None) -> Resource[Any]:
         document, info = self.get_page(url)
         return to_resource(
             document,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ._api import Endpoint
 from ._decode import json_kind
@@ -19,6 +19,8 @@ from ._errors import DecodeError, InvalidParameter, LinkError
 from ._hal import Links, Resource, ResponseInfo, Session
 from ._pagination import Collection, lists, page_items
 from ._urls import api_path, resolve
+
+R = TypeVar("R", bound=Resource[Any])
 
 #: what a link leads to: the model, and whether it is a collection of them
 Target = tuple[type[Resource[Any]], bool]
@@ -157,10 +159,22 @@ def to_resource(
             response=response,
             catalog=catalog,
         )
+    if model is None and isinstance(document, dict):
+        model = _model_from_self(document, catalog, base_url)
+    return to_model(document, model or Resource, client=client, url=url, response=response)
+
+
+def to_model(
+    document: object,
+    model: type[R],
+    *,
+    client: Session,
+    url: str,
+    response: ResponseInfo,
+) -> R:
+    """``document`` as one ``model``; DecodeError if it is not a JSON object."""
     if not isinstance(document, dict):
         raise DecodeError(url, f"expected a JSON object, got a JSON {json_kind(document)}")
-    if model is None:
-        model = _model_from_self(document, catalog, base_url)
     return model(document, client=client, url=url, response=response)
 
 

@@ -10,21 +10,7 @@ import responses
 import modehal
 from modehal.api import REPORT_RUNS_GET, ReportRun, ReportSchedule
 from .conftest import BASE, SimFactory
-
-RUNS = f"{BASE}/api/hogwarts/reports/r1/runs"
-
-
-def run(token: str) -> dict[str, Any]:
-    return {
-        "token": token,
-        "state": "succeeded",
-        "_links": {"self": {"href": f"/api/hogwarts/reports/r1/runs/{token}"}},
-    }
-
-
-def page(tokens: list[str], next_href: str | None = None) -> dict[str, Any]:
-    links = {"next_page": {"href": next_href}} if next_href else {}
-    return {"_links": links, "_embedded": {"report_runs": [run(t) for t in tokens]}}
+from .test_pagination import RUNS, page, run
 
 
 def three_pages(mocked: responses.RequestsMock) -> None:
