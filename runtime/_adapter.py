@@ -4,8 +4,10 @@ Mode's hrefs carry queries such as ``?embed[report_runs][executed_by]=1`` that m
 Mode as given (docs README item 11), but urllib3 percent-encodes every ``[`` and ``]`` of a
 query just before writing the request line. The connections below put the client's own
 target back when it differs from urllib3's only in that encoding, for direct connections and
-for plain-HTTP proxies (which get the absolute URL) alike. Everything else about
-``HTTPAdapter`` is unchanged, and ``responses`` still intercepts ``send``.
+for plain-HTTP proxies (which get the absolute URL) alike. The same connections register
+with the request's deadline ``Watch`` (``_watchdog``), so a server that dribbles its answer can
+be cut off. Everything else about ``HTTPAdapter`` is unchanged, and ``responses`` still
+intercepts ``send``.
 """
 
 from __future__ import annotations
@@ -21,19 +23,23 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager
 
+from ._watchdog import Watch, watchdog
+
 _current = threading.local()
 
 
 @contextmanager
-def exact_target(url: str) -> Iterator[None]:
-    """While ``url`` is being sent on this thread, its request line keeps it byte for byte."""
+def sending(url: str, watch: Watch | None) -> Iterator[None]:
+    """While ``url`` is being sent on this thread, its request line keeps it byte for byte, and
+    the connection carrying it is watched by ``watch``."""
     parts = urlsplit(url)
     path = parts.path or "/"
     _current.targets = (path + ("?" + parts.query if parts.query else ""), url)
+    _current.watch = watch
     try:
         yield
     finally:
-        _current.targets = None
+        _current.targets = _current.watch = None
 
 
 def _restore(url: str) -> str:
@@ -46,13 +52,21 @@ def _restore(url: str) -> str:
     return url
 
 
+def _watch(connection: HTTPConnection) -> None:
+    watch: Watch | None = getattr(_current, "watch", None)
+    if watch is not None:
+        watchdog.attach(watch, connection)
+
+
 class _HTTPConnection(HTTPConnection):
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
+        _watch(self)
         super().request(method, _restore(url), *args, **kwargs)
 
 
 class _HTTPSConnection(HTTPSConnection):
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
+        _watch(self)
         super().request(method, _restore(url), *args, **kwargs)
 
 

@@ -18,16 +18,50 @@ class Secret(str):
         return "'[redacted]'"
 
 
+class Unreadable:
+    """A credential argument that is not text: kept only as the name of its type, so that no
+    repr, traceback or error message can show it."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"<{self.kind}, redacted>"
+
+
 def hide(value: object) -> object:
-    """A credential as a ``Secret`` (a str whose repr is redacted); anything else as it is."""
-    return Secret(value) if isinstance(value, str) and not isinstance(value, Secret) else value
+    """A credential argument in a form no repr shows: text (``str``, or ``bytes`` holding
+    UTF-8) as a ``Secret``, anything else as an ``Unreadable``; None stays None."""
+    if value is None or isinstance(value, (Secret, Unreadable)):
+        return value
+    if isinstance(value, str):
+        return Secret(value)
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return Secret(bytes(value).decode("utf-8"))
+        except UnicodeDecodeError:
+            return Unreadable("bytes that are not UTF-8")
+    return Unreadable(type(value).__name__)
+
+
+def hide_discovery(discovery: object) -> object:
+    """``hide`` for the Discovery credentials: each part of a tuple or list, or the whole."""
+    if isinstance(discovery, (tuple, list)):
+        return tuple(hide(part) for part in discovery)
+    return hide(discovery)
+
+
+def _kind(value: object) -> str:
+    return value.kind if isinstance(value, Unreadable) else type(value).__name__
 
 
 def basic_header(token: object, secret: object) -> Secret | None:
     """``Basic base64(token:secret)`` for the REST API; None without both."""
     for name, value in (("token", token), ("secret", secret)):
         if value is not None and not isinstance(value, str):
-            raise ConfigurationError(f"{name} must be a string, got {type(value).__name__}")
+            raise ConfigurationError(f"{name} must be a string, got {_kind(value)}")
     if not token or not secret:
         return None
     return Secret("Basic " + base64.b64encode(f"{token}:{secret}".encode()).decode("ascii"))
@@ -44,6 +78,18 @@ def bearer_header(discovery: Sequence[str] | None) -> Secret | None:
         or not all(isinstance(part, str) and part for part in discovery)
     ):
         raise ConfigurationError(
-            "discovery must be (id, access_key, access_secret): three non-empty strings"
+            "discovery must be (id, access_key, access_secret), three non-empty strings; got "
+            + _describe_discovery(discovery)
         )
     return Secret("Bearer " + base64.b64encode(":".join(discovery).encode()).decode("ascii"))
+
+
+def _describe_discovery(discovery: object) -> str:
+    # What was wrong, without the value.
+    if isinstance(discovery, str):
+        return "one string: pass its three parts as a tuple"
+    if isinstance(discovery, Sequence) and len(discovery) != 3:
+        return f"{len(discovery)} parts"
+    if isinstance(discovery, Sequence):
+        return "a part that is empty or not text"
+    return _kind(discovery)

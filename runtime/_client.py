@@ -20,6 +20,7 @@ import requests
 
 from . import _retries, _urls
 from ._api import Api, Endpoint
+from ._auth import hide, hide_discovery
 from ._arguments import Bound, bind
 from ._decode import decode_json, encode_body
 from ._errors import (
@@ -69,23 +70,38 @@ class BaseClient:
         timeout: TimeoutValue = 30.0,
         max_retries: int = 2,
         rate_limit: float | None = None,
+        rate_burst: int = 1,
+        max_response_bytes: int | None = 64 * 1024 * 1024,
+        max_pages: int = 5_000,
+        max_connections: int = 32,
         allow_insecure: bool = False,
     ) -> None:
+        # Hidden on the first line that touches them: a traceback showing this frame's locals
+        # (a refused setting below, say) shows '[redacted]', whatever type they were given as.
+        token, secret, discovery = hide(token), hide(secret), hide_discovery(discovery)  # type: ignore[assignment]
         settings = Settings.resolve(
             token,
             secret,
             account=account,
             base_url=base_url,
             discovery=discovery,
+            allow_insecure=allow_insecure,
             timeout=timeout,
             max_retries=max_retries,
             rate_limit=rate_limit,
-            allow_insecure=allow_insecure,
+            rate_burst=rate_burst,
+            max_response_bytes=max_response_bytes,
+            max_pages=max_pages,
+            max_connections=max_connections,
         )
         del token, secret, discovery  # held only as headers in settings from here on
         # One bucket for this client and every copy with_options() makes: they share the budget.
-        bucket = TokenBucket(settings.rate_limit) if settings.rate_limit else None
-        self._setup(settings, Transport(), bucket)
+        bucket = (
+            TokenBucket(settings.rate_limit, burst=settings.rate_burst)
+            if settings.rate_limit
+            else None
+        )
+        self._setup(settings, Transport(max_connections=settings.max_connections), bucket)
         log_to_stderr(settings.log_level)
 
     def _setup(self, settings: Settings, transport: Transport, bucket: TokenBucket | None) -> None:
@@ -101,10 +117,18 @@ class BaseClient:
         timeout: TimeoutValue = NOT_GIVEN,
         max_retries: int = NOT_GIVEN,
         account: str = NOT_GIVEN,
+        max_pages: int = NOT_GIVEN,
+        max_response_bytes: int | None = NOT_GIVEN,
     ) -> Self:
         """A copy of this client with other settings, sharing its connection pool and its rate
         limit: ``client.with_options(timeout=5, max_retries=0).report_runs.get(...)``."""
-        given = {"timeout": timeout, "max_retries": max_retries, "account": account}
+        given = {
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "account": account,
+            "max_pages": max_pages,
+            "max_response_bytes": max_response_bytes,
+        }
         settings = self._settings.replace(
             **{name: value for name, value in given.items() if value is not NOT_GIVEN}
         )
@@ -134,6 +158,11 @@ class BaseClient:
     @property
     def max_retries(self) -> int:
         return self._settings.max_retries
+
+    @property
+    def max_pages(self) -> int:
+        """Pages a collection may read when the server states no ``total_pages``."""
+        return self._settings.max_pages
 
     # -- operations ---------------------------------------------------------------------
 
@@ -302,9 +331,9 @@ class BaseClient:
             timeout=self.timeout,
             # Credentials go only to the configured origin: not to a host a link or a
             # redirect points at.
-            authorization=lambda target: (
-                authorization if _same_origin(target, self._origin) else None
-            ),
+            authorization=authorization,
+            home=self._origin,
+            max_bytes=self._settings.max_response_bytes,
         )
         logger.debug(
             "%s %s -> %d in %.3fs",

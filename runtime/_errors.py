@@ -13,7 +13,21 @@ _BODY_LIMIT = 500  # characters of a non-JSON error body kept in the message
 
 
 class ModeError(Exception):
-    """Root of every error modehal raises."""
+    """Root of every error modehal raises.
+
+    Every one survives ``pickle`` with its attributes (so it can cross ``multiprocessing``,
+    ``ProcessPoolExecutor`` and task queues): it is rebuilt from its message and attributes,
+    not by calling its constructor again.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(kind: type[ModeError], args: tuple[Any, ...]) -> ModeError:
+    error = kind.__new__(kind)
+    error.args = args
+    return error
 
 
 class ConfigurationError(ModeError):
@@ -82,6 +96,37 @@ class TransportError(ModeError):
 
 class TooManyRedirects(TransportError):
     """Redirects went on past the limit (a loop, most likely); retrying would not help."""
+
+
+class RedirectError(TransportError):
+    """A redirect modehal will not follow: a POST, PATCH, PUT or DELETE sent to another origin
+    (it would replay the request, body and all, somewhere else), or any redirect to a
+    link-local or cloud-metadata address."""
+
+
+class ResponseTooLarge(ModeError):
+    """A response body grew past ``max_response_bytes`` (counted after decompression); the
+    rest of it was not read."""
+
+    def __init__(self, method: str, url: str, limit: int) -> None:
+        super().__init__(
+            f"{method} {url}: the response is larger than max_response_bytes={limit:,}; "
+            "raise the limit (or pass max_response_bytes=None) if it is expected"
+        )
+        self.method = method
+        self.url = url
+        self.limit = limit
+
+
+class PaginationError(ModeError):
+    """A collection's pages cannot all be read: past ``max_pages`` with no stated total, or a
+    next page on another origin. Raised rather than stopping quietly with items missing."""
+
+    def __init__(self, message: str, *, url: str, pages: int, items: int) -> None:
+        super().__init__(message)
+        self.url = url
+        self.pages = pages
+        self.items = items
 
 
 class Timeout(TransportError):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from . import _display
-from ._errors import DecodeError, LinkError
+from ._errors import DecodeError, InvalidParameter, LinkError
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -50,7 +50,9 @@ class Link:
         """The href with its template variables filled in (RFC 6570).
 
         A plain link is returned as is. Every variable of a path expression must be given;
-        query expressions (``{?page}``) may be left out.
+        query expressions (``{?page}``) may be left out. A value that is (or holds a
+        ``/``-separated part that is) ``.`` or ``..`` is refused with ``InvalidParameter``:
+        servers would resolve it to another resource than the link names.
         """
         if not self.templated:
             return self.href
@@ -75,6 +77,12 @@ class Link:
                 f"{', '.join(missing)}: pass {', '.join(f'{m}=...' for m in missing)}",
                 rel=self.rel,
             )
+        for name, value in variables.items():
+            if _has_dot_segment(value):
+                raise InvalidParameter(
+                    f"link {self.rel!r}: {name}={value!r} would step out of the path the link "
+                    "names ('.' and '..' are not tokens)"
+                )
         return str(template.expand({k: _template_value(v) for k, v in variables.items()}))
 
     def __repr__(self) -> str:
@@ -94,6 +102,16 @@ def _operator(variable: Any) -> str:
     # uritemplate 4.2 made the operator an enum; 4.1 kept the plain character.
     operator = variable.operator
     return str(getattr(operator, "value", operator))
+
+
+def _has_dot_segment(value: object) -> bool:
+    if isinstance(value, str):
+        return any(part in (".", "..") for part in value.split("/"))
+    if isinstance(value, (list, tuple)):
+        return any(_has_dot_segment(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_dot_segment(item) for item in value.values())
+    return False
 
 
 def _template_value(value: object) -> Any:
@@ -229,6 +247,12 @@ class Session(Protocol):
 
     @property
     def account(self) -> str | None: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def max_pages(self) -> int: ...
 
     def get(self, href: str) -> Resource[Any]: ...
 
@@ -434,3 +458,19 @@ class Resource(Generic[RelT]):
         return type(self) is type(other) and self._data == other._data
 
     __hash__ = None  # type: ignore[assignment]  # mutable payload: not hashable
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled (to another process, or inside a RunFailed) as its document, without its
+        # client: that holds credentials and a connection pool.
+        return {
+            name: getattr(self, name)
+            for kind in type(self).__mro__
+            for name in getattr(kind, "__slots__", ())
+            if name not in ("_client", "_links", "__weakref__") and hasattr(self, name)
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._client = None
+        self._links = None
+        for name, value in state.items():
+            setattr(self, name, value)

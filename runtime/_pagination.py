@@ -10,6 +10,10 @@ walk stops at the first of: no next link, an empty page, a page number past ``to
 an href already fetched, a page seen before (same items), or ``total_pages`` pages fetched.
 Items repeated from the previous page are never yielded twice. Only one page is held at a
 time (and the first, which the collection is), plus one small fingerprint per page.
+
+A walk never stops quietly short of the end: past the client's ``max_pages`` when Mode states
+no ``total_pages`` (a server that links pages forever), or at a next page on another origin
+(its items are not Mode's), it raises ``PaginationError`` saying how far it got.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from ._errors import DecodeError
+from ._errors import DecodeError, PaginationError
 from ._hal import Links, Resource, ResponseInfo, Session
+from ._urls import origin
 
 M = TypeVar("M", bound=Resource[Any])
 
@@ -158,7 +163,10 @@ class _Walk:
                 return None
             self.pages_left = total_pages - page
         items = page_items(document, key, url)
-        ids = [_identity(item) for item in items]
+        try:
+            ids = [_identity(item) for item in items]
+        except RecursionError:
+            raise DecodeError(url, "a collection item is nested too deeply to compare") from None
         fingerprint = hash(tuple(ids))
         if (
             not items
@@ -187,10 +195,13 @@ def _walk(
     """
     guards = _Walk(url)
     variables = {"account": client.account} if client.account else {}
+    home = origin(client.base_url)
+    items = 0
     for number in itertools.count(1):
         fresh = guards.fresh_items(url, document, key)
         if fresh is None:
             return
+        items += len(fresh)
         # Read now: a bad next href must not cost the items of the page before it.
         href = None if guards.pages_left == 0 else next_href(document)
         page: Page[M] | None = Page(
@@ -202,7 +213,26 @@ def _walk(
         page = None
         if href is None:
             return
-        url = client.resolve(href, variables, rel="next_page")
+        read = f"after {number} pages and {items} items"
+        if guards.pages_left is None and number >= client.max_pages:
+            raise PaginationError(
+                f"{url}: stopped {read}: the server states no total_pages and links more "
+                f"pages than max_pages={client.max_pages}; to read on, raise it "
+                "(client.with_options(max_pages=...))",
+                url=url,
+                pages=number,
+                items=items,
+            )
+        next_url = client.resolve(href, variables, rel="next_page")
+        if origin(next_url) != home:
+            raise PaginationError(
+                f"{url}: stopped {read}: the next page is on another origin ({next_url}), "
+                "so its items would not be Mode's",
+                url=url,
+                pages=number,
+                items=items,
+            )
+        url = next_url
         if url in guards.seen_urls:
             return
         guards.seen_urls.add(url)

@@ -1,7 +1,9 @@
 """A token bucket that spaces requests out, shared by every thread using one client.
 
 Mode allows about 40 requests per 10 seconds per user; ``Client(rate_limit=4)`` keeps a
-pipeline that fans out under it, so it never earns a 429 in the first place.
+pipeline that fans out under it, so it never earns a 429 in the first place. The bucket holds
+``burst`` tokens (one by default) and starts with them, so any window of N seconds sees at
+most ``rate * N + burst`` requests: a server-side limiter counts a first burst too.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ import time
 class TokenBucket:
     """``rate`` requests per second on average, in bursts of at most ``burst``."""
 
-    def __init__(self, rate: float, burst: float | None = None) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
+    def __init__(self, rate: float, burst: float = 1.0) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
         self.rate = rate
-        self.burst = burst if burst is not None else max(1.0, rate)
+        self.burst = burst
         self._tokens = self.burst
         self._updated = time.monotonic()
         self._lock = threading.Lock()

@@ -8,13 +8,15 @@ some fields replaced (``Settings.replace``), checked the same way.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from . import _urls
-from ._auth import Secret, basic_header, bearer_header, hide
+from ._auth import Secret, basic_header, bearer_header, hide, hide_discovery
 from ._errors import ConfigurationError
 from ._transport import TimeoutValue
 
@@ -28,6 +30,12 @@ LOG = "MODE_LOG"
 ENVIRONMENT_VARIABLES = (TOKEN, SECRET, ACCOUNT, BASE_URL, *DISCOVERY, LOG)
 
 
+# Mode usernames and workspace names: the account goes into every path as one segment.
+_ACCOUNT = re.compile(r"[A-Za-z0-9_.\-]+")
+MAX_TIMEOUT = 86_400.0  # a day: past it, sockets and clocks overflow (1e10 s already does)
+MIN_RATE_LIMIT = 0.001  # requests per second: one every ~17 minutes
+
+
 @dataclass(frozen=True)
 class Settings:
     """A client's configuration. Credentials are kept only as finished ``Authorization``
@@ -38,6 +46,10 @@ class Settings:
     timeout: TimeoutValue = 30.0
     max_retries: int = 2
     rate_limit: float | None = None
+    rate_burst: int = 1
+    max_response_bytes: int | None = 64 * 1024 * 1024
+    max_pages: int = 5_000
+    max_connections: int = 32
     allow_insecure: bool = False
     log_level: str | None = None
     basic: Secret | None = field(default=None, repr=False)
@@ -52,17 +64,19 @@ class Settings:
         account: str | None = None,
         base_url: str | None = None,
         discovery: object = None,
-        timeout: TimeoutValue = 30.0,
-        max_retries: int = 2,
-        rate_limit: float | None = None,
         allow_insecure: bool = False,
         environ: Mapping[str, str] | None = None,
+        **options: Any,
     ) -> Settings:
-        """Settings from ``Client(...)``'s arguments, falling back to the environment."""
+        """Settings from ``Client(...)``'s arguments, falling back to the environment.
+
+        ``options`` are the other fields (``timeout=``, ``max_pages=``...), each checked.
+        """
         # Hidden first thing: a traceback that shows locals must not show them if a setting
         # below is refused.
-        token, secret, discovery = hide(token), hide(secret), _hide_all(discovery)
-        env = os.environ if environ is None else environ
+        token, secret, discovery = hide(token), hide(secret), hide_discovery(discovery)
+        # Not os.environ in a local: its repr, in a traceback, would show every variable.
+        env = _Variables(environ)
         if token is None:
             token = hide(env.get(TOKEN))
         if secret is None:
@@ -70,71 +84,112 @@ class Settings:
         if discovery is None:
             parts = [hide(env.get(name)) for name in DISCOVERY]
             discovery = tuple(parts) if all(parts) else None
-        level = env.get(LOG, "").strip().upper()
+        unknown = set(options) - _CHECKS.keys()
+        if unknown:
+            raise ConfigurationError(f"unknown setting {sorted(unknown)[0]!r}")
+        if not isinstance(allow_insecure, bool):
+            raise ConfigurationError(
+                f"allow_insecure must be True or False, got {allow_insecure!r}"
+            )
+        level = (env.get(LOG) or "").strip().upper()
         return cls(
             base_url=_urls.check_base_url(
                 base_url or env.get(BASE_URL) or _urls.DEFAULT_BASE_URL,
                 allow_insecure=allow_insecure,
             ),
-            account=account if account is not None else env.get(ACCOUNT) or None,
-            timeout=check_timeout(timeout),
-            max_retries=check_retries(max_retries),
-            rate_limit=check_rate_limit(rate_limit),
+            account=check_account(account if account is not None else env.get(ACCOUNT) or None),
             allow_insecure=allow_insecure,
             log_level=level if level in ("DEBUG", "INFO", "WARNING") else None,
             basic=basic_header(token, secret),
             bearer=bearer_header(discovery),  # type: ignore[arg-type]
+            **{name: _CHECKS[name](value) for name, value in options.items()},
         )
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes``, each checked as ``resolve`` checks it."""
-        checks = {
-            "timeout": check_timeout,
-            "max_retries": check_retries,
-            "rate_limit": check_rate_limit,
-        }
         for name, value in changes.items():
-            if name in checks:
-                changes[name] = checks[name](value)
+            if name in _CHECKS:
+                changes[name] = _CHECKS[name](value)
         return dataclasses.replace(self, **changes)
 
 
-def _hide_all(discovery: object) -> object:
-    if isinstance(discovery, (tuple, list)):
-        return tuple(hide(part) for part in discovery)
-    return hide(discovery)
+class _Variables:
+    """Reads the environment (or ``environ``) without showing it in a repr."""
+
+    __slots__ = ("_environ",)
+
+    def __init__(self, environ: Mapping[str, str] | None) -> None:
+        self._environ = environ
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return (os.environ if self._environ is None else self._environ).get(name, default)
+
+    def __repr__(self) -> str:
+        return "<environment>"
 
 
-def check_retries(max_retries: int) -> int:
-    if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+def check_account(account: object) -> str | None:
+    if account is None:
+        return None
+    if not isinstance(account, str) or not _ACCOUNT.fullmatch(account) or account in (".", ".."):
         raise ConfigurationError(
-            f"max_retries must be a whole number of retries, 0 or more; got {max_retries!r}"
+            "account must be a Mode workspace name (letters, digits, '_', '-' and '.'), "
+            f"got {account!r}"
         )
-    return max_retries
+    return account
 
 
-def check_timeout(timeout: TimeoutValue) -> TimeoutValue:
+def check_retries(max_retries: object) -> int:
+    return _whole("max_retries", max_retries, minimum=0)
+
+
+def check_timeout(timeout: object) -> TimeoutValue:
+    if timeout is None:
+        return None
     values: Sequence[object] = timeout if isinstance(timeout, tuple) else (timeout,)
-    if timeout is not None and (
-        len(values) not in (1, 2)
-        or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in values
-        )
-    ):
+    if len(values) not in (1, 2) or not all(_is_number(v) and 0 < v <= MAX_TIMEOUT for v in values):
         raise ConfigurationError(
-            f"timeout must be positive seconds, a (connect, read) pair, or None; got {timeout!r}"
+            f"timeout must be seconds (more than 0, at most {MAX_TIMEOUT:,.0f}), a (connect, "
+            f"read) pair of them, or None; got {timeout!r}"
         )
-    return timeout
+    return timeout  # type: ignore[return-value]
 
 
-def check_rate_limit(rate_limit: float | None) -> float | None:
-    if rate_limit is not None and (
-        not isinstance(rate_limit, (int, float)) or isinstance(rate_limit, bool) or rate_limit <= 0
-    ):
+def check_rate_limit(rate_limit: object) -> float | None:
+    if rate_limit is not None and not (_is_number(rate_limit) and rate_limit >= MIN_RATE_LIMIT):
         raise ConfigurationError(
-            f"rate_limit must be a positive number of requests per second, got {rate_limit!r}"
+            f"rate_limit must be requests per second, at least {MIN_RATE_LIMIT}, or None; "
+            f"got {rate_limit!r}"
         )
     return rate_limit
+
+
+def _is_number(value: object) -> TypeGuard[float]:
+    # finite: inf and nan compare in ways that silently switch a limit off
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(name: str, value: object, *, minimum: int, or_none: bool = False) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        alternative = ", or None" if or_none else ""
+        raise ConfigurationError(
+            f"{name} must be a whole number, {minimum} or more{alternative}; got {value!r}"
+        )
+    return value
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "timeout": check_timeout,
+    "max_retries": check_retries,
+    "rate_limit": check_rate_limit,
+    "rate_burst": lambda value: _whole("rate_burst", value, minimum=1),
+    "max_response_bytes": lambda value: (
+        None if value is None else _whole("max_response_bytes", value, minimum=1, or_none=True)
+    ),
+    "max_pages": lambda value: _whole("max_pages", value, minimum=1),
+    "max_connections": lambda value: _whole("max_connections", value, minimum=1),
+    "account": check_account,
+}
 
 
 def missing_credentials(api_name: str, auth: str) -> ConfigurationError:

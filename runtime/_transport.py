@@ -1,5 +1,5 @@
-"""Sending one HTTP request with ``requests``, following redirects, and turning failures into
-modehal errors.
+"""Sending one HTTP request with ``requests``, following redirects, reading the body within
+its bounds, and turning failures into modehal errors.
 
 Requests go straight to the mounted adapter (``HTTPAdapter.send``) as ``PreparedRequest``
 objects the client built itself. ``Session.request`` would, on every call, re-read proxy
@@ -7,15 +7,18 @@ settings and ``~/.netrc`` from the environment, merge cookie jars and re-parse t
 costs more than the rest of a call; the environment is read once per origin here instead.
 Going through the adapter keeps ``responses`` and custom adapters working.
 
-Redirects are followed here rather than by ``requests``, so that credentials are decided
-again for every hop by the client's own rule (only the configured origin gets them).
+Redirects are followed here rather than by ``requests``, so that every hop is decided by the
+client's own rules: credentials only for the configured origin, no write replayed on another
+origin, nothing sent to a link-local address. Each attempt, hops included, has one deadline
+(kept by ``_watchdog``), and a body is read in chunks so that its size can be refused as it
+grows rather than after it has filled memory.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
@@ -24,22 +27,40 @@ from requests.structures import CaseInsensitiveDict
 from requests.utils import get_environ_proxies
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
-from ._adapter import ExactTargetAdapter, exact_target
-from ._errors import ConnectionError, Timeout, TooManyRedirects, TransportError
-from ._urls import split_http
+from ._adapter import ExactTargetAdapter, sending
+from ._errors import (
+    ConnectionError,
+    RedirectError,
+    ResponseTooLarge,
+    Timeout,
+    TooManyRedirects,
+    TransportError,
+)
+from ._urls import is_link_local, origin, split_http
+from ._watchdog import Watch, watchdog
 
 TimeoutValue = float | tuple[float, float] | None
 MAX_REDIRECTS = 10
 _REDIRECTS = {301, 302, 303, 307, 308}
+_MAY_CHANGE_ORIGIN = {"GET", "HEAD"}  # redirecting anything else elsewhere would replay it
+_CHUNK = 64 * 1024
+
+
+def whole_attempt(timeout: TimeoutValue) -> float | None:
+    """The seconds one attempt may take in all: ``timeout``, or connect + read for a pair."""
+    if timeout is None:
+        return None
+    return float(sum(timeout)) if isinstance(timeout, tuple) else float(timeout)
 
 
 class Transport:
     """Owns the ``requests.Session`` whose adapters hold the connection pools."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_connections: int = 32) -> None:
         self.session = requests.Session()
         for prefix in ("http://", "https://"):
-            self.session.mount(prefix, ExactTargetAdapter())
+            # One pool per host, of max_connections: a thread pool that size reuses them.
+            self.session.mount(prefix, ExactTargetAdapter(pool_maxsize=max_connections))
         self._verify: bool | str = (
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         )
@@ -53,18 +74,56 @@ class Transport:
         headers: Mapping[str, str],
         body: bytes | None,
         timeout: TimeoutValue,
-        authorization: Callable[[str], str | None],
+        authorization: str | None,
+        home: str,
+        max_bytes: int | None,
     ) -> requests.Response:
-        """Send the request and follow redirects; ``authorization(url)`` is asked at every hop.
+        """Send the request, follow redirects, and read the whole body.
+
+        ``authorization`` goes only to URLs on the ``home`` origin, decided again at every hop.
+        The attempt, hops included, ends within ``whole_attempt(timeout)`` seconds whatever the
+        server's pace (``Timeout``), and the body may not grow past ``max_bytes`` once
+        decompressed (``ResponseTooLarge``).
 
         Errors name the request as the caller made it. Once any hop has been answered, the
         request has reached a server: a failure after that is never ``before_sending``, so a
         POST answered with a redirect is not sent again.
         """
+        seconds = whole_attempt(timeout)
+        watch = watchdog.watch(seconds) if seconds is not None else None
+        try:
+            return self._follow(
+                method, url, headers, body, timeout, authorization, home, max_bytes, watch
+            )
+        finally:
+            if watch is not None:
+                watchdog.cancel(watch)
+
+    def _follow(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: TimeoutValue,
+        authorization: str | None,
+        home: str,
+        max_bytes: int | None,
+        watch: Watch | None,
+    ) -> requests.Response:
         first_method, first_url = method, url
         for hop in range(MAX_REDIRECTS + 1):
             try:
-                response = self._send_once(method, url, headers, body, timeout, authorization(url))
+                response = self._send_once(
+                    method,
+                    url,
+                    headers,
+                    body,
+                    _time_left(timeout, watch, method, url),
+                    authorization if _on_origin(url, home) else None,
+                    max_bytes,
+                    watch,
+                )
             except TransportError as error:
                 if hop:
                     error.before_sending = False
@@ -74,16 +133,9 @@ class Transport:
             if response.status_code not in _REDIRECTS or not location:
                 return response
             response.close()
-            try:
-                url = urljoin(url, location)
-                split_http(url)
-            except ValueError as exc:
-                raise TransportError(
-                    f"{first_method} {first_url}: unusable redirect to {location!r}: {exc}",
-                    method=first_method,
-                    url=first_url,
-                    retryable=False,
-                ) from None
+            target = _redirect_target(first_method, first_url, url, location)
+            _check_redirect(first_method, first_url, method, url, target, home)
+            url = target
             if response.status_code == 303 or (
                 response.status_code in (301, 302) and method == "POST"
             ):
@@ -103,6 +155,8 @@ class Transport:
         body: bytes | None,
         timeout: TimeoutValue,
         authorization: str | None,
+        max_bytes: int | None,
+        watch: Watch | None,
     ) -> requests.Response:
         request = requests.PreparedRequest()
         request.method = method
@@ -116,13 +170,16 @@ class Transport:
         started = time.perf_counter()
         failure: TransportError | None = None
         try:
-            with exact_target(url):
+            with sending(url, watch):
                 response = self.session.get_adapter(url).send(
                     request, timeout=timeout, proxies=self._proxies_for(url), verify=self._verify
                 )
-                response.content  # noqa: B018 - read it here, so a truncated body fails here
+                _read_body(response, max_bytes, method, url)
         except requests.RequestException as exc:
             failure = _transport_error(exc, method, url)
+        if watch is not None and watch.expired:
+            # Cut off by the watchdog: whatever the read made of it, the time is up.
+            failure = _out_of_time(watch, method, url)
         if failure is not None:
             # Raised out here, not in the `except`: the requests exception holds the request,
             # Authorization header included, and must not ride along as __context__.
@@ -132,14 +189,98 @@ class Transport:
 
     def _proxies_for(self, url: str) -> dict[str, str]:
         parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        proxies = self._proxies.get(origin)
+        key = f"{parts.scheme}://{parts.netloc}"
+        proxies = self._proxies.get(key)
         if proxies is None:
-            proxies = self._proxies[origin] = get_environ_proxies(url)
+            proxies = self._proxies[key] = get_environ_proxies(url)
         return proxies
 
     def close(self) -> None:
         self.session.close()
+
+
+def _read_body(response: requests.Response, limit: int | None, method: str, url: str) -> None:
+    """Read the body into ``response.content``, refusing it once it passes ``limit`` bytes
+    (decompressed), before the rest is read."""
+    if limit is not None and response.headers.get("Content-Encoding", "identity") == "identity":
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > limit:
+            response.close()
+            raise ResponseTooLarge(method, url, limit)
+    chunks = []
+    size = 0
+    for chunk in response.iter_content(_CHUNK):
+        size += len(chunk)
+        if limit is not None and size > limit:
+            response.close()  # the connection goes, not back to the pool with a body in it
+            raise ResponseTooLarge(method, url, limit)
+        chunks.append(chunk)
+    response._content = b"".join(chunks)
+
+
+def _time_left(timeout: TimeoutValue, watch: Watch | None, method: str, url: str) -> TimeoutValue:
+    """The connect and read timeouts for the next hop: none longer than the attempt has left."""
+    if watch is None:
+        return timeout
+    left = watch.deadline - time.monotonic()
+    if left <= 0:
+        raise _out_of_time(watch, method, url)
+    if isinstance(timeout, tuple):
+        return (min(timeout[0], left), min(timeout[1], left))
+    return left
+
+
+def _out_of_time(watch: Watch, method: str, url: str) -> Timeout:
+    return Timeout(
+        f"{method} {url}: no complete response within {watch.seconds:g}s (the timeout bounds "
+        "connecting, the headers and the whole body)",
+        method=method,
+        url=url,
+    )
+
+
+def _on_origin(url: str, home: str) -> bool:
+    try:
+        return origin(url) == home
+    except ValueError:
+        return False
+
+
+def _redirect_target(first_method: str, first_url: str, url: str, location: str) -> str:
+    try:
+        target = urljoin(url, location)
+        split_http(target)
+    except ValueError as exc:
+        raise TransportError(
+            f"{first_method} {first_url}: unusable redirect to {location!r}: {exc}",
+            method=first_method,
+            url=first_url,
+            retryable=False,
+        ) from None
+    return target
+
+
+def _check_redirect(
+    first_method: str, first_url: str, method: str, url: str, target: str, home: str
+) -> None:
+    """``RedirectError`` for a redirect that would replay a request on another origin, or
+    lead to a link-local (cloud metadata) address."""
+    here, there = origin(url), origin(target)
+    problem = None
+    if there != here and method not in _MAY_CHANGE_ORIGIN:
+        problem = (
+            f"refusing to send {method} again to another origin: redirected from {here} to {there}"
+        )
+    host = urlsplit(target).hostname or ""
+    if is_link_local(host) and not is_link_local(urlsplit(home).hostname or ""):
+        problem = f"refusing a redirect to the link-local address {host} (from {here})"
+    if problem is not None:
+        raise RedirectError(
+            f"{first_method} {first_url}: {problem}",
+            method=first_method,
+            url=first_url,
+            retryable=False,
+        )
 
 
 def _transport_error(exc: requests.RequestException, method: str, url: str) -> TransportError:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import socket
 from collections.abc import Mapping
 from urllib.parse import SplitResult, quote, urlsplit
 
@@ -23,7 +25,8 @@ def origin(url: str) -> str:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
+    host = (parts.hostname or "").lower()
+    return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def is_loopback(host: str) -> bool:
@@ -33,6 +36,30 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# Cloud metadata services answer on link-local addresses (169.254.169.254, fe80::/10) and on
+# these: a link there would hand whatever they serve to whoever wrote the link.
+_METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "fd00:ec2::254"})
+
+
+@functools.lru_cache(maxsize=256)  # a client meets a handful of hosts, every call
+def is_link_local(host: str) -> bool:
+    """Whether ``host`` is a link-local or cloud-metadata address, in any spelling a socket
+    accepts (``169.254.169.254``, ``2852039166``, ``0xa9fea9fe``, ``[fe80::1]``...)."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host in _METADATA_HOSTS:
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])  # fe80::1%eth0: a zone
+    except ValueError:
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(host))  # the old short forms
+        except OSError:
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_link_local or str(address) in _METADATA_HOSTS
 
 
 def split_http(url: str) -> SplitResult:
@@ -46,6 +73,10 @@ def split_http(url: str) -> SplitResult:
 
 def check_base_url(base_url: str, *, allow_insecure: bool) -> str:
     """The base URL without a trailing slash, or ``ConfigurationError`` saying what is wrong."""
+    if not isinstance(base_url, str) or any(c.isspace() or not c.isprintable() for c in base_url):
+        raise ConfigurationError(
+            f"base_url must be a URL without spaces or control characters, got {base_url!r}"
+        )
     try:
         parts = split_http(base_url)
     except ValueError as exc:
@@ -57,7 +88,7 @@ def check_base_url(base_url: str, *, allow_insecure: bool) -> str:
         raise ConfigurationError(
             "base_url must not carry credentials: pass token= and secret= instead"
         )
-    if parts.query or parts.fragment:
+    if "?" in base_url or "#" in base_url:
         raise ConfigurationError(f"base_url must not have a query or fragment, got {base_url!r}")
     if parts.scheme == "http" and not allow_insecure and not is_loopback(parts.hostname):
         raise ConfigurationError(
@@ -95,9 +126,15 @@ def resolve(
     else:
         raise LinkError(f"{what}href {href!r} is neither a URL nor a host-relative path", rel=rel)
     try:
-        origin(url)
+        host = split_http(url).hostname or ""
     except ValueError as exc:
         raise LinkError(f"{what}href {href!r} is not a valid URL: {exc}", rel=rel) from None
+    if is_link_local(host) and not is_link_local(urlsplit(base_url).hostname or ""):
+        raise LinkError(
+            f"{what}href {href!r} points at the link-local address {host}, where cloud "
+            "metadata services answer: not followed",
+            rel=rel,
+        )
     if not _URL_SAFE.issuperset(url):
         url = requote_uri(url)
     return url

@@ -21,6 +21,7 @@ Answer = tuple[int, dict[str, str], bytes]
 class Seen:
     request_line: str
     headers: dict[str, str]
+    peer: tuple[str, int] = ("", 0)  # the client's address and port: one per connection
 
 
 @dataclass
@@ -50,7 +51,7 @@ def serve(answer: Callable[[str], Answer] | None = None) -> Iterator[Server]:
             length = int(self.headers.get("Content-Length") or 0)
             if length:
                 self.rfile.read(length)
-            state.seen.append(Seen(self.requestline, dict(self.headers)))
+            state.seen.append(Seen(self.requestline, dict(self.headers), self.client_address))
             status, headers, body = state.answer(self.path)
             self.send_response(status)
             for key, value in {"Content-Type": "application/hal+json", **headers}.items():
@@ -74,6 +75,51 @@ def serve(answer: Callable[[str], Answer] | None = None) -> Iterator[Server]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@contextmanager
+def scripted(script: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A server that hands each connection to ``script`` (which reads the request itself, if it
+    cares, and writes whatever bytes it likes); yields its ``http://127.0.0.1:<port>`` URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def run(connection: socket.socket) -> None:
+        with connection:
+            try:
+                script(connection)
+            except OSError:
+                pass  # the client hung up: that is often the point
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            connection.settimeout(None)
+            threading.Thread(target=run, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def read_request(connection: socket.socket) -> bytes:
+    """The request's head (up to the blank line), read off ``connection``."""
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        head += chunk
+    return head
 
 
 def unused_port() -> int:

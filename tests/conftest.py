@@ -30,6 +30,7 @@ under the default profile, scaled like the active profile's ``max_examples``.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -148,6 +149,14 @@ def refused_url() -> str:
 
 
 # -- offline --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def collected() -> None:
+    """Garbage collected before the test: for tests that recurse to the interpreter's limit,
+    where an earlier test's leftover finalizer (an unclosed socket's ResourceWarning), run by
+    the collector at that depth, would fail as an unraisable RecursionError."""
+    gc.collect()
 
 
 @pytest.fixture

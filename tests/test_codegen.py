@@ -585,3 +585,14 @@ def test_check_with_a_non_utf8_generated_file_has_no_traceback(
     monkeypatch.setattr(_cli, "generate", lambda spec_dir: rendered)
     (out_copy / "report.py").write_bytes(b'x = "\xff"\n')
     assert main(["--check", "--out", str(out_copy)]) == 1
+
+
+def test_a_model_without_links_renders_with_any_rel(spec_copy: Path) -> None:
+    # Found by the spec fuzzer: no links used to render `Literal[]`, which black refuses.
+    text = (spec_copy / "report_run_duplicate.yaml").read_text(encoding="utf-8")
+    start = text.index("\nlinks:\n")
+    end = text.find("\n", text.index("doc: This duplicate.", start))
+    edit(spec_copy, "report_run_duplicate.yaml", text[start:end], "")
+    source = render(load_spec(spec_copy))["report_run_duplicate.py"]
+    assert "ReportRunDuplicateRel = str\n" in source
+    compile(source, "report_run_duplicate.py", "exec")

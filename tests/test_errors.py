@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
 
@@ -127,3 +128,78 @@ def test_transport_failures_become_mode_errors(
     with pytest.raises(modehal.Timeout, match="timed out"):
         offline_client.report_runs.get("r1", "run1")
     assert issubclass(modehal.Timeout, modehal.ModeError)
+
+
+# -- errors cross process boundaries --------------------------------------------------------
+
+
+def every_error(client: modehal.Client) -> list[modehal.ModeError]:
+    run = modehal.Resource({"token": "run1", "state": "failed"}, client=client, url=URL)
+    request = {"method": "GET", "url": URL}
+    return [
+        modehal.ModeError("plain"),
+        modehal.ConfigurationError("no account"),
+        modehal.InvalidParameter("report_runs.get: run must be a token"),
+        modehal.DecodeError(URL, "body is not JSON"),
+        modehal.LinkError("no rel 'x'", rel="x", available=["self", "report"]),
+        modehal.TransportError("failed", **request, before_sending=True, attempts=3),
+        modehal.TooManyRedirects("loop", **request, retryable=False),
+        modehal.RedirectError("POST elsewhere", method="POST", url=URL, retryable=False),
+        modehal.Timeout("slow", **request),
+        modehal.ConnectionError("dropped", **request),
+        modehal.ResponseTooLarge("GET", URL, 1024),
+        modehal.PaginationError("endless", url=URL, pages=5000, items=5000),
+        modehal.RunFailed(run, "failed"),
+        *(
+            kind(
+                status=status,
+                body='{"id": "x", "message": "m"}',
+                headers={"Retry-After": "3"},
+                **request,
+            )
+            for kind, status in [
+                (modehal.APIError, 409),
+                (modehal.BadRequest, 400),
+                (modehal.Unauthorized, 401),
+                (modehal.Forbidden, 403),
+                (modehal.NotFound, 404),
+                (modehal.RateLimited, 429),
+                (modehal.ServerError, 503),
+            ]
+        ),
+    ]
+
+
+def public_errors() -> set[type]:
+    return {
+        value
+        for value in vars(modehal).values()
+        if isinstance(value, type) and issubclass(value, modehal.ModeError)
+    }
+
+
+def test_every_error_survives_pickle_with_its_attributes(offline_client: modehal.Client) -> None:
+    # Before: APIError, TransportError and DecodeError raised TypeError on unpickling, which
+    # breaks multiprocessing, ProcessPoolExecutor, Airflow and Celery.
+    errors = every_error(offline_client)
+    assert {type(error) for error in errors} == public_errors()
+    for error in errors:
+        if isinstance(error, modehal.APIError):
+            error.attempts, error.documented = 2, "documented meaning"
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error)
+        assert copy.args == error.args
+        for name, value in vars(error).items():
+            if isinstance(value, modehal.Resource):  # travels as its document
+                assert copy.run.data == value.data and copy.run._client is None
+            else:
+                assert getattr(copy, name) == value, (type(error).__name__, name)
+
+
+def test_a_pickled_error_holds_no_credential() -> None:
+    client = modehal.Client("tok", "very-secret-value", account="hogwarts")
+    failed = modehal.RunFailed(modehal.Resource({"token": "r"}, client=client), "failed")
+    data = pickle.dumps(failed)
+    header = client.settings.basic
+    assert header is not None and header.split()[1].encode() not in data
+    assert b"very-secret-value" not in data

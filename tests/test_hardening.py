@@ -11,7 +11,7 @@ import pytest
 import responses
 
 import modehal
-from modehal import Resource
+from modehal import Resource, _urls
 
 from ._servers import Answer, Server
 from .conftest import BASE
@@ -50,6 +50,30 @@ def test_redirect_on_the_same_origin_keeps_credentials_and_follows_303_as_get(
     assert home.seen[1].headers["Authorization"].startswith("Basic ")
 
 
+WRITES = [
+    ("report_runs.create", {"report": "r", "parameters": {"region": "emea"}}),
+    ("report_schedules.update", {"report": "r", "schedule": "s", "timeout": 60}),
+    ("report_schedules.delete", {"report": "r", "schedule": "s"}),
+]
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("operation, arguments", WRITES)
+def test_a_write_redirected_to_another_origin_is_refused_not_replayed(
+    wire_server: Callable[..., Server], status: int, operation: str, arguments: dict[str, Any]
+) -> None:
+    # Before, a 307 replayed the POST and its body on the foreign origin and returned its 202.
+    foreign = wire_server(lambda target: (202, {}, json.dumps({"token": "evil"}).encode()))
+    home = wire_server(lambda target: (status, {"Location": f"{foreign.url}{target}"}, b""))
+    client = modehal.Client("tok", "sec", account="a", base_url=home.url)
+    with pytest.raises(modehal.RedirectError) as caught:
+        client.call(operation, **arguments)
+    assert _urls.origin(home.url) in str(caught.value)
+    assert _urls.origin(foreign.url) in str(caught.value)
+    assert isinstance(caught.value, modehal.TransportError) and not caught.value.before_sending
+    assert len(home.seen) == 1 and foreign.seen == []  # sent once, never elsewhere
+
+
 def test_redirect_loop_is_a_transport_error(wire_server: Callable[..., Server]) -> None:
     home = wire_server(lambda target: (302, {"Location": "/api/loop"}, b""))
     client = modehal.Client("tok", "sec", account="a", base_url=home.url)
@@ -82,7 +106,10 @@ def test_plain_http_proxy_still_gets_the_exact_target(
     [b"[" * 100000 + b"]" * 100000, b'{"a":' * 100000],
 )
 def test_deeply_nested_json_is_a_decode_error(
-    offline_client: modehal.Client, body: bytes, mocked: responses.RequestsMock
+    offline_client: modehal.Client,
+    body: bytes,
+    mocked: responses.RequestsMock,
+    collected: None,
 ) -> None:
     mocked.get(f"{BASE}/api/hogwarts/x", body=body)
     with pytest.raises(modehal.DecodeError, match="nested too deeply"):
@@ -90,7 +117,9 @@ def test_deeply_nested_json_is_a_decode_error(
 
 
 def test_deeply_nested_error_body_keeps_the_status(
-    offline_client: modehal.Client, mocked: responses.RequestsMock
+    offline_client: modehal.Client,
+    mocked: responses.RequestsMock,
+    collected: None,
 ) -> None:
     mocked.get(f"{BASE}/api/hogwarts/x", body=b'{"a":' * 100000, status=404)
     with pytest.raises(modehal.NotFound):
@@ -188,6 +217,79 @@ def test_followed_discovery_collection_fills_in_account(
     assert [item.data["token"] for item in resource.follow("reports")] == ["a", "b"]
 
 
+# -- link-local addresses ---------------------------------------------------------------------
+
+METADATA_HREFS = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[fe80::1]/x",
+    "http://2852039166/latest",  # 169.254.169.254, as a socket also reads it
+    "http://[::ffff:169.254.169.254]/x",
+    "http://metadata.google.internal/computeMetadata/v1/",
+]
+
+
+@pytest.mark.parametrize("href", METADATA_HREFS)
+def test_links_to_link_local_addresses_are_refused_before_sending(
+    offline_client: modehal.Client, mocked: responses.RequestsMock, href: str
+) -> None:
+    resource = Resource({"_links": {"creds": {"href": href}}}, client=offline_client)
+    with pytest.raises(modehal.LinkError, match="link-local"):
+        resource.follow("creds")
+    with pytest.raises(modehal.LinkError, match="link-local"):
+        offline_client.get(href)
+    assert len(mocked.calls) == 0
+
+
+def test_a_redirect_to_a_link_local_address_is_refused(
+    wire_server: Callable[..., Server], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Were the redirect followed, it would go through this loopback proxy, never off the machine.
+    proxy = wire_server()
+    for name in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, proxy.url)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    home = wire_server(lambda target: (302, {"Location": METADATA_HREFS[0]}, b""))
+    client = modehal.Client("tok", "sec", account="a", base_url=home.url)
+    client._transport._proxies[home.url] = {}  # home itself is reached directly
+    with pytest.raises(modehal.RedirectError, match="link-local"):
+        client.get("/api/start")
+    assert proxy.seen == []
+
+
+def test_a_base_url_on_a_link_local_address_may_follow_links_there() -> None:
+    base = "http://169.254.10.10:8080"
+    assert _urls.resolve(base, "http://169.254.10.11/api/x") == "http://169.254.10.11/api/x"
+    assert _urls.is_link_local("169.254.10.10") and not _urls.is_link_local("127.0.0.1")
+
+
+# -- template variables -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [".", "..", "../..", "a/../b"])
+def test_template_variables_cannot_step_out_of_the_path(
+    offline_client: modehal.Client, mocked: responses.RequestsMock, value: str
+) -> None:
+    account = Resource(
+        {"_links": {"report": {"href": "/api/hogwarts/reports/{report}", "templated": True}}},
+        client=offline_client,
+    )
+    with pytest.raises(modehal.InvalidParameter, match="report="):
+        account.follow("report", report=value)
+    assert len(mocked.calls) == 0
+
+
+def test_template_variables_are_encoded_into_their_own_segment(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(f"{BASE}/api/hogwarts/reports/a%2Fb%3F", json={"token": "x"})
+    account = Resource(
+        {"_links": {"report": {"href": "/api/hogwarts/reports/{report}", "templated": True}}},
+        client=offline_client,
+    )
+    assert account.follow("report", report="a/b?").data["token"] == "x"
+
+
 # -- configuration --------------------------------------------------------------------------
 
 
@@ -198,6 +300,11 @@ def test_followed_discovery_collection_fills_in_account(
         ("https://[::1", "Invalid IPv6"),
         ("https://user:pw@app.mode.com", "must not carry credentials"),
         ("https://app.mode.com/?x=1", "query"),
+        ("https://app.mode.com/?", "query"),
+        ("https://app.mode.com#", "fragment"),
+        (" https://app.mode.com", "spaces"),
+        ("https://app.mode.com\n", "spaces"),
+        ("https://app.mode.com/a b", "spaces"),
         ("http://127.0.0.1.evil.example", "plain http"),
     ],
 )
@@ -206,7 +313,9 @@ def test_bad_base_urls(url: str, problem: str) -> None:
         modehal.Client("t", "s", base_url=url)
 
 
-@pytest.mark.parametrize("discovery", ["abc", 5, (), ("a", "b"), ("a", "", "c")])
+@pytest.mark.parametrize(
+    "discovery", ["abc", "id:key:secret", 5, (), ("a", "b"), ("a", "", "c"), ("a", 5, "c")]
+)
 def test_bad_discovery_credentials(discovery: Any) -> None:
     with pytest.raises(modehal.ConfigurationError, match="discovery"):
         modehal.Client("t", "s", discovery=discovery)
