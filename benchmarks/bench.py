@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import gzip
 import json
 import os
 import socket
@@ -115,8 +116,10 @@ def _discovery_pages(pages: int, per_page: int) -> dict[int, bytes]:
 class CannedServer:
     """Answers a fixed body per path, one write per response, Nagle off, keep-alive."""
 
-    def __init__(self, routes: dict[str, bytes]) -> None:
+    def __init__(self, routes: dict[str, bytes], *, head: bytes = b"") -> None:
         self.routes = routes
+        # the headers every answer carries: a HAL document's by default
+        self.head = head or b"Content-Type: application/hal+json\r\n"
         self.connections = 0
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
@@ -148,7 +151,9 @@ class CannedServer:
                 conn.sendall(
                     b"HTTP/1.1 "
                     + status
-                    + b"\r\nContent-Type: application/hal+json\r\nContent-Length: "
+                    + b"\r\n"
+                    + self.head
+                    + b"Content-Length: "
                     + str(len(body)).encode()
                     + b"\r\n\r\n"
                     + body
@@ -304,7 +309,124 @@ def regeneration_time(repeats: int = 3) -> float:
     return statistics.median(samples)
 
 
+# -- getting the data out -------------------------------------------------------------------
+
+# Each measurement runs in a child process of its own, so that its peak RSS is its own (the
+# simulator serving the body lives in this one).
+_CHILD = """
+import json, sys, time
+import modehal
+url, report, run, target, job = sys.argv[1:6]
+client = modehal.Client({token!r}, {secret!r}, account={account!r}, base_url=url)
+def memory(name):  # bytes: VmRSS is the resident size now, VmHWM its peak so far
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith(name))
+if job == "pandas-read-csv" or job == "modehal-pandas":
+    import pandas  # imported before measuring, for both
+before = memory("VmRSS:")
+started = time.perf_counter()
+figures = {{}}
+if job == "modehal-save":
+    figures["bytes"] = client.report_runs.results(report, run).save(target).stat().st_size
+elif job == "urllib3-save":
+    import urllib3
+    pool = urllib3.PoolManager()
+    answer = pool.request(
+        "GET", f"{{url}}/api/{account}/reports/{{report}}/runs/{{run}}/results/content.csv",
+        headers={{"Authorization": client.settings.basic, "Accept-Encoding": "gzip"}},
+        preload_content=False,
+    )
+    with open(target, "wb") as file:
+        for chunk in answer.stream(65536, decode_content=True):
+            file.write(chunk)
+        figures["bytes"] = file.tell()
+elif job == "modehal-rows":
+    figures["rows"] = sum(1 for _ in client.report_runs.results(report, run).rows())
+elif job == "modehal-pandas":
+    figures["rows"] = len(client.report_runs.results(report, run).to_pandas())
+elif job == "pandas-read-csv":
+    import pandas
+    figures["rows"] = len(pandas.read_csv(target))
+figures["seconds"] = time.perf_counter() - started
+figures["rss_growth_bytes"] = memory("VmHWM:") - before
+print(json.dumps(figures))
+"""
+
+
+def _child(job: str, url: str, report: str, run: str, target: Path) -> dict[str, float]:
+    code = _CHILD.format(token=TOKEN, secret=SECRET, account=ACCOUNT)
+    out = subprocess.run(
+        [sys.executable, "-c", code, url, report, run, str(target), job],
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode:
+        raise RuntimeError(f"{job} failed:\n{out.stderr}")
+    figures: dict[str, float] = json.loads(out.stdout)
+    return figures
+
+
+def data_out(megabytes: int, pandas_megabytes: int) -> dict[str, Any]:
+    """A run's results, ``megabytes`` of CSV once decompressed, saved and read as rows by
+    modehal and saved by bare urllib3; ``pandas_megabytes`` of it into a DataFrame by modehal
+    and by pandas' own ``read_csv`` of the saved file."""
+    import tempfile
+
+    results: dict[str, Any] = {}
+    with (
+        Simulator(port=0, account=ACCOUNT, token=TOKEN, secret=SECRET, discovery=DISCOVERY) as sim,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        report = sim.reports[0]  # one query: one CSV
+        client = sim.client()
+        run = client.report_runs.create(report).wait(poll_interval=0.05).token
+        sample_rows = 10_000
+        sim.set_results_rows(report, sample_rows)
+        row_bytes = len(client.report_runs.results(report, run).read()) / (sample_rows + 1)
+        target = Path(scratch) / "results.csv"
+        sim.set_results_rows(report, int(megabytes * 1024 * 1024 / row_bytes))
+        jobs = ("urllib3-save", "modehal-save", "modehal-rows")
+        results["save"] = {job: _child(job, sim.url, report, run, target) for job in jobs}
+        # to_pandas() against read_csv: the simulator makes rows in Python, slower than pandas
+        # parses them, so the same CSV is served gzipped from memory by a canned server.
+        sim.set_results_rows(report, int(pandas_megabytes * 1024 * 1024 / row_bytes))
+        client.report_runs.results(report, run).save(target)
+        served = CannedServer(
+            {
+                f"/api/{ACCOUNT}/reports/{report}/runs/{run}/results/content.csv": gzip.compress(
+                    target.read_bytes(), 1
+                )
+            },
+            head=b"Content-Type: text/csv\r\nContent-Encoding: gzip\r\n",
+        )
+        jobs = ("pandas-read-csv", "modehal-pandas")
+        results["pandas"] = {job: _child(job, served.url, report, run, target) for job in jobs}
+    return results
+
+
 # -- report ---------------------------------------------------------------------------------
+
+
+def _print_data_out(figures: dict[str, dict[str, Any]], big: int, small: int) -> None:
+    mb = 1024 * 1024
+    saved = figures["save"]
+    bare, ours, rows = saved["urllib3-save"], saved["modehal-save"], saved["modehal-rows"]
+    print(
+        f"\nGetting the data out: a run's results, {big:,} MB of CSV once decompressed (gzip on the wire)"
+    )
+    for name, run in (("urllib3, streamed to disk", bare), ("modehal Results.save()", ours)):
+        print(
+            f"  {name:<32}{run['bytes'] / mb / run['seconds']:8.1f} MB/s   peak RSS +{run['rss_growth_bytes'] / mb:.1f} MB"
+        )
+    print(f"  save() throughput vs urllib3: {bare['seconds'] / ours['seconds']:.2f}x")
+    print(
+        f"  modehal Results.rows()          {rows['rows'] / rows['seconds']:8,.0f} rows/s   peak RSS +{rows['rss_growth_bytes'] / mb:.1f} MB"
+    )
+    frame = figures["pandas"]
+    ours, theirs = frame["modehal-pandas"], frame["pandas-read-csv"]
+    print(
+        f"  to_pandas() on {small} MB: {ours['seconds']:.2f} s vs pandas.read_csv of the saved file {theirs['seconds']:.2f} s = {ours['seconds'] / theirs['seconds']:.2f}x"
+    )
 
 
 def main() -> int:
@@ -312,6 +434,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this path")
+    parser.add_argument(
+        "--data-mb", type=int, default=1024, help="size of the results body saved (default 1024)"
+    )
+    parser.add_argument(
+        "--pandas-mb", type=int, default=100, help="size of the CSV read into pandas (default 100)"
+    )
     args = parser.parse_args()
     os.environ.pop("MODE_TOKEN", None)
     results: dict[str, Any] = {
@@ -372,6 +500,7 @@ def main() -> int:
     results["connections_for_1000_calls"] = connections_for(1000)
     results["import"] = import_times()
     results["regeneration_seconds"] = regeneration_time()
+    results["data_out"] = data_out(args.data_mb, args.pandas_mb)
 
     print(
         f"modehal {modehal.__version__} benchmark, Python {results['python']}, {args.rounds} rounds x {args.calls} calls, median round\n"
@@ -398,6 +527,7 @@ def main() -> int:
     print(
         f"Full regeneration (python -m modehal.codegen --check): {results['regeneration_seconds']:.2f} s"
     )
+    _print_data_out(results["data_out"], args.data_mb, args.pandas_mb)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0

@@ -18,7 +18,7 @@ import black
 from black.mode import Mode, TargetVersion
 import jinja2
 
-from ._spec import FieldSpec, ModelSpec, OperationSpec, ParamSpec, Spec
+from ._spec import FieldSpec, MethodSpec, ModelSpec, OperationSpec, ParamSpec, ReturnSpec, Spec
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _PY_TYPES = {
@@ -158,7 +158,8 @@ def _param_view(spec: ParamSpec, models: dict[str, ModelSpec], imports: Imports)
     if spec.enum:
         base = _literal(spec.enum)
         imports.add("typing", "Literal")
-    positional = spec.location == "path" and spec.client_default is None
+    # a path param with a default (`content.{format}`) is a keyword, like a query param
+    positional = spec.location == "path" and spec.client_default is None and spec.default is None
     if positional:
         annotation, default = base, None
     elif spec.client_default is not None:
@@ -241,22 +242,16 @@ def _operation_view(
     api = spec_all.apis[spec.api]
     imports.add("modehal._api", "Endpoint")
     imports.add("._apis", api.name.upper())
+    annotation = _returned(model, returns, spec_all, imports, type_only=False)
     result_class = None
-    if returns.model is not None:
-        target = spec_all.model(returns.model)
-        result_class = target.class_name
-        if target.name != model.name:
-            imports.add(f".{target.name}", target.class_name)
+    if returns.kind in _STREAMED:
+        result_class = annotation
+    elif returns.model is not None:
+        result_class = spec_all.model(returns.model).class_name
     key = None
     if returns.kind == "collection":
-        imports.add("modehal._pagination", "Collection")
-        annotation = f"Collection[{result_class}]"
         plural = spec_all.model(returns.model or "").plural
         key = returns.key if returns.key and returns.key != plural else None
-    elif returns.kind == "resource":
-        annotation = result_class or "None"
-    else:
-        annotation = "None"
     raises = []
     for status, text in sorted(spec.errors):
         name = _ERROR_CLASSES.get(status, "ServerError" if status >= 500 else "APIError")
@@ -329,6 +324,7 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
         exports.append(_camel(model.group or ""))
     exports += [op["constant"] for op in operations]
     typed_follows = _typed_follows(model, spec, imports) if model.kind == "resource" else []
+    methods = [_method_view(model, method, spec, imports) for method in model.methods]
     if imports.type_only:
         imports.add("typing", "TYPE_CHECKING")
     lines = imports.lines()
@@ -359,6 +355,7 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
             if link.target
         ],
         "typed_follows": typed_follows,
+        "methods": methods,
         "operations": operations,
         "group_class": _camel(model.group) if model.group else None,
         "stdlib_imports": [
@@ -373,6 +370,103 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
         ],
         "exports": sorted(exports),
         "object_checks": object_checks,
+    }
+
+
+_STREAMED = {
+    "results": ("modehal._results", "Results"),
+    "download": ("modehal._download", "Download"),
+}
+
+
+def _returned(
+    model: ModelSpec, returns: ReturnSpec, spec: Spec, imports: Imports, *, type_only: bool
+) -> str:
+    """The annotation of what an operation returns, importing what it names."""
+    if returns.kind in _STREAMED:
+        module, name = _STREAMED[returns.kind]
+        imports.add(module, name)
+        return name
+    if returns.model is None:
+        return "None"
+    target = spec.model(returns.model)
+    if target.name != model.name:
+        if type_only:  # methods call by name: their models need no import at run time
+            imports.add_type_only(f".{target.name}", target.class_name)
+        else:
+            imports.add(f".{target.name}", target.class_name)
+    if returns.kind == "collection":
+        imports.add("modehal._pagination", "Collection")
+        return f"Collection[{target.class_name}]"
+    return target.class_name
+
+
+def _own_path_params(model: ModelSpec, spec: Spec) -> list[str]:
+    """The path params a resource's own URL holds: those of the GET that returns it."""
+    for owner in spec.models:
+        for op in owner.operations:
+            if (
+                op.method == "GET"
+                and op.returns.kind == "resource"
+                and op.returns.model == model.name
+            ):
+                return re.findall(r"\{([^}]+)\}", op.path)
+    return re.findall(r"\{([^}]+)\}", model.location or "")
+
+
+def _method_view(
+    model: ModelSpec, method: MethodSpec, spec: Spec, imports: Imports
+) -> dict[str, Any]:
+    group, name = method.operation.split(".")
+    owner = next(m for m in spec.models if m.group == group)
+    op = next(o for o in owner.operations if o.name == name)
+    own = _own_path_params(model, spec)
+    objects = {m.name: m for m in spec.models if m.kind == "object"}
+    params = [
+        _param_view(p, objects, imports)
+        for p in op.params
+        if p.name not in own and p.name != "account"
+    ]
+    positional = [p for p in params if p["positional"]]
+    keywords = [p for p in params if not p["positional"]]
+    annotation = _returned(model, op.returns, spec, imports, type_only=True)
+    call = f"self._call({method.operation!r}" + "".join(
+        f", {p['name']}={p['name']}" for p in positional + keywords
+    )
+    call += ")"
+    if method.wait:
+        keywords.append(
+            {
+                "name": "timeout",
+                "annotation": "float | None",
+                "default": "600.0",
+                "doc": "Seconds to wait at most (``modehal.Timeout`` after that); None waits "
+                "as long as it takes.",
+            }
+        )
+        call += ".wait(timeout=timeout)"
+    if method.download:
+        imports.add("modehal._download", "Download")
+        annotation = "Download"
+        call += f".download({method.download!r})"
+    imports.add("typing", "cast")
+    signature = ["self"] + [f"{p['name']}: {p['annotation']}" for p in positional]
+    if keywords:
+        signature += ["*"] + [f"{p['name']}: {p['annotation']} = {p['default']}" for p in keywords]
+    tokens = [f"``{name}``" for name in own if name != "account"]
+    tokens = [", ".join(tokens[:-1]), tokens[-1]] if len(tokens) > 2 else tokens
+    return {
+        "name": method.name,
+        "signature": ", ".join(signature),
+        "positional": positional,
+        "keywords": keywords,
+        "annotation": annotation,
+        "call": call,
+        "summary": _sentence(op.summary) if not method.doc else _sentence(method.doc),
+        "doc": _sentence(op.doc) if not method.doc else "",
+        "calls": f"Calls ``client.{method.operation}`` with this {model.title.lower()}'s "
+        + " and ".join(tokens)
+        + ".",
     }
 
 

@@ -69,9 +69,25 @@ class ParamSpec:
 
 @dataclass(frozen=True)
 class ReturnSpec:
-    kind: str  # "nothing" | "resource" | "collection"
+    kind: str  # "nothing" | "resource" | "collection" | "results" | "download"
     model: str | None = None
     key: str | None = None
+
+
+#: `returns:` values for bodies that are not HAL documents: streamed, not decoded
+STREAMED_RETURNS = ("results", "download")
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """A method of a model that calls an operation with the model's own path params."""
+
+    name: str
+    operation: str  # "<group>.<name>"
+    line: int
+    wait: bool = False  # poll the result until it is done (it must have `poll`)
+    download: str | None = None  # then stream the result's link with this rel
+    doc: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,7 @@ class ModelSpec:
     poll: PollSpec | None = None
     location: str | None = None
     known_drift: tuple[tuple[str, str, int], ...] = ()  # (drift id, reason, line)
+    methods: tuple[MethodSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -297,6 +314,7 @@ def _read_model(
         "poll",
         "location",
         "known_drift",
+        "methods",
     }
     reader.check_keys(root, "", required, optional)
     name = reader.name(root, "model", "", "model")
@@ -312,7 +330,7 @@ def _read_model(
             "missing required key (every resource needs the key of its collections)",
         )
     if kind == "object":
-        for key in ("plural", "links", "group", "operations", "poll", "location"):
+        for key in ("plural", "links", "group", "operations", "poll", "location", "methods"):
             if key in root:
                 reader.error(
                     reader.line(root, key),
@@ -356,6 +374,7 @@ def _read_model(
         poll=poll,
         location=location,
         known_drift=known_drift,
+        methods=_read_methods(reader, root),
     )
     lines = {key: reader.line(root, key) for key in ("model", "class", "group", "plural")}
     return model, refs, lines, reader.errors
@@ -647,6 +666,8 @@ def _read_returns(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> R
     line = reader.line(node, "returns")
     if value == "nothing":
         return ReturnSpec("nothing")
+    if value in STREAMED_RETURNS:
+        return ReturnSpec(value)
     if isinstance(value, str) and value.strip():
         refs.models.append((key, line, value, {"resource"}))
         return ReturnSpec("resource", model=value)
@@ -664,9 +685,42 @@ def _read_returns(reader: _Reader, node: Located, prefix: str, refs: _Refs) -> R
         reader.error(
             line,
             key,
-            f"expected `nothing`, a model name or {{collection: <model>}}, got {_kind(value)}",
+            "expected `nothing`, `results`, `download`, a model name or {collection: <model>}, "
+            f"got {_kind(value)}",
         )
     return ReturnSpec("nothing")
+
+
+def _read_methods(reader: _Reader, root: Located) -> tuple[MethodSpec, ...]:
+    methods: list[MethodSpec] = []
+    seen: dict[str, int] = {}
+    for prefix, line, node in _items(reader, root, "methods"):
+        reader.check_keys(node, prefix, {"name", "operation"}, {"wait", "download", "doc"})
+        name = reader.name(node, "name", prefix, "field")
+        operation = reader.value(node, "operation", prefix, str, "")
+        if operation and not _OPERATION_NAME.fullmatch(operation):
+            reader.error(
+                reader.line(node, "operation"),
+                f"{prefix}.operation",
+                f"expected <group>.<operation>, such as report_runs.get; got {operation!r}",
+            )
+        if name in seen:
+            reader.error(line, f"{prefix}.name", f"{name!r} is also a method at line {seen[name]}")
+        seen.setdefault(name, line)
+        methods.append(
+            MethodSpec(
+                name=name,
+                operation=operation,
+                line=line,
+                wait=reader.value(node, "wait", prefix, bool, False),
+                download=reader.name(node, "download", prefix, "rel") or None,
+                doc=reader.value(node, "doc", prefix, str),
+            )
+        )
+    return tuple(methods)
+
+
+_OPERATION_NAME = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 
 
 def _read_operations(reader: _Reader, root: Located, refs: _Refs) -> tuple[OperationSpec, ...]:
@@ -911,6 +965,7 @@ def load_spec(directory: str | Path, *, display_root: str | Path | None = None) 
                         file, line, key, f"unknown api {name!r} (known: {', '.join(sorted(apis))})"
                     )
                 )
+    errors += _check_methods(models)
     if errors:
         raise SpecErrors(errors) if len(errors) > 1 else errors[0]
     return Spec(
@@ -918,6 +973,58 @@ def load_spec(directory: str | Path, *, display_root: str | Path | None = None) 
         models=tuple(sorted(models, key=lambda model: model.name)),
         source_dir=shown(directory),
     )
+
+
+def _check_methods(models: list[ModelSpec]) -> list[SpecError]:
+    """Each method names an operation that exists; `wait` needs a result that polls."""
+    operations = {
+        f"{model.group}.{op.name}": op for model in models if model.group for op in model.operations
+    }
+    by_name = {model.name: model for model in models}
+    errors = []
+    for model in models:
+        for index, method in enumerate(model.methods):
+            key = f"methods[{index}]"
+            op = operations.get(method.operation)
+            if op is None:
+                known = ", ".join(sorted(operations))
+                errors.append(
+                    SpecError(
+                        model.file,
+                        method.line,
+                        f"{key}.operation",
+                        f"unknown operation {method.operation!r} (known: {known})",
+                    )
+                )
+                continue
+            if method.name in {f.name for f in model.fields}:
+                errors.append(
+                    SpecError(
+                        model.file, method.line, f"{key}.name", f"{method.name!r} is also a field"
+                    )
+                )
+            result = by_name.get(op.returns.model or "")
+            if method.wait and (
+                result is None or result.poll is None or op.returns.kind != "resource"
+            ):
+                errors.append(
+                    SpecError(
+                        model.file,
+                        method.line,
+                        f"{key}.wait",
+                        f"{method.operation} does not return a model with `poll`",
+                    )
+                )
+            if method.download and op.returns.kind != "resource":
+                errors.append(
+                    SpecError(
+                        model.file,
+                        method.line,
+                        f"{key}.download",
+                        f"{method.operation} does not return a model with links to download",
+                    )
+                )
+    return errors
 
 
 def _read_text(path: Path, shown: str) -> str:

@@ -24,6 +24,24 @@ from .dataset_schedule import (
     DatasetSchedules,
 )
 
+from .pdf_export import (
+    PDF_EXPORTS_DOWNLOAD,
+    PDF_EXPORTS_GET,
+    PdfExport,
+    PdfExportRel,
+    PdfExportState,
+    PdfExports,
+)
+
+from .query_run import (
+    QUERY_RUNS_GET,
+    QUERY_RUNS_LIST,
+    QUERY_RUNS_RESULTS,
+    QueryRun,
+    QueryRunRel,
+    QueryRuns,
+)
+
 from .report import REPORTS_LIST, Report, ReportRel, Reports
 
 from .report_run import (
@@ -33,6 +51,7 @@ from .report_run import (
     REPORT_RUNS_GET,
     REPORT_RUNS_GET_DUPLICATE,
     REPORT_RUNS_LIST,
+    REPORT_RUNS_RESULTS,
     ReportRun,
     ReportRunPythonState,
     ReportRunRel,
@@ -70,6 +89,18 @@ __all__ = [
     "DatasetSchedule",
     "DatasetScheduleRel",
     "DatasetSchedules",
+    "PDF_EXPORTS_DOWNLOAD",
+    "PDF_EXPORTS_GET",
+    "PdfExport",
+    "PdfExportRel",
+    "PdfExportState",
+    "PdfExports",
+    "QUERY_RUNS_GET",
+    "QUERY_RUNS_LIST",
+    "QUERY_RUNS_RESULTS",
+    "QueryRun",
+    "QueryRunRel",
+    "QueryRuns",
     "REPORTS_LIST",
     "Report",
     "ReportRel",
@@ -80,6 +111,7 @@ __all__ = [
     "REPORT_RUNS_GET",
     "REPORT_RUNS_GET_DUPLICATE",
     "REPORT_RUNS_LIST",
+    "REPORT_RUNS_RESULTS",
     "ReportRun",
     "ReportRunPythonState",
     "ReportRunRel",

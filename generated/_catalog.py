@@ -14,6 +14,10 @@ from .dataset_run import DATASET_RUNS_CREATE, DATASET_RUNS_GET, DATASET_RUNS_LIS
 
 from .dataset_schedule import DATASET_SCHEDULES_LIST, DatasetSchedule
 
+from .pdf_export import PDF_EXPORTS_DOWNLOAD, PDF_EXPORTS_GET, PdfExport
+
+from .query_run import QUERY_RUNS_GET, QUERY_RUNS_LIST, QUERY_RUNS_RESULTS, QueryRun
+
 from .report import Report, REPORTS_LIST
 
 from .report_run import (
@@ -23,6 +27,7 @@ from .report_run import (
     REPORT_RUNS_GET,
     REPORT_RUNS_GET_DUPLICATE,
     REPORT_RUNS_LIST,
+    REPORT_RUNS_RESULTS,
     ReportRun,
 )
 
@@ -42,6 +47,8 @@ __all__ = ["CATALOG", "MODELS", "OPERATIONS"]
 MODELS = (
     DatasetRun,
     DatasetSchedule,
+    PdfExport,
+    QueryRun,
     Report,
     ReportRun,
     ReportRunDuplicate,
@@ -54,6 +61,11 @@ OPERATIONS: tuple[Endpoint[Any], ...] = (
     DATASET_RUNS_LIST,
     DATASET_RUNS_CREATE,
     DATASET_SCHEDULES_LIST,
+    PDF_EXPORTS_GET,
+    PDF_EXPORTS_DOWNLOAD,
+    QUERY_RUNS_LIST,
+    QUERY_RUNS_GET,
+    QUERY_RUNS_RESULTS,
     REPORTS_LIST,
     REPORT_RUNS_GET,
     REPORT_RUNS_LIST,
@@ -61,6 +73,7 @@ OPERATIONS: tuple[Endpoint[Any], ...] = (
     REPORT_RUNS_CLONE,
     REPORT_RUNS_DUPLICATE,
     REPORT_RUNS_GET_DUPLICATE,
+    REPORT_RUNS_RESULTS,
     REPORT_SCHEDULES_GET,
     REPORT_SCHEDULES_LIST,
     REPORT_SCHEDULES_CREATE,
@@ -76,11 +89,20 @@ CATALOG = Catalog(
         DatasetRun: {
             "self": (DatasetRun, False),
         },
+        PdfExport: {
+            "self": (PdfExport, False),
+        },
+        QueryRun: {
+            "self": (QueryRun, False),
+            "report_run": (ReportRun, False),
+        },
         Report: {
             "self": (Report, False),
         },
         ReportRun: {
             "latest_successful_report_run_api_url": (ReportRun, False),
+            "pdf_export": (PdfExport, False),
+            "query_runs": (QueryRun, True),
             "report": (Report, False),
             "report_schedule": (ReportSchedule, False),
             "self": (ReportRun, False),

@@ -13,6 +13,8 @@ from ._catalog import CATALOG
 
 from .dataset_run import DatasetRuns
 from .dataset_schedule import DatasetSchedules
+from .pdf_export import PdfExports
+from .query_run import QueryRuns
 from .report import Reports
 from .report_run import ReportRuns
 from .report_schedule import ReportSchedules
@@ -44,6 +46,16 @@ class Client(BaseClient):
     def dataset_schedules(self) -> DatasetSchedules:
         """Read the schedules of a Mode dataset."""
         return DatasetSchedules(self)
+
+    @cached_property
+    def pdf_exports(self) -> PdfExports:
+        """Render report runs as PDF documents and download them."""
+        return PdfExports(self)
+
+    @cached_property
+    def query_runs(self) -> QueryRuns:
+        """Read the runs of a report run's queries, and their results."""
+        return QueryRuns(self)
 
     @cached_property
     def report_runs(self) -> ReportRuns:

@@ -13,17 +13,21 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._download import Download
 from modehal._fields import as_array, as_boolean, as_datetime, as_object, as_string
 from modehal._hal import Resource
 from modehal._operations import Operations
 from modehal._pagination import Collection
 from modehal._polling import Pollable
+from modehal._results import Results
 
 from ._apis import REST
 from .report import Report
 from .report_run_duplicate import ReportRunDuplicate
 
 if TYPE_CHECKING:
+    from .pdf_export import PdfExport
+    from .query_run import QueryRun
     from .report_schedule import ReportSchedule
 
 __all__ = [
@@ -33,6 +37,7 @@ __all__ = [
     "REPORT_RUNS_GET",
     "REPORT_RUNS_GET_DUPLICATE",
     "REPORT_RUNS_LIST",
+    "REPORT_RUNS_RESULTS",
     "ReportRun",
     "ReportRunPythonState",
     "ReportRunRel",
@@ -89,14 +94,15 @@ class ReportRun(Pollable[ReportRunRel]):
     Links:
         account: The account (workspace or user) that owns the report.
         clone: Clone this run (POST).
-        content: The run's rendered content.
+        content: The run's results as CSV (``.../results/content.csv``): not a HAL document, so read
+            it with ``results()`` or ``download("content")``.
         embed: Embeddable view of the run.
         executed_by: The user who started the run.
         latest_successful_report_run_api_url: The report's latest successful run.
-        pdf_export: PDF export of the run.
+        pdf_export: The run's PDF export job (following it asks Mode to render the PDF).
         preview: Preview of the run.
         python_cell_runs: Runs of the report's Python cells.
-        query_runs: Runs of the report's queries.
+        query_runs: Runs of the report's queries, one per query.
         report: The report this run belongs to.
         report_schedule: The schedule that started this run, when a schedule did.
         self: This run.
@@ -136,6 +142,12 @@ class ReportRun(Pollable[ReportRunRel]):
     ) -> ReportRun: ...
 
     @overload
+    def follow(self, rel: Literal["pdf_export"], **variables: object) -> PdfExport: ...
+
+    @overload
+    def follow(self, rel: Literal["query_runs"], **variables: object) -> Collection[QueryRun]: ...
+
+    @overload
     def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
 
     @overload
@@ -150,6 +162,44 @@ class ReportRun(Pollable[ReportRunRel]):
     def follow(self, rel: ReportRunRel, **variables: object) -> Resource[Any]:
         """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
         return super().follow(rel, **variables)
+
+    def results(self, *, format: Literal["csv", "json"] = "csv") -> Results:
+        """Get a report run's results.
+
+        Stream the run's results. As CSV, Mode sends one CSV, or a zip holding one CSV per query
+        (whatever the number of queries): ``Results.tables()`` reads both alike. As JSON, Mode sends
+        the first query's rows only.
+
+        Calls ``client.report_runs.results`` with this report run's ``report`` and ``run``.
+
+        Args:
+            format: ``csv`` (every query) or ``json`` (the first query only). One of ``'csv'``,
+                ``'json'``.
+        """
+        return cast("Results", self._call("report_runs.results", format=format))
+
+    def query_runs(self) -> Collection[QueryRun]:
+        """List the query runs of a report run.
+
+        One query run per query of the report.
+
+        Calls ``client.query_runs.list`` with this report run's ``report`` and ``run``.
+        """
+        return cast("Collection[QueryRun]", self._call("query_runs.list"))
+
+    def export_pdf(self, *, timeout: float | None = 600.0) -> Download:
+        """Ask Mode to render this run as a PDF, wait for the render (polling as ``wait()`` does;
+        raises ``modehal.Timeout`` after ``timeout`` seconds), and stream the PDF.
+
+        Calls ``client.pdf_exports.get`` with this report run's ``report`` and ``run``.
+
+        Args:
+            timeout: Seconds to wait at most (``modehal.Timeout`` after that); None waits as long as
+                it takes.
+        """
+        return cast(
+            "Download", self._call("pdf_exports.get").wait(timeout=timeout).download("download")
+        )
 
     @property
     def token(self) -> str:
@@ -304,6 +354,19 @@ REPORT_RUNS_GET_DUPLICATE: Endpoint[ReportRunDuplicate] = Endpoint(
     returns=ReportRunDuplicate,
     errors={401: "Unauthorized", 404: "ReportRunDuplicate not found"},
     summary="Get report run duplication status.",
+)
+
+REPORT_RUNS_RESULTS: Endpoint[Results] = Endpoint(
+    "report_runs.results",
+    REST,
+    "GET /{account}/reports/{report}/runs/{run}/results/content.{format}",
+    params=(Param("format", enum=("csv", "json"), default="csv"),),
+    returns=Results,
+    errors={
+        401: "Unauthorized.",
+        404: "The run or its results were not found (a run that has not succeeded has none).",
+    },
+    summary="Get a report run's results.",
 )
 
 
@@ -462,4 +525,35 @@ class ReportRuns(Operations):
         """
         return self._client.call(
             REPORT_RUNS_GET_DUPLICATE, report=report, run=run, duplicate=duplicate, account=account
+        )
+
+    def results(
+        self,
+        report: str,
+        run: str,
+        *,
+        format: Literal["csv", "json"] = "csv",
+        account: str | None = None,
+    ) -> Results:
+        """Get a report run's results.
+
+        Stream the run's results. As CSV, Mode sends one CSV, or a zip holding one CSV per query
+        (whatever the number of queries): ``Results.tables()`` reads both alike. As JSON, Mode sends
+        the first query's rows only.
+        ``GET /api/{account}/reports/{report}/runs/{run}/results/content.{format}``
+
+        Args:
+            report: Report token.
+            run: ReportRun token.
+            format: ``csv`` (every query) or ``json`` (the first query only). One of ``'csv'``,
+                ``'json'``.
+            account: Account (workspace or user) username. Defaults to the client's account.
+
+        Raises:
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 The run or its results were not found (a run that has not succeeded has
+                none).
+        """
+        return self._client.call(
+            REPORT_RUNS_RESULTS, report=report, run=run, format=format, account=account
         )

@@ -31,9 +31,11 @@ from ._errors import (
     TransportError,
     Unauthorized,
 )
+from ._download import Download
 from ._hal import Link, Links, Resource, ResponseInfo
 from ._pagination import Collection, Page
 from ._polling import Pollable
+from ._results import Results
 from ._version import __version__
 
 #: The name ``list()`` operations' results had before they became ``Collection``s.
@@ -61,6 +63,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectionError",
     "DecodeError",
+    "Download",
     "Forbidden",
     "InvalidParameter",
     "Link",
@@ -77,6 +80,7 @@ __all__ = [
     "Resource",
     "ResponseInfo",
     "ResponseTooLarge",
+    "Results",
     "RunFailed",
     "ServerError",
     "Timeout",

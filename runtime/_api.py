@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
+from ._download import Download
 from ._hal import Resource
 
 R = TypeVar("R")
@@ -64,7 +65,8 @@ class Endpoint(Generic[R]):
     (``"GET /{account}/reports/{report}"``). Every ``{name}`` of the path is a required path
     param, a token; ``{account}`` falls back to the client's account. They are added to
     ``params`` unless declared there. ``R`` is what ``client.call(endpoint, ...)`` returns:
-    the ``returns`` model, a ``Collection`` of it when ``collection`` is true, or None.
+    the ``returns`` model, a ``Collection`` of it when ``collection`` is true, a streamed
+    ``Download`` (or ``Results``) when ``returns`` is one of those, or None.
     ``status`` is the documented success status (any 2xx is accepted); ``errors`` the
     documented error statuses.
     """
@@ -73,7 +75,7 @@ class Endpoint(Generic[R]):
     api: Api
     route: str
     params: tuple[Param, ...] = ()
-    returns: type[Resource[Any]] | None = None
+    returns: type[Resource[Any]] | type[Download] | None = None
     collection: bool = False
     key: str | None = None
     status: int = 200
@@ -110,7 +112,13 @@ class Endpoint(Generic[R]):
         """Where a collection's items sit (``_embedded.<key>``): ``key``, else the model's plural."""
         if not self.collection:
             return None
-        return self.key or (self.returns.plural if self.returns is not None else None)
+        plural = getattr(self.returns, "plural", None)
+        return self.key or (plural if isinstance(plural, str) else None)
+
+    @property
+    def streams(self) -> bool:
+        """Whether the answer is a body to stream (``Download``), not a document to decode."""
+        return isinstance(self.returns, type) and issubclass(self.returns, Download)
 
 
 def _path_param(name: str) -> Param:

@@ -46,7 +46,11 @@ def bind(endpoint: Endpoint[Any], arguments: Mapping[str, object], *, account: s
         if value is None and param.client_default == "account":
             value = account
         if param.location == "path":
+            if value is None:
+                value = param.default
             path[param.name] = _token(endpoint, param, value)
+            if param.enum:
+                one_of(endpoint.name, param.name, value, param.enum)
             continue
         value = _checked(endpoint.name, param, value)
         if value is None:

@@ -4,8 +4,9 @@ A call goes in at ``call(endpoint, **arguments)`` (generated methods such as
 ``client.report_runs.get`` are one line over it): the arguments are checked against the
 endpoint's params and split into path, query and body (``_arguments``), the request goes out
 through the ``Transport`` with retries and the rate limit, and the body comes back as the
-endpoint's model or a ``Collection`` of it. ``get()`` and ``follow_link()`` fetch what a URL
-or a link leads to and leave the choice of model to ``_navigation``. The generated
+endpoint's model, a ``Collection`` of it, or a streamed ``Download`` (results, a PDF).
+``get()`` and ``follow_link()`` fetch what a URL or a link leads to and leave the choice of
+model to ``_navigation``; ``download()`` streams what is not a HAL document. The generated
 ``modehal.Client`` adds the catalog of models and operations, and one attribute per group.
 """
 
@@ -23,9 +24,12 @@ from ._api import Api, Endpoint
 from ._auth import hide, hide_discovery
 from ._arguments import Bound, bind
 from ._decode import decode_json, encode_body
+from ._download import Download
 from ._errors import (
     APIError,
     ConfigurationError,
+    LinkError,
+    NotJSON,
     TransportError,
     error_for_status,
 )
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 R = TypeVar("R")
+D = TypeVar("D", bound=Download)
 
 
 class _NotGiven:
@@ -72,6 +77,7 @@ class BaseClient:
         rate_limit: float | None = None,
         rate_burst: int = 1,
         max_response_bytes: int | None = 64 * 1024 * 1024,
+        max_download_bytes: int | None = None,
         max_pages: int = 5_000,
         max_connections: int = 32,
         allow_insecure: bool = False,
@@ -91,6 +97,7 @@ class BaseClient:
             rate_limit=rate_limit,
             rate_burst=rate_burst,
             max_response_bytes=max_response_bytes,
+            max_download_bytes=max_download_bytes,
             max_pages=max_pages,
             max_connections=max_connections,
         )
@@ -119,6 +126,7 @@ class BaseClient:
         account: str = NOT_GIVEN,
         max_pages: int = NOT_GIVEN,
         max_response_bytes: int | None = NOT_GIVEN,
+        max_download_bytes: int | None = NOT_GIVEN,
     ) -> Self:
         """A copy of this client with other settings, sharing its connection pool and its rate
         limit: ``client.with_options(timeout=5, max_retries=0).report_runs.get(...)``."""
@@ -128,6 +136,7 @@ class BaseClient:
             "account": account,
             "max_pages": max_pages,
             "max_response_bytes": max_response_bytes,
+            "max_download_bytes": max_download_bytes,
         }
         settings = self._settings.replace(
             **{name: value for name, value in given.items() if value is not NOT_GIVEN}
@@ -177,36 +186,74 @@ class BaseClient:
 
         The arguments are checked against the operation's params first (``InvalidParameter``
         names the operation and the param); the answer is decoded into the operation's model,
-        a ``Collection`` of it, or None.
+        a ``Collection`` of it, or None; or, for results and PDFs, left unread as a streamed
+        ``Download`` (``Results``).
         """
         op = self.operation(endpoint) if isinstance(endpoint, str) else endpoint
         bound = bind(op, arguments, account=self.account)
         url = self._url(op, bound)
         payload = encode_body(bound.body, op.name) if bound.body is not None else None
         try:
-            response = self._send(op.method, url, op.api, payload)
+            response = self._send(op.method, url, op.api, payload, stream=op.streams)
         except APIError as error:
             error.documented = op.errors.get(error.status)
             raise
+        returns = op.returns
+        if isinstance(returns, type) and issubclass(returns, Download):
+            return self._streamed(response, url, returns)
         if response.status_code != op.status:  # any 2xx will do; the difference is worth a note
             logger.debug(
                 "%s answered %d; the spec documents %d", op.name, response.status_code, op.status
             )
-        if op.returns is None:
+        if returns is None:
             return None
         document = decode_json(response, url)
         info = _info(response, op.method, url)
         if op.collection:
             return to_collection(
                 document,
-                model=op.returns,
+                model=returns,
                 key=op.item_key,
                 client=self,
                 url=url,
                 response=info,
                 catalog=self.catalog,
             )
-        return to_model(document, op.returns, client=self, url=url, response=info)
+        return to_model(document, returns, client=self, url=url, response=info)
+
+    def call_on(self, resource: Resource[Any], endpoint: str, /, **arguments: object) -> Any:
+        """Call an operation about ``resource``: its path params (``report``, ``run``...) are
+        taken from the resource's own URL unless given. What ``run.results()`` does."""
+        op = self.operation(endpoint)
+        url = resource.url
+        own = None
+        if url is not None:
+            own = self.catalog.own_params(type(resource), _urls.api_path(self.base_url, url))
+        if own is None:
+            raise LinkError(
+                f"{op.name}: this {type(resource).__name__} has no URL its tokens can be read "
+                f"from ({url or 'no self link'})",
+                rel="self",
+            )
+        path_params = {param.name for param in op.params if param.location == "path"}
+        given = {name: value for name, value in own.items() if name in path_params}
+        return self.call(op, **{**given, **arguments})
+
+    def download(self, href: str) -> Download:
+        """Stream what ``href`` (a URL or a host-relative path) leads to, without decoding it:
+        results, a PDF, any body that is not a HAL document. See ``modehal.Download``."""
+        return self._download(self.resolve(href))
+
+    def download_link(self, source: Resource[Any], rel: str, href: str) -> Download:
+        """Stream the (expanded) link ``rel`` of ``source``: ``Resource.download``."""
+        return self._download(self.resolve(href, rel=rel))
+
+    def _download(self, url: str) -> Download:
+        response = self._send("GET", url, self.api_for_url(url), None, stream=True)
+        return self._streamed(response, url, Download)
+
+    def _streamed(self, response: requests.Response, url: str, kind: type[D]) -> D:
+        return kind.from_response(response, url=url, max_bytes=self._settings.max_download_bytes)
 
     def operation(self, name: str) -> Endpoint[Any]:
         """The operation called ``name`` (``"report_runs.get"``), or ``InvalidParameter``."""
@@ -235,7 +282,14 @@ class BaseClient:
     def follow_link(self, source: Resource[Any], rel: str, href: str) -> Resource[Any]:
         """Fetch ``href``, the (expanded) link ``rel`` of ``source``: ``Resource.follow``."""
         url = self.resolve(href, rel=rel)
-        return self._navigate(url, target=self.catalog.link_target(type(source), rel))
+        try:
+            return self._navigate(url, target=self.catalog.link_target(type(source), rel))
+        except NotJSON as error:
+            raise LinkError(
+                f"{rel!r} leads to {error.content_type}, not a HAL document ({url}): read it "
+                f"with .download({rel!r})",
+                rel=rel,
+            ) from None
 
     def _navigate(self, url: str, *, target: Target | None) -> Resource[Any]:
         document, info = self.get_page(url)
@@ -272,13 +326,26 @@ class BaseClient:
 
     def get_page(self, url: str) -> tuple[object, ResponseInfo]:
         """GET an absolute URL: its decoded JSON, and the response it came in."""
-        response = self._send("GET", url, self.api_for_url(url), None)
+        response = self._send("GET", url, self.api_for_url(url), None, expect_json=True)
         return decode_json(response, url), _info(response, "GET", url)
 
     # -- one request ----------------------------------------------------------------------
 
-    def _send(self, method: str, url: str, api: Api, payload: bytes | None) -> requests.Response:
-        """Send one request, retrying what is safe to retry (see ``_retries``)."""
+    def _send(
+        self,
+        method: str,
+        url: str,
+        api: Api,
+        payload: bytes | None,
+        *,
+        stream: bool = False,
+        expect_json: bool = False,
+    ) -> requests.Response:
+        """Send one request, retrying what is safe to retry (see ``_retries``).
+
+        ``stream`` leaves a successful answer's body unread; ``expect_json`` refuses one that
+        is not JSON (``NotJSON``) before reading it (see ``Transport.send``).
+        """
         headers = {**self._headers, "Accept": api.accept}
         if payload is not None:
             headers["Content-Type"] = "application/json"
@@ -286,7 +353,9 @@ class BaseClient:
         attempt = 1
         while True:
             try:
-                return self._send_once(method, url, headers, payload, authorization)
+                return self._send_once(
+                    method, url, headers, payload, authorization, stream, expect_json
+                )
             except (TransportError, APIError) as error:
                 error.attempts = attempt
                 if attempt > self.max_retries or not _retries.should_retry(method, error):
@@ -311,6 +380,8 @@ class BaseClient:
         headers: dict[str, str],
         payload: bytes | None,
         authorization: str,
+        stream: bool,
+        expect_json: bool,
     ) -> requests.Response:
         if self._bucket is not None:
             waited = self._bucket.acquire()
@@ -334,6 +405,8 @@ class BaseClient:
             authorization=authorization,
             home=self._origin,
             max_bytes=self._settings.max_response_bytes,
+            stream=stream,
+            expect_json=expect_json,
         )
         logger.debug(
             "%s %s -> %d in %.3fs",

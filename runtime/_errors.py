@@ -47,6 +47,15 @@ class DecodeError(ModeError):
         self.problem = problem
 
 
+class NotJSON(DecodeError):
+    """A 2xx answer whose Content-Type says it is not JSON (a CSV, a zip, a PDF, a web page),
+    noticed from its headers, before its body is read."""
+
+    def __init__(self, url: str, content_type: str) -> None:
+        super().__init__(url, f"the body is {content_type}, not a JSON document")
+        self.content_type = content_type
+
+
 class LinkError(ModeError, KeyError):
     """A relation is not on the resource, or a link cannot be followed as it is.
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from . import _display
+from ._download import Download
 from ._errors import DecodeError, InvalidParameter, LinkError
 
 if TYPE_CHECKING:
@@ -266,6 +267,10 @@ class Session(Protocol):
 
     def get_page(self, url: str) -> tuple[object, ResponseInfo]: ...
 
+    def call_on(self, resource: Resource[Any], endpoint: str, /, **arguments: object) -> Any: ...
+
+    def download_link(self, source: Resource[Any], rel: str, href: str) -> Download: ...
+
 
 class Resource(Generic[RelT]):
     """A HAL resource.
@@ -381,6 +386,17 @@ class Resource(Generic[RelT]):
         """
         href = self.links[rel].expand(**variables)
         return self._require_client().follow_link(self, rel, href)
+
+    def download(self, rel: RelT, **variables: object) -> Download:
+        """Stream what link ``rel`` leads to when it is not a HAL document (results, a PDF):
+        a ``modehal.Download``. ``follow()`` is for HAL documents."""
+        href = self.links[rel].expand(**variables)
+        return self._require_client().download_link(self, rel, href)
+
+    def _call(self, endpoint: str, /, **arguments: object) -> Any:
+        # For generated methods such as ReportRun.results(): the operation, with this
+        # resource's own tokens.
+        return self._require_client().call_on(self, endpoint, **arguments)
 
     def refresh(self) -> Self:
         """Fetch this resource again from its ``self`` link (or the URL it came from)."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
+from urllib.parse import unquote
 
 from ._api import Endpoint
 from ._decode import json_kind
@@ -55,6 +56,13 @@ class Catalog:
             if model.plural:
                 self._by_key[model.plural] = model
         self._routes = _routes(self.models, self.operations.values())
+        self._own: dict[type[Resource[Any]], list[re.Pattern[str]]] = {}
+        for op in self.operations.values():
+            if op.method == "GET" and _is_model(op.returns) and not op.collection:
+                self._own.setdefault(op.returns, []).append(_named_pattern(op.full_path))
+        for model in self.models:
+            if model.location:
+                self._own.setdefault(model, []).append(_named_pattern(model.location))
 
     def operation(self, name: str) -> Endpoint[Any]:
         """The operation called ``name`` (``"report_runs.get"``), or ``InvalidParameter``."""
@@ -79,6 +87,16 @@ class Catalog:
                 return targets[rel]
         return None
 
+    def own_params(self, model: type[Resource[Any]], path: str) -> dict[str, str] | None:
+        """The path params in the path of a ``model`` resource (``/api/hogwarts/reports/r/runs/x``
+        → account, report, run), from the GET that returns it; None if it does not match."""
+        for cls in model.__mro__:
+            for pattern in self._own.get(cls, ()):
+                match = pattern.match(path)
+                if match:
+                    return {name: unquote(value) for name, value in match.groupdict().items()}
+        return None
+
     def route(self, path: str) -> Target | None:
         """The model of the documented GET (or declared ``location``) matching ``path``."""
         for route in self._routes:
@@ -92,7 +110,7 @@ def _routes(
 ) -> list[_Route]:
     found: dict[str, Target] = {}
     for op in operations:
-        if op.method == "GET" and op.returns is not None:
+        if op.method == "GET" and _is_model(op.returns):
             found.setdefault(_pattern(op.full_path), (op.returns, op.collection))
     for model in models:
         if model.location:
@@ -106,6 +124,15 @@ def _routes(
 
 def _pattern(path: str) -> str:
     return re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + r"/?\Z"
+
+
+def _named_pattern(path: str) -> re.Pattern[str]:
+    """``path`` as a regex whose groups are its placeholders."""
+    return re.compile(re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)) + r"/?\Z")
+
+
+def _is_model(returns: object) -> TypeGuard[type[Resource[Any]]]:
+    return isinstance(returns, type) and issubclass(returns, Resource)
 
 
 def looks_like_collection(document: object) -> bool:

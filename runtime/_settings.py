@@ -48,6 +48,7 @@ class Settings:
     rate_limit: float | None = None
     rate_burst: int = 1
     max_response_bytes: int | None = 64 * 1024 * 1024
+    max_download_bytes: int | None = None
     max_pages: int = 5_000
     max_connections: int = 32
     allow_insecure: bool = False
@@ -185,6 +186,9 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "rate_burst": lambda value: _whole("rate_burst", value, minimum=1),
     "max_response_bytes": lambda value: (
         None if value is None else _whole("max_response_bytes", value, minimum=1, or_none=True)
+    ),
+    "max_download_bytes": lambda value: (
+        None if value is None else _whole("max_download_bytes", value, minimum=1, or_none=True)
     ),
     "max_pages": lambda value: _whole("max_pages", value, minimum=1),
     "max_connections": lambda value: _whole("max_connections", value, minimum=1),

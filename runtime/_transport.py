@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urljoin, urlsplit
 
@@ -30,6 +31,7 @@ from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from ._adapter import ExactTargetAdapter, sending
 from ._errors import (
     ConnectionError,
+    NotJSON,
     RedirectError,
     ResponseTooLarge,
     Timeout,
@@ -77,6 +79,8 @@ class Transport:
         authorization: str | None,
         home: str,
         max_bytes: int | None,
+        stream: bool = False,
+        expect_json: bool = False,
     ) -> requests.Response:
         """Send the request, follow redirects, and read the whole body.
 
@@ -85,15 +89,21 @@ class Transport:
         server's pace (``Timeout``), and the body may not grow past ``max_bytes`` once
         decompressed (``ResponseTooLarge``).
 
+        With ``stream``, a successful answer's body is left unread for the caller (a download):
+        the deadline then covers reaching it and its headers, and each read of the body has the
+        read timeout. With ``expect_json``, a successful answer whose Content-Type is not JSON
+        is ``NotJSON``, its body unread.
+
         Errors name the request as the caller made it. Once any hop has been answered, the
         request has reached a server: a failure after that is never ``before_sending``, so a
         POST answered with a redirect is not sent again.
         """
         seconds = whole_attempt(timeout)
         watch = watchdog.watch(seconds) if seconds is not None else None
+        reading = _Reading(max_bytes, stream, expect_json)
         try:
             return self._follow(
-                method, url, headers, body, timeout, authorization, home, max_bytes, watch
+                method, url, headers, body, timeout, authorization, home, reading, watch
             )
         finally:
             if watch is not None:
@@ -108,7 +118,7 @@ class Transport:
         timeout: TimeoutValue,
         authorization: str | None,
         home: str,
-        max_bytes: int | None,
+        reading: _Reading,
         watch: Watch | None,
     ) -> requests.Response:
         first_method, first_url = method, url
@@ -121,7 +131,7 @@ class Transport:
                     body,
                     _time_left(timeout, watch, method, url),
                     authorization if _on_origin(url, home) else None,
-                    max_bytes,
+                    reading,
                     watch,
                 )
             except TransportError as error:
@@ -155,7 +165,7 @@ class Transport:
         body: bytes | None,
         timeout: TimeoutValue,
         authorization: str | None,
-        max_bytes: int | None,
+        reading: _Reading,
         watch: Watch | None,
     ) -> requests.Response:
         request = requests.PreparedRequest()
@@ -172,9 +182,17 @@ class Transport:
         try:
             with sending(url, watch):
                 response = self.session.get_adapter(url).send(
-                    request, timeout=timeout, proxies=self._proxies_for(url), verify=self._verify
+                    request,
+                    timeout=timeout,
+                    proxies=self._proxies_for(url),
+                    verify=self._verify,
+                    stream=True,
                 )
-                _read_body(response, max_bytes, method, url)
+                reading.check(response, url)
+                if reading.stream and 200 <= response.status_code < 300:
+                    _read_timeout_for_the_body(response, timeout)
+                else:
+                    _read_body(response, reading.max_bytes, method, url)
         except requests.RequestException as exc:
             failure = _transport_error(exc, method, url)
         if watch is not None and watch.expired:
@@ -197,6 +215,35 @@ class Transport:
 
     def close(self) -> None:
         self.session.close()
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What to do with an answer's body: read it within ``max_bytes`` or leave it to the
+    caller (``stream``); refuse one that is not JSON (``expect_json``)."""
+
+    max_bytes: int | None
+    stream: bool
+    expect_json: bool
+
+    def check(self, response: requests.Response, url: str) -> None:
+        if not self.expect_json or not 200 <= response.status_code < 300:
+            return
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        # text/plain: servers and test doubles label JSON so often that it is let through
+        if kind and kind != "text/plain" and not kind.endswith(("/json", "+json")):
+            response.close()
+            raise NotJSON(url, kind)
+
+
+def _read_timeout_for_the_body(response: requests.Response, timeout: TimeoutValue) -> None:
+    # The socket still has the read timeout cut to what the attempt had left; a body read
+    # later, for as long as it takes, gets the whole read timeout for each read.
+    read = timeout[1] if isinstance(timeout, tuple) else timeout
+    connection = getattr(response.raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        sock.settimeout(read)
 
 
 def _read_body(response: requests.Response, limit: int | None, method: str, url: str) -> None:

@@ -412,6 +412,13 @@ def test_every_documented_operation_is_generated() -> None:
             "dataset_runs.get",
             "dataset_runs.list",
             "dataset_runs.create",
+            # the results, query runs and PDF exports, from Mode's OpenAPI file
+            "report_runs.results",
+            "query_runs.list",
+            "query_runs.get",
+            "query_runs.results",
+            "pdf_exports.get",
+            "pdf_exports.download",
         ]
     )
     client = modehal.Client("t", "s", account="a")

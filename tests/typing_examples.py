@@ -7,10 +7,19 @@ not needed is itself an error, so these lines prove mypy rejects what it should.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import modehal
-from modehal.api import REPORT_RUNS_GET, Cron, Report, ReportRun, ReportSchedule
+from modehal.api import (
+    REPORT_RUNS_GET,
+    Cron,
+    PdfExport,
+    QueryRun,
+    Report,
+    ReportRun,
+    ReportSchedule,
+)
 
 
 def walk(client: modehal.Client) -> None:
@@ -38,3 +47,20 @@ def walk(client: modehal.Client) -> None:
     by_name: Any = client.call("report_runs.get", report="r", run="f")
     client.report_schedules.delete("r", "s")
     print(state, created, report, token, anything, first, some, on_page, same, by_name)
+
+
+def get_the_data_out(client: modehal.Client, run: ReportRun) -> None:
+    results: modehal.Results = run.results()
+    rows: list[dict[str, Any]] = list(run.results(format="json").rows())
+    tables: dict[str, modehal.Results] = results.tables()
+    run.results(format="xlsx")  # type: ignore[arg-type]
+    query_runs: modehal.Collection[QueryRun] = run.query_runs()
+    for query_run in query_runs:
+        name: str | None = query_run.query_name
+        one: modehal.Results = query_run.results(format="csv")
+    pdf: modehal.Download = run.export_pdf(timeout=300)
+    job: PdfExport = client.pdf_exports.get("r", "run")
+    done: PdfExport = job.wait()
+    path: Path = client.report_runs.results("r", "run").save("out.csv")
+    raw: bytes = client.download("/api/hogwarts/reports/r/runs/x/results/content.csv").read()
+    print(rows, tables, name, one, pdf, done, path, raw)

@@ -20,10 +20,14 @@ class CommandError(Exception):
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    add_sim_option(parser)
+    parser.add_argument("--json", action="store_true", help="print raw JSON")
+
+
+def add_sim_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sim", action="store_true", help="run against an in-process simulator instead of Mode"
     )
-    parser.add_argument("--json", action="store_true", help="print raw JSON")
 
 
 @contextmanager

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from .._errors import NotFound
@@ -91,6 +94,20 @@ def run(args: argparse.Namespace) -> int:
             client.report_schedules.get(token, created.token)
         except NotFound as error:
             say.item(f"deleted; fetching it again: {error.status} {error.message}")
+
+        say.step(f"Save the results of run {finished.token}, and read them back")
+        directory = Path(tempfile.mkdtemp(prefix="modehal-demo-"))
+        with finished.results() as results:  # one CSV, or a zip of one CSV per query
+            tables = results.tables()
+            saved = [table.save(directory) for table in tables.values()]
+        for path in saved:
+            say.item(f"saved {path} ({path.stat().st_size:,} bytes)")
+            with path.open(newline="", encoding="utf-8-sig") as file:
+                for number, row in enumerate(csv.reader(file)):
+                    if number > 3:
+                        say.item("  ...")
+                        break
+                    say.item("  " + " | ".join(row))
 
         connections = sim.connections
         say.title(

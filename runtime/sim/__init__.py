@@ -1,4 +1,4 @@
-"""An offline Mode: a stateful HTTP server on loopback serving the 16 documented operations.
+"""An offline Mode: a stateful HTTP server on loopback serving the spec's operations.
 
     with modehal.sim.Simulator(port=0, speed=50) as sim:
         client = sim.client()
@@ -7,18 +7,27 @@
 It is driven by the same spec as the client (its routes are the generated operations), keeps
 Mode's observed quirks unless ``quirks=False``, enforces both auth schemes, and lets a test
 inject faults per route (``sim.inject("report_runs.get", status=503)``).
+
+A succeeded report run has results (``results_rows`` rows per query, generated and gzipped as
+they are sent) and a PDF export. A second loopback server, ``storage_url``, stands in for the
+signed storage URLs Mode may redirect a download to (``sim.inject("report_runs.results",
+offsite=True)``).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Mapping
+from http.server import HTTPServer
 from typing import Any
 
 from ._faults import Fault
 from ._handlers import Quirks
-from ._server import Recorded, SimServer, build_routes
-from ._world import Clock, World, seed_world
+from ._server import SimServer, build_routes
+from ._storage import Storage
+from ._wire import Recorded
+from ._world import RESULTS_ROWS, Clock, World, seed_world
 
 __all__ = ["Fault", "Quirks", "Recorded", "Simulator"]
 
@@ -28,7 +37,8 @@ class Simulator:
 
     ``url``, ``account``, ``token``, ``secret`` and ``discovery`` are what any HTTP client
     needs to talk to it. ``speed`` scales its clock: at ``speed=100`` a new run finishes in
-    30 ms instead of 3 s.
+    30 ms instead of 3 s. ``results_rows`` is how many rows each query of a run returns: one
+    number for every report, or a mapping from report token to number (the others get 5).
     """
 
     def __init__(
@@ -44,6 +54,7 @@ class Simulator:
         secret: str = "sim-secret",
         discovery: tuple[str, str, str] = ("sim-id", "sim-access-key", "sim-access-secret"),
         discovery_reports: int = 2600,
+        results_rows: int | Mapping[str, int] = RESULTS_ROWS,
     ) -> None:
         from ..api import OPERATIONS
 
@@ -55,35 +66,45 @@ class Simulator:
         self.world: World = seed_world(
             seed, self.clock, account=account, discovery_reports=discovery_reports
         )
+        if isinstance(results_rows, Mapping):
+            for report, rows in results_rows.items():
+                self.set_results_rows(report, rows)
+        else:
+            self.world.results_rows = _row_count(results_rows)
         self.quirks = (
             quirks if isinstance(quirks, Quirks) else (Quirks() if quirks else Quirks.none())
         )
+        self._storage = Storage(host)
         self._server = SimServer(
             (host, port),
             world=self.world,
             routes=build_routes(OPERATIONS),
             quirks=self.quirks,
             credentials={"token": token, "secret": secret, "discovery": ":".join(discovery)},
+            publish=self._storage.publish,
         )
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     # -- lifecycle ----------------------------------------------------------------------
 
     def start(self) -> Simulator:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, args=(0.05,), name="modehal-sim", daemon=True
-            )
-            self._thread.start()
+        if not self._threads:
+            self._threads = [
+                _serve(self._server, "modehal-sim"),
+                _serve(self._storage, "modehal-sim-storage"),
+            ]
         return self
 
     def stop(self) -> None:
-        if self._thread is not None:
+        if self._threads:
             self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.close_connections()
-        self._server.server_close()
+            self._storage.shutdown()
+            for thread in self._threads:
+                thread.join()
+            self._threads = []
+        for server in (self._server, self._storage):
+            server.close_connections()
+            server.server_close()
 
     def __enter__(self) -> Simulator:
         return self.start()
@@ -95,9 +116,12 @@ class Simulator:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        name = host.decode() if isinstance(host, bytes) else host
-        return f"http://{name}:{port}"
+        return self._server.url
+
+    @property
+    def storage_url(self) -> str:
+        """The storage origin's ``http://host:port``: another host, as far as a client knows."""
+        return self._storage.url
 
     def client(self, **options: Any) -> Any:
         """A ``modehal.Client`` configured for this simulator (``options`` override)."""
@@ -122,6 +146,18 @@ class Simulator:
 
     def schedules(self, report: str) -> list[str]:
         return [schedule.token for schedule in self.world.schedules_of(report)]
+
+    def queries(self, report: str) -> list[str]:
+        """Tokens of a report's queries: the first report has one, the others two or three."""
+        return [query.token for query in self.world.reports[report].queries]
+
+    def set_results_rows(self, report: str, rows: int) -> None:
+        """Make each query of ``report`` return ``rows`` rows (a run's results are generated
+        when downloaded, so this applies to its past runs too)."""
+        with self.world.lock:
+            if report not in self.world.reports:
+                raise ValueError(f"no report {report!r} in this workspace")
+            self.world.results_rows_of[report] = _row_count(rows)
 
     def cancel_run(self, token: str) -> None:
         """Cancel a run, as a person could in Mode's UI: its state becomes ``cancelled``."""
@@ -170,6 +206,23 @@ class Simulator:
         """Every request as the server saw it, headers included."""
         return self._server.requests
 
+    @property
+    def storage_requests(self) -> list[Recorded]:
+        """Every request the storage origin got, headers included (no credentials belong)."""
+        return self._storage.requests
+
     def __repr__(self) -> str:
-        state = "running" if self._thread else "stopped"
+        state = "running" if self._threads else "stopped"
         return f"<modehal.sim.Simulator {self.url} account={self.account!r} {state}>"
+
+
+def _serve(server: HTTPServer, name: str) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def _row_count(rows: int) -> int:
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
+        raise ValueError(f"results_rows must be a whole number of rows, got {rows!r}")
+    return rows

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._world import Dataset, Duplicate, Report, Run, Schedule, World
+from ._world import Dataset, Duplicate, PdfExport, Query, QueryRun, Report, Run, Schedule, World
 
 HOUR_NAMES = {0: "12:00 am", 12: "12:00 pm"}
 
@@ -135,6 +135,9 @@ def run_doc(world: World, run: Run) -> dict[str, Any]:
     if run.kind == "report":
         links["report"] = href(f"/api/{world.account}/reports/{run.parent}")
         links["clone"] = href(f"{base}/clone")
+        # Where the simulator serves them; Mode's content link is the CSV flavour of results.
+        links["content"] = href(f"{base}/results/content.csv")
+        links["pdf_export"] = href(pdf_export_path(world, run))
     else:
         links["dataset"] = href(f"/api/{world.account}/datasets/{run.parent}")
     if latest_ok is not None:
@@ -161,10 +164,114 @@ def run_doc(world: World, run: Run) -> dict[str, Any]:
         "report_has_failures_since_last_success": state == "failed",
         "pusher_channel_name": f"report-run-{run.token}",
         # beyond the documented table, as real payloads are
-        "query_runs_count": 2,
+        "query_runs_count": len(world.query_runs(run)) if run.kind == "report" else 1,
         "_links": links,
         "_embedded": {},
     }
+
+
+def run_path(world: World, run: Run) -> str:
+    return f"/api/{world.account}/reports/{run.parent}/runs/{run.token}"
+
+
+def pdf_export_path(world: World, run: Run) -> str:
+    return f"/api/{world.account}/reports/{run.parent}/exports/runs/{run.token}/pdf.pdf"
+
+
+def query_doc(world: World, report: Report, query: Query) -> dict[str, Any]:
+    base = f"/api/{world.account}/reports/{report.token}"
+    return {
+        "id": int(query.token[:7], 16),
+        "token": query.token,
+        "name": query.name,
+        "raw_query": _sql(query),
+        "created_at": world.clock.timestamp(query.created),
+        "updated_at": world.clock.timestamp(query.created),
+        "last_run_id": None,
+        "data_source_id": query.data_source_id,
+        "explorations_count": 0,
+        "report_imports_count": 0,
+        "dbt_metric_id": None,
+        "_links": {
+            "self": href(f"{base}/queries/{query.token}"),
+            "report": href(base),
+            "report_runs": href(f"{base}/runs"),
+            "query_runs": href(f"{base}/queries/{query.token}/runs"),
+            "creator": href("/api/albus_dumbledore"),
+        },
+    }
+
+
+def query_run_doc(world: World, query_run: QueryRun) -> dict[str, Any]:
+    run, query = query_run.run, query_run.query
+    run_base = run_path(world, run)
+    base = f"{run_base}/query_runs/{query_run.token}"
+    web = f"/{world.account}/reports/{run.parent}"
+    state = world.run_state(run)
+    finished = world.run_finished_at(run)
+    failed = state == "failed"
+    return {
+        "id": int(query_run.token[:7], 16),
+        "token": query_run.token,
+        "raw_source": _sql(query),
+        "statement_annotation": None,
+        "state": state,
+        "created_at": world.clock.timestamp(run.created),
+        "completed_at": world.clock.timestamp(finished) if finished is not None else None,
+        "data_source_id": query.data_source_id,
+        "data_source_token": f"{query.data_source_id:012x}",
+        "limit": False,
+        "query_token": query.token,
+        "query_name": query.name,
+        "query_created_at": world.clock.timestamp(query.created),
+        "dbt_metric_id": None,
+        "dbt_metric_token": None,
+        "parameters": run.parameters,
+        "rendered_source": _sql(query),
+        "max_result_bytes": 1_000_000_000,
+        "help_url": None,
+        "error_code": "query_failed" if failed else None,
+        "error_type": "QueryError" if failed else None,
+        "error_message": "relation does not exist" if failed else None,
+        "_links": {
+            "self": href(base),
+            # Mode's result link names no format: a client appends /content.csv or .json.
+            "result": href(f"{base}/results"),
+            "report_run": href(run_base),
+            "query": href(f"/api/{world.account}/reports/{run.parent}/queries/{query.token}"),
+            "executed_by": href(f"/api/{run.executed_by}"),
+            "result_web": href(f"{web}/runs/{run.token}/queries/{query_run.token}"),
+            "query_web": href(f"{web}/queries/{query.token}"),
+            "report_run_web": href(f"{web}/runs/{run.token}"),
+        },
+        "_embedded": {},
+    }
+
+
+def pdf_export_doc(world: World, run: Run, export: PdfExport) -> dict[str, Any]:
+    path = pdf_export_path(world, run)
+    state = world.export_state(export)
+    links = {"self": href(path)}
+    if state == "completed":
+        links["download"] = href(path.removesuffix(".pdf") + "/download")
+    return {
+        "token": export.token,
+        "state": state,
+        "filename": pdf_filename(world, run),
+        "stale": False,
+        "created_at": world.clock.timestamp(export.requested),
+        "_links": links,
+    }
+
+
+def pdf_filename(world: World, run: Run) -> str:
+    report = world.reports[run.parent]
+    return f"{report.name} - {world.clock.timestamp(run.created)[:10]}.pdf"
+
+
+def _sql(query: Query) -> str:
+    table = query.name.lower().replace(",", "").replace(" ", "_")
+    return f"SELECT id, name, amount, created_at FROM {table}"
 
 
 def schedule_doc(world: World, schedule: Schedule) -> dict[str, Any]:

@@ -14,6 +14,11 @@ class Fault:
     name, or ``*`` for every request. ``times`` limits how many requests it hits (``None``:
     all of them). With ``after=True`` the request is carried out first and the fault spoils
     only the answer: the dangerous case for a POST, whose effect has then happened.
+
+    ``offsite=True`` makes a download (results, a PDF) answer ``302`` to a signed URL on the
+    simulator's storage origin (``Simulator.storage_url``), as Mode may; an answer that is not
+    a download (a 404 before the run finished) is sent as it is, and still counts as a hit.
+    ``truncate`` cuts a download mid-way and ``invalid_json`` sends it as a corrupt gzip stream.
     """
 
     route: str
@@ -26,6 +31,7 @@ class Fault:
     html: bool = False
     drip: float | None = None
     redirect: str | None = None
+    offsite: bool = False
     after: bool = False
     times: int | None = 1
     hits: int = 0

@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from . import _documents as docs
-from ._world import EPOCH, Duplicate, Report, Run, Schedule, World
+from ._downloads import Body, Rows, pdf_document, zipped_csv
+from ._world import EPOCH, Duplicate, QueryRun, Report, Run, Schedule, World
 
 REST_PAGE_LIMIT = 30  # Mode's REST pages hold at most 30 items (docs README item 15)
 DISCOVERY_PAGE = 1000
@@ -45,6 +46,7 @@ class Reply:
     status: int
     document: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    body: Body | None = None  # a download, sent instead of a document once the lock is released
 
 
 class Refusal(Exception):
@@ -398,6 +400,106 @@ def dataset_runs_create(request: Request) -> Reply:
     return Reply(202, docs.run_doc(request.world, run))
 
 
+# -- results, query runs and PDF exports ------------------------------------------------------
+
+CSV = "text/csv; charset=utf-8"
+JSON = "application/json; charset=utf-8"
+FORMATS = ("csv", "json")
+
+
+def _finished_run(request: Request) -> tuple[Report, Run]:
+    """The report run of the path, refused unless it succeeded: only then has it results."""
+    report = _report(request)
+    run = _run(request, "report")
+    state = request.world.run_state(run)
+    if state != "succeeded":
+        raise Refusal(404, "not_found", f"ReportRun results not found: the run is {state}")
+    return report, run
+
+
+def _format(request: Request) -> str:
+    fmt = request.params["format"]
+    if fmt not in FORMATS:
+        raise not_found(f"Results in format {fmt!r}")
+    return fmt
+
+
+def _query_run(request: Request, run: Run) -> QueryRun:
+    for query_run in request.world.query_runs(run):
+        if query_run.token == request.params["query_run"]:
+            return query_run
+    raise not_found("QueryRun")
+
+
+def _rows(world: World, query_run: QueryRun) -> Rows:
+    # Taken now, under the lock; the rows themselves are made while the answer is sent.
+    return Rows(world.rows_key(query_run), world.rows_of(query_run.run.parent))
+
+
+def report_runs_results(request: Request) -> Reply:
+    report, run = _finished_run(request)
+    fmt = _format(request)
+    query_runs = request.world.query_runs(run)
+    rows = [(query_run.query.name, _rows(request.world, query_run)) for query_run in query_runs]
+    if not rows:
+        raise not_found("ReportRun results (the report has no queries)")
+    if fmt == "json":  # Mode's trap: the first query's rows only, whatever the report holds
+        return Reply(200, body=Body(JSON, f"{report.name}.json", rows[0][1].json))
+    if len(rows) == 1:
+        return Reply(200, body=Body(CSV, f"{report.name}.csv", rows[0][1].csv))
+    members = [(f"{name}.csv", one) for name, one in rows]
+    return Reply(
+        200, body=Body("application/zip", f"{report.name}.zip", lambda: zipped_csv(members))
+    )
+
+
+def query_runs_list(request: Request) -> Reply:
+    _report(request)
+    run = _run(request, "report")
+    return rest_collection(request, "query_runs", request.world.query_runs(run), docs.query_run_doc)
+
+
+def query_runs_get(request: Request) -> Reply:
+    _report(request)
+    query_run = _query_run(request, _run(request, "report"))
+    return Reply(200, docs.query_run_doc(request.world, query_run))
+
+
+def query_runs_results(request: Request) -> Reply:
+    _, run = _finished_run(request)
+    query_run = _query_run(request, run)
+    rows = _rows(request.world, query_run)
+    fmt = _format(request)
+    produce, content_type = (rows.csv, CSV) if fmt == "csv" else (rows.json, JSON)
+    return Reply(200, body=Body(content_type, f"{query_run.query.name}.{fmt}", produce))
+
+
+def pdf_exports_get(request: Request) -> Reply:
+    """The export job of a run; the first GET is what requests the render."""
+    _, run = _finished_run(request)
+    export = request.world.request_export(run)
+    return Reply(200, docs.pdf_export_doc(request.world, run, export))
+
+
+def pdf_exports_download(request: Request) -> Reply:
+    _, run = _finished_run(request)
+    world = request.world
+    export = world.exports.get(run.token)
+    if export is None or world.export_state(export) != "completed":
+        raise Refusal(404, "not_found", "export not yet generated")
+    report = world.reports[run.parent]
+    pdf = pdf_document(
+        report.name,
+        [
+            f"Report run {run.token}, created {world.clock.timestamp(run.created)}",
+            *(f"Query: {query.name}" for query in report.queries),
+        ],
+    )
+    return Reply(
+        200, body=Body("application/pdf", docs.pdf_filename(world, run), lambda: iter((pdf,)))
+    )
+
+
 OPERATION_HANDLERS: Mapping[str, Handler] = {
     "report_schedules.get": report_schedules_get,
     "report_schedules.list": report_schedules_list,
@@ -415,6 +517,12 @@ OPERATION_HANDLERS: Mapping[str, Handler] = {
     "dataset_runs.get": dataset_runs_get,
     "dataset_runs.list": dataset_runs_list,
     "dataset_runs.create": dataset_runs_create,
+    "report_runs.results": report_runs_results,
+    "query_runs.list": query_runs_list,
+    "query_runs.get": query_runs_get,
+    "query_runs.results": query_runs_results,
+    "pdf_exports.get": pdf_exports_get,
+    "pdf_exports.download": pdf_exports_download,
 }
 
 
@@ -463,6 +571,14 @@ def schedule_runs_list(request: Request) -> Reply:
     return rest_collection(request, "report_runs", runs, docs.run_doc)
 
 
+def query_get(request: Request) -> Reply:
+    report = _report(request)
+    for query in report.queries:
+        if query.token == request.params["query"]:
+            return Reply(200, docs.query_doc(request.world, report, query))
+    raise not_found("Query")
+
+
 def dataset_schedule_get(request: Request) -> Reply:
     _dataset(request)
     return Reply(200, docs.schedule_doc(request.world, _schedule(request, "dataset")))
@@ -473,6 +589,7 @@ EXTRA_ROUTES: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/api/{account}/reports", rest_reports_list),
     ("GET", "/api/{account}/reports/{report}", report_get),
     ("GET", "/api/{account}/reports/{report}/schedules/{schedule}/runs", schedule_runs_list),
+    ("GET", "/api/{account}/reports/{report}/queries/{query}", query_get),
     ("GET", "/api/{account}/datasets", datasets_list),
     ("GET", "/api/{account}/datasets/{dataset}", dataset_get),
     ("GET", "/api/{account}/datasets/{dataset}/schedules/{schedule}", dataset_schedule_get),

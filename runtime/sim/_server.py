@@ -2,7 +2,8 @@
 
 Built on the standard library's ``ThreadingHTTPServer``. Answers are buffered and sent in one
 write with Nagle disabled: a response split in two writes would stall each call ~40 ms on
-delayed ACKs.
+delayed ACKs. Downloads (results, PDFs) are streamed instead, once the world's lock is released
+(see ``_wire.send_body``).
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ import json
 import re
 import socket
 import struct
-import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .._api import Endpoint
+from ._downloads import Body
 from ._faults import Fault, Faults
 from ._handlers import EXTRA_ROUTES, OPERATION_HANDLERS, Handler, Quirks, Refusal, Reply, Request
+from ._wire import Dropped, Recorded, TrackedServer, send_body
 from ._world import World
 
 _HTML_ERROR = "<html><head><title>{status} Error</title></head><body><h1>{status}</h1><p>upstream failed</p></body></html>"
@@ -35,17 +38,6 @@ class Route:
     pattern: re.Pattern[str]
     api: str  # "rest" or "discovery"
     handler: Handler
-
-
-@dataclass
-class Recorded:
-    """One request as the server saw it, for tests (headers included, so auth can be checked)."""
-
-    method: str
-    target: str
-    route: str | None
-    headers: dict[str, str]
-    body: bytes
 
 
 def build_routes(operations: tuple[Endpoint[Any], ...]) -> list[Route]:
@@ -66,14 +58,14 @@ def build_routes(operations: tuple[Endpoint[Any], ...]) -> list[Route]:
 
 
 def _compile(path: str) -> re.Pattern[str]:
+    """A path template as a regex. A placeholder takes one segment (``{run}``) or the rest of
+    one after literal text (``content.{format}``); the text around it, dots included, is
+    literal, so ``pdf.pdf`` matches only itself."""
     pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path))
     return re.compile(pattern + r"\Z")
 
 
-class SimServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class SimServer(TrackedServer):
     def __init__(
         self,
         address: tuple[str, int],
@@ -82,18 +74,17 @@ class SimServer(ThreadingHTTPServer):
         routes: list[Route],
         quirks: Quirks,
         credentials: dict[str, str],
+        publish: Callable[[Body], str],
     ) -> None:
         super().__init__(address, SimHandler)
         self.world = world
         self.routes = routes
         self.quirks = quirks
+        self.publish = publish  # a download's URL on the storage origin, for offsite faults
         self.faults = Faults()
         self.calls: Counter[str] = Counter()  # requests received per route
         self.effects: Counter[str] = Counter()  # requests carried out per route
         self.requests: list[Recorded] = []
-        self.connections = 0  # TCP connections accepted
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
         self.record = True
         self._basic = (
             "Basic "
@@ -101,33 +92,8 @@ class SimServer(ThreadingHTTPServer):
         )
         self._bearer = "Bearer " + base64.b64encode(credentials["discovery"].encode()).decode()
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self.connections += 1
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """Drop keep-alive connections still open, so no handler thread outlives the server."""
-        with self._open_lock:
-            open_sockets, self._open = list(self._open), set()
-        for sock in open_sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
     def authorized(self, api: str, header: str | None) -> bool:
         return header == (self._bearer if api == "discovery" else self._basic)
-
-
-class _Dropped(Exception):
-    """The connection was closed on purpose (a reset or truncation fault)."""
 
 
 class SimHandler(BaseHTTPRequestHandler):
@@ -141,7 +107,7 @@ class SimHandler(BaseHTTPRequestHandler):
     def handle(self) -> None:
         try:
             super().handle()
-        except (_Dropped, ConnectionError):
+        except (Dropped, ConnectionError):
             pass
 
     def do_GET(self) -> None:
@@ -194,6 +160,8 @@ class SimHandler(BaseHTTPRequestHandler):
                 if self._write_spoiled(fault):
                     return
         reply = self._reply(route, params, split.query, path, raw_body)
+        if fault is not None and fault.offsite and reply.body is not None:
+            reply = Reply(302, None, {"Location": server.publish(reply.body)})
         if fault is not None:
             if fault.after and fault.delay:  # the work is done; only the answer is late
                 time.sleep(fault.delay)
@@ -279,6 +247,9 @@ class SimHandler(BaseHTTPRequestHandler):
         return True
 
     def _write_truncated(self, reply: Reply) -> None:
+        if reply.body is not None:
+            send_body(self, reply.body, status=reply.status, truncate=True)  # raises Dropped
+            return
         body = json.dumps(reply.document).encode() if reply.document is not None else b"{}"
         self._write_raw(
             reply.status,
@@ -289,7 +260,7 @@ class SimHandler(BaseHTTPRequestHandler):
         )
         self.wfile.flush()
         self.connection.shutdown(socket.SHUT_WR)
-        raise _Dropped
+        raise Dropped
 
     def _reset(self) -> None:
         # SO_LINGER 0 makes close() send RST: the client sees "connection reset by peer".
@@ -297,11 +268,14 @@ class SimHandler(BaseHTTPRequestHandler):
         self.rfile.close()
         self.wfile.close()
         self.connection.close()
-        raise _Dropped
+        raise Dropped
 
     # -- writing ------------------------------------------------------------------------
 
     def _write(self, reply: Reply, *, drip: float | None = None, mangle: bool = False) -> None:
+        if reply.body is not None:
+            send_body(self, reply.body, status=reply.status, drip=drip, mangle=mangle)
+            return
         body = json.dumps(reply.document).encode() if reply.document is not None else b""
         if mangle:  # what a proxy cutting a body mid-way and appending junk would deliver
             body = body[: max(1, len(body) // 2)] + b"\x00}{"

@@ -4,10 +4,16 @@ Everything is generated from one seed, so two simulators with the same seed hold
 tokens. Runs move through their states on the simulator's clock, which ``speed`` scales:
 a run created at sim-time ``t`` is ``enqueued`` until ``t + 1``, ``running`` until ``t + 3``,
 then ``succeeded`` (or ``failed`` for a report seeded to fail).
+
+Each report has queries, and each run of it one query run per query; a succeeded run has result
+rows, generated when they are downloaded (``_downloads.Rows``). Tokens made after seeding (query
+runs, PDF exports) are derived from their parents' tokens rather than drawn from the seeded
+random source, so they do not shift the tokens of everything made after them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
 import time
@@ -18,6 +24,8 @@ from typing import Any
 ENQUEUED_FOR = 1.0  # sim-seconds a new run waits before it starts
 RUNNING_FOR = 2.0  # sim-seconds it then runs
 EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)  # wall time of sim-time 0, for timestamps
+PDF_RENDER_FOR = 2.0  # sim-seconds a PDF export takes to render once requested
+RESULTS_ROWS = 5  # rows per query result, unless a test asks for more
 
 
 class Clock:
@@ -48,6 +56,19 @@ class Clock:
         return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
+def derived_token(*parts: str) -> str:
+    """A token shaped like the world's own, made from its parents' tokens."""
+    return hashlib.blake2b("/".join(parts).encode(), digest_size=6).hexdigest()
+
+
+@dataclass
+class Query:
+    token: str
+    name: str
+    created: float
+    data_source_id: int = 7
+
+
 @dataclass
 class Report:
     token: str
@@ -59,6 +80,7 @@ class Report:
     fails: bool = False
     personal: bool = False
     description: str | None = None
+    queries: list[Query] = field(default_factory=list)
 
 
 @dataclass
@@ -94,6 +116,24 @@ class Run:
     executed_by: str = "albus_dumbledore"
 
 
+@dataclass(frozen=True)
+class QueryRun:
+    """A run of one query within a report run; its state is the report run's."""
+
+    token: str
+    run: Run
+    query: Query
+
+
+@dataclass
+class PdfExport:
+    """A PDF render of a report run, requested at sim-time ``requested``."""
+
+    token: str
+    run: str
+    requested: float
+
+
 @dataclass
 class Duplicate:
     token: str
@@ -115,6 +155,10 @@ class World:
     runs: dict[str, Run] = field(default_factory=dict)
     duplicates: dict[str, Duplicate] = field(default_factory=dict)
     discovery: list[Report] = field(default_factory=list)
+    exports: dict[str, PdfExport] = field(default_factory=dict)  # by run token
+    seed: int = 0
+    results_rows: int = RESULTS_ROWS
+    results_rows_of: dict[str, int] = field(default_factory=dict)  # by report token
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def token(self) -> str:
@@ -133,6 +177,32 @@ class World:
     def run_finished_at(self, run: Run) -> float | None:
         done = run.created + ENQUEUED_FOR + RUNNING_FOR
         return done if self.clock.now() >= done else None
+
+    def query_runs(self, run: Run) -> list[QueryRun]:
+        report = self.reports.get(run.parent) if run.kind == "report" else None
+        queries = report.queries if report is not None else []
+        return [QueryRun(derived_token(run.token, q.token), run, q) for q in queries]
+
+    def rows_of(self, report: str) -> int:
+        return self.results_rows_of.get(report, self.results_rows)
+
+    def rows_key(self, query_run: QueryRun) -> str:
+        """What a query run's rows are generated from: the same seed serves the same rows."""
+        return f"{self.seed}/{query_run.run.token}/{query_run.query.token}"
+
+    def request_export(self, run: Run) -> PdfExport:
+        """The run's PDF export, its render requested now if it had not been yet. (Mode also
+        names a state ``new``, a job not yet requested; here the GET that creates a job
+        requests it, so a job is only ever ``requested`` or ``completed``.)"""
+        export = self.exports.get(run.token)
+        if export is None:
+            export = PdfExport(derived_token("pdf", run.token), run.token, self.clock.now())
+            self.exports[run.token] = export
+        return export
+
+    def export_state(self, export: PdfExport) -> str:
+        done = self.clock.now() - export.requested >= PDF_RENDER_FOR
+        return "completed" if done else "requested"
 
     def duplicate_state(self, duplicate: Duplicate) -> str:
         return (
@@ -153,18 +223,26 @@ class World:
         return max(self.runs_of(parent, schedule), key=lambda run: run.created, default=None)
 
     def copy_report(self, report: Report, name: str, *, fails: bool = False) -> Report:
-        """A new report made from ``report`` (by a clone or a duplication)."""
+        """A new report made from ``report`` (by a clone or a duplication), with copies of its
+        queries."""
         with self.lock:
+            now = self.clock.now()
             copy = Report(
                 self.token(),
                 max(r.id for r in self.reports.values()) + 1,
                 name,
                 report.space_token,
                 report.space_id,
-                self.clock.now(),
+                now,
                 fails=fails,
             )
+            copy.queries = [
+                Query(derived_token(copy.token, q.token), q.name, now, q.data_source_id)
+                for q in report.queries
+            ]
             self.reports[copy.token] = copy
+            if report.token in self.results_rows_of:
+                self.results_rows_of[copy.token] = self.results_rows_of[report.token]
             return copy
 
     def schedules_of(self, parent: str) -> list[Schedule]:
@@ -184,19 +262,40 @@ REPORT_NAMES = [
     "Quidditch Season Stats",
     "Library Checkouts",
 ]
+QUERY_NAMES = [
+    "Daily Revenue",
+    "Active Wizards",
+    "Refunds, by House",
+    "Owl Post Latency",
+    "Potion Stock Levels",
+    "Top Spenders",
+]
+
+
+def _queries(choose: random.Random, report: Report, first: bool) -> list[Query]:
+    """The first report has one query (its results are a CSV, not a zip); the others two or
+    three."""
+    names = choose.sample(QUERY_NAMES, 1 if first else choose.choice((2, 3)))
+    return [
+        Query(derived_token(report.token, "query", str(index)), name, report.created)
+        for index, name in enumerate(names)
+    ]
 
 
 def seed_world(
     seed: int, clock: Clock, *, account: str = "hogwarts", discovery_reports: int = 2600
 ) -> World:
     """A workspace with a few reports and datasets, their schedules and past runs."""
-    world = World(account=account, clock=clock, rng=random.Random(seed))
+    world = World(account=account, clock=clock, rng=random.Random(seed), seed=seed)
+    # Queries draw from their own random source: the seeded tokens stay what they were.
+    choose = random.Random(f"{seed}/queries")
     space = world.token()
     past = -30 * 86400.0  # history happened in the month before sim-time 0
     for index, name in enumerate(REPORT_NAMES):
         report = Report(
             world.token(), 1000 + index, name, space, 41, past, fails=index == len(REPORT_NAMES) - 1
         )
+        report.queries = _queries(choose, report, index == 0)
         world.reports[report.token] = report
         # The first report has a long history, so its runs span several pages.
         for number in range(45 if index == 0 else 3):

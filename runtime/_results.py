@@ -1,0 +1,310 @@
+"""``Results``: a run's or a query run's data, as rows, tables or a DataFrame, streamed.
+
+Mode answers ``content.csv`` with one CSV, or with a zip holding one CSV per query, whatever
+the report's query count, and ``content.json`` with an array of row objects. ``tables()``
+reads all of these alike; ``rows()`` and ``to_pandas()`` read the one table there is (and
+name the tables when there are several). CSV is read with the standard library's ``csv``
+module, JSON arrays one element at a time: memory stays flat whatever the body's size. A zip
+needs random access, so it is spooled to a temporary file (on disk, not in memory) first.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import queue
+import tempfile
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from ._download import CHUNK_SIZE, Chunks, Download
+from ._errors import DecodeError, ModeError
+
+if TYPE_CHECKING:
+    import pandas
+
+_CSV = {"text/csv", "application/csv", "text/comma-separated-values"}
+_JSON = {"application/json", "text/json"}
+_ZIP = {"application/zip", "application/x-zip-compressed", "application/x-zip"}
+_HTML = {"text/html", "application/xhtml+xml"}
+_BY_EXTENSION = {".csv": "csv", ".json": "json", ".zip": "zip"}
+
+
+class Results(Download):
+    """A ``Download`` that knows it holds results: ``rows()``, ``tables()``, ``to_pandas()``.
+
+    Each reads the body once, as ``iter_bytes()`` and ``save()`` do.
+    """
+
+    def __init__(self, chunks: Chunks, **kwargs: Any) -> None:
+        super().__init__(chunks, **kwargs)
+        if self.content_type in _HTML:
+            self.close()
+            raise DecodeError(
+                self.url, f"an HTML page ({self.content_type}) came where results were expected"
+            )
+
+    # -- what the body is -------------------------------------------------------------------
+
+    @property
+    def format(self) -> str:
+        """``csv``, ``json`` or ``zip``: from the media type, else the file name's extension."""
+        if self.content_type in _CSV:
+            return "csv"
+        if self.content_type in _JSON or self.content_type.endswith("+json"):
+            return "json"
+        if self.content_type in _ZIP:
+            return "zip"
+        return _BY_EXTENSION.get(PurePosixPath(self.filename).suffix.lower(), "csv")
+
+    @property
+    def name(self) -> str:
+        """The table's name: the file name without its extension."""
+        return PurePosixPath(self.filename).stem or "results"
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def tables(self) -> dict[str, Results]:
+        """One ``Results`` per query, by name, whether Mode sent a zip or a single table."""
+        if self.format != "zip":
+            return {self.name: self}
+        return _zip_tables(self)
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """Each row as a dict (column → value), streamed. CSV values are strings, as the csv
+        module reads them (a ragged row keeps its extra values under the key None, and its
+        missing ones as None); JSON values keep their JSON types."""
+        if self.format == "zip":
+            return self._only_table().rows()
+        if self.format == "json":
+            return _json_rows(self.iter_bytes(), self.url)
+        return _csv_rows(self)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The table as a pandas DataFrame (``pip install "modehal[pandas]"``)."""
+        try:
+            import pandas
+        except ImportError:
+            raise ModeError(
+                'to_pandas() needs pandas, which is an optional extra: pip install "modehal[pandas]"'
+            ) from None
+        if self.format == "zip":
+            return self._only_table().to_pandas()
+        if self.format == "json":
+            return pandas.DataFrame.from_records(list(self.rows()))
+        # Big chunks, read ahead by a thread: pandas parses in C without the GIL while the
+        # next chunks arrive and are decompressed (which releases it too).
+        chunks = _read_ahead(self.iter_bytes(1 << 20))
+        return pandas.read_csv(_ByteStream(chunks), encoding="utf-8-sig")
+
+    def _only_table(self) -> Results:
+        tables = self.tables()
+        if len(tables) != 1:
+            names = ", ".join(repr(name) for name in tables) or "none"
+            for table in tables.values():
+                table.close()
+            raise ModeError(
+                f"{self.url}: these results hold {len(tables)} tables ({names}): read each one "
+                "from tables()"
+            )
+        return next(iter(tables.values()))
+
+
+_END = object()
+
+
+def _read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
+    """``chunks``, produced by a thread of its own up to ``depth`` chunks ahead of the reader
+    (so memory stays bounded); its error, if any, is raised to the reader."""
+    ready: queue.Queue[object] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def offer(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if not offer(chunk):
+                    return
+            offer(_END)
+        except BaseException as error:  # handed to the reader, raised there
+            offer(error)
+        finally:
+            chunks.close()  # type: ignore[attr-defined]
+
+    threading.Thread(target=produce, name="modehal-read-ahead", daemon=True).start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+
+
+def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
+    text = io.TextIOWrapper(
+        io.BufferedReader(_ByteStream(results.iter_bytes()), CHUNK_SIZE),
+        encoding="utf-8-sig",
+        newline="",
+    )
+    try:
+        for row in csv.DictReader(text):
+            yield dict(row)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise DecodeError(results.url, f"the CSV cannot be read: {exc}") from None
+
+
+def _json_rows(chunks: Iterator[bytes], url: str) -> Iterator[dict[str, Any]]:
+    """The objects of a JSON array, one at a time, without holding the whole array."""
+    decoder = json.JSONDecoder()
+    text = codecs.getincrementaldecoder("utf-8-sig")()
+    buffer, position, ended = "", 0, False
+
+    def more() -> bool:
+        nonlocal buffer, position, ended
+        if ended:
+            return False
+        chunk = next(chunks, None)
+        if chunk is None:
+            ended = True
+            buffer = buffer[position:] + text.decode(b"", final=True)
+        else:
+            buffer = buffer[position:] + text.decode(chunk)
+        position = 0
+        return True
+
+    def skip_space() -> str:
+        nonlocal position
+        while True:
+            while position < len(buffer) and buffer[position] in " \t\r\n":
+                position += 1
+            if position < len(buffer):
+                return buffer[position]
+            if not more():
+                return ""
+
+    if skip_space() != "[":
+        raise DecodeError(url, "expected a JSON array of rows")
+    position += 1
+    if skip_space() == "]":
+        return
+    while True:
+        skip_space()
+        while True:
+            try:
+                row, end = decoder.raw_decode(buffer, position)
+                break
+            except json.JSONDecodeError as exc:
+                if not more():
+                    raise DecodeError(url, f"the JSON rows end mid-way: {exc.msg}") from None
+            except RecursionError:
+                raise DecodeError(url, "a JSON row is nested too deeply") from None
+        if not isinstance(row, dict):
+            raise DecodeError(url, f"expected rows as JSON objects, got {type(row).__name__}")
+        yield row
+        position = end
+        separator = skip_space()
+        if separator == "]":
+            return
+        if separator != ",":
+            raise DecodeError(
+                url, f"expected ',' or ']' between rows, got {separator or 'the end'!r}"
+            )
+        position += 1
+
+
+def _zip_tables(results: Results) -> dict[str, Results]:
+    """The CSVs of a zip, each a ``Results`` streaming from the spooled archive."""
+    spool = tempfile.TemporaryFile()  # on disk: the archive may be larger than memory
+    try:
+        for chunk in results.iter_bytes():
+            spool.write(chunk)
+        spool.seek(0)
+        archive = zipfile.ZipFile(spool)
+    except zipfile.BadZipFile as exc:
+        spool.close()
+        raise DecodeError(results.url, f"the zip cannot be read: {exc}") from None
+    except BaseException:
+        spool.close()
+        raise
+    tables: dict[str, Results] = {}
+    for member in archive.infolist():
+        if member.is_dir():
+            continue
+        path = PurePosixPath(member.filename.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or ":" in member.filename:
+            archive.close()
+            spool.close()
+            raise DecodeError(
+                results.url, f"the zip holds a member with an unsafe name: {member.filename!r}"
+            )
+        tables[path.stem] = Results(
+            _member_chunks(archive, member),
+            url=f"{results.url}#{member.filename}",
+            content_type="application/json" if path.suffix == ".json" else "text/csv",
+            filename=path.name,
+            size=member.file_size,
+        )
+    return tables
+
+
+def _member_chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Chunks:
+    def chunks(chunk_size: int) -> Iterator[bytes]:
+        try:
+            with archive.open(member) as stream:
+                while chunk := stream.read(chunk_size):
+                    yield chunk
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise DecodeError(member.filename, f"the zip member cannot be read: {exc}") from None
+
+    return chunks
+
+
+class _ByteStream(io.RawIOBase):
+    """A file-like view of an iterator of byte chunks, for ``csv`` and pandas."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = memoryview(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]  # a view: no copy of the rest
+        return size
+
+    def read(self, size: int | None = -1) -> bytes:
+        # What is pending, straight from the chunk (RawIOBase.read would copy it twice).
+        if size is None or size < 0:
+            return self.readall()
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._pending = memoryview(chunk)
+        piece, self._pending = self._pending[:size], self._pending[size:]
+        return bytes(piece)
