@@ -7,7 +7,10 @@ run = client.report_runs.create("1fc11c31fdc4", parameters={"user_id": 123})
 schedule = run.follow("report_schedule")
 """
 
+import sys
 from typing import TYPE_CHECKING, Any
+
+from . import _repl
 
 from ._errors import (
     APIError,
@@ -43,6 +46,11 @@ Paginator = Collection
 
 if TYPE_CHECKING:
     from .api import Client
+
+
+def __dir__() -> list[str]:
+    # `modehal.Cl<Tab>`: the public names, Client (loaded lazily) included.
+    return sorted(__all__)
 
 
 def __getattr__(name: str) -> Any:
@@ -89,3 +97,7 @@ __all__ = [
     "Unauthorized",
     "__version__",
 ]
+
+# Inside IPython or Jupyter, `run.follow("<Tab>` and `run.links["<Tab>` offer the rels.
+if "IPython" in sys.modules:
+    _repl.register_in_ipython()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import MISSING, asdict, fields, is_dataclass
 from typing import Any
 
 from ._errors import InvalidParameter
@@ -51,13 +51,28 @@ def mapping(
     if value is None:
         return None
     if model is not None and isinstance(value, Mapping):
+        known = [f.name for f in fields(model)]
+        unknown = sorted(str(key) for key in value if key not in known)
+        if unknown:
+            import difflib  # only a misspelt key needs it; kept out of `import modehal`
+
+            close = difflib.get_close_matches(unknown[0], known, n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise invalid(
+                operation,
+                name,
+                f"has a key {model.__name__} does not know: {unknown[0]!r}{hint}; "
+                f"known: {', '.join(known)}",
+            )
+        needed = [
+            f.name
+            for f in fields(model)
+            if f.default is MISSING and f.default_factory is MISSING and f.name not in value
+        ]
+        if needed:
+            raise invalid(operation, name, f"needs {', '.join(repr(n) for n in needed)}")
         try:
             value = model(**value)
-        except TypeError as exc:
-            known = ", ".join(f.name for f in fields(model))
-            raise invalid(
-                operation, name, f"has a key {model.__name__} does not know ({exc}); known: {known}"
-            ) from None
         except InvalidParameter as exc:
             raise invalid(operation, name, str(exc)) from None
     if is_dataclass(value) and not isinstance(value, type):

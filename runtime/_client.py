@@ -282,6 +282,12 @@ class BaseClient:
     def follow_link(self, source: Resource[Any], rel: str, href: str) -> Resource[Any]:
         """Fetch ``href``, the (expanded) link ``rel`` of ``source``: ``Resource.follow``."""
         url = self.resolve(href, rel=rel)
+        page = self.web_page(url)
+        if page is not None:  # nothing is sent: a web page is no API resource, and no HAL
+            raise LinkError(
+                f"{rel!r} is a web page ({page}), not an API resource: open it in a browser",
+                rel=rel,
+            )
         try:
             return self._navigate(url, target=self.catalog.link_target(type(source), rel))
         except NotJSON as error:
@@ -302,6 +308,21 @@ class BaseClient:
             response=info,
             base_url=self.base_url,
         )
+
+    def web_page(self, href: str) -> str | None:
+        """The absolute URL of ``href`` when it is a page of Mode's web app (on the configured
+        origin, outside every API's base path, as ``share`` and ``web_*`` rels are); else None."""
+        try:
+            url = self.resolve(href)
+        except LinkError:
+            return None
+        if not _same_origin(url, self._origin):
+            return None
+        path = _urls.api_path(self.base_url, url)
+        for api in self.apis:
+            if path == api.base_path or path.startswith(api.base_path + "/"):
+                return None
+        return url
 
     def model_for_key(self, key: str) -> type[Resource[Any]]:
         """The model of an ``_embedded`` entry, by its key (a plain ``Resource`` if unknown)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -70,20 +70,33 @@ def as_text(resource: Shown) -> str:
     return "\n".join(lines)
 
 
-def as_html(resource: Shown) -> str:
-    """An HTML table of the same, for Jupyter."""
+def as_html(resource: Shown, *, web_page: Callable[[str], str | None] | None = None) -> str:
+    """An HTML table of the same, for Jupyter. A rel whose href ``web_page`` says is a page of
+    Mode's web app is a link that opens it in a new tab; API rels stay text, marked as such."""
 
-    def rows(pairs: list[tuple[str, str]]) -> str:
-        return "".join(
-            f"<tr><th style='text-align:left'>{html.escape(a)}</th><td style='text-align:left'><code>{html.escape(b)}</code></td></tr>"
-            for a, b in pairs
-        )
+    def row(name: str, cell: str) -> str:
+        return f"<tr><th style='text-align:left'>{html.escape(name)}</th><td style='text-align:left'>{cell}</td></tr>"
 
-    links = link_rows(resource)
-    body = rows(field_rows(resource))
-    if links:
-        body += "<tr><th colspan='2' style='text-align:left'>links</th></tr>" + rows(links)
+    body = "".join(row(name, _code(value)) for name, value in field_rows(resource))
+    if resource.links:
+        body += "<tr><th colspan='2' style='text-align:left'>links</th></tr>"
+    for rel in sorted(resource.links):
+        link = resource.links[rel]
+        page = None if link.templated or web_page is None else web_page(link.href)
+        if page is not None and page.startswith(("https://", "http://")):
+            cell = (
+                f"<a href='{html.escape(page, quote=True)}' target='_blank' rel='noopener'>"
+                f"{html.escape(link.href)}</a> <small>web page</small>"
+            )
+        else:
+            note = "API, templated" if link.templated else "API"
+            cell = f"{_code(link.href)} <small>{note}</small>"
+        body += row(rel, cell)
     return f"<table><caption style='text-align:left'>{html.escape(repr(resource))}</caption>{body}</table>"
+
+
+def _code(text: str) -> str:
+    return f"<code>{html.escape(text)}</code>"
 
 
 def _short(value: Any) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import os
-import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from email.message import Message
@@ -106,6 +105,8 @@ class Download:
         renamed into place at the end and removed on any error. ``progress`` is called with the
         number of bytes just written (``tqdm``'s ``update`` fits).
         """
+        import tempfile  # only saving needs it: kept out of `import modehal`
+
         target = Path(path)
         if target.is_dir():
             target = target / self.filename

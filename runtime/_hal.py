@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+import re
+import sys
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    Protocol,
+    TypeVar,
+    get_args,
+    get_origin,
+)
 
 from . import _display
 from ._download import Download
@@ -105,6 +117,30 @@ def _operator(variable: Any) -> str:
     return str(getattr(operator, "value", operator))
 
 
+def _plain_literal_annotations(cls: type) -> None:
+    """At run time, a property annotated with a ``Literal`` alias (``-> ReportRunState``) is
+    annotated with the alias's plain type (``-> str``) instead.
+
+    jedi (0.19, 0.20) raises on ``Literal`` return annotations of properties when it completes
+    a live object, and IPython swallows the error: ``run.<Tab>`` offered nothing. Type
+    checkers read the source, where the ``Literal`` stays.
+    """
+    module = sys.modules.get(cls.__module__)
+    plain = {
+        name: type(get_args(value)[0]).__name__
+        for name, value in (vars(module) if module is not None else {}).items()
+        if get_origin(value) is Literal and get_args(value)
+    }
+    if not plain:
+        return
+    for attribute in vars(cls).values():
+        returned = getattr(getattr(attribute, "fget", None), "__annotations__", {}).get("return")
+        if isinstance(attribute, property) and isinstance(returned, str):
+            erased = re.sub(r"\w+", lambda word: plain.get(word[0], word[0]), returned)
+            if erased != returned:
+                attribute.fget.__annotations__["return"] = erased
+
+
 def _has_dot_segment(value: object) -> bool:
     if isinstance(value, str):
         return any(part in (".", "..") for part in value.split("/"))
@@ -185,7 +221,9 @@ class Links(Mapping[str, Link]):
         close = difflib.get_close_matches(rel, available, n=3, cutoff=0.6)
         if close:
             message += f"; did you mean {' or '.join(repr(c) for c in close)}?"
-        message += f" Available: {', '.join(available) if available else '(none)'}"
+        else:
+            message += "."
+        message += f" Available: {', '.join(available) if available else '(none)'}."
         return LinkError(message, rel=rel, available=available)
 
     def __iter__(self) -> Iterator[str]:
@@ -271,6 +309,8 @@ class Session(Protocol):
 
     def download_link(self, source: Resource[Any], rel: str, href: str) -> Download: ...
 
+    def web_page(self, href: str) -> str | None: ...
+
 
 class Resource(Generic[RelT]):
     """A HAL resource.
@@ -288,6 +328,10 @@ class Resource(Generic[RelT]):
     field_names: ClassVar[tuple[str, ...]] = ()
 
     __slots__ = ("_data", "_client", "_url", "_links", "_problems", "response")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _plain_literal_annotations(cls)
 
     def __init__(
         self,
@@ -441,6 +485,13 @@ class Resource(Generic[RelT]):
         return self._client
 
     def _describe_source(self) -> str:
+        # The resource's own URL (its self link) first: a run just created was fetched from
+        # the URL it was POSTed to, which is not where it lives.
+        links = self._data.get("_links")
+        own = links.get("self") if isinstance(links, Mapping) else None
+        href = own.get("href") if isinstance(own, Mapping) else None
+        if isinstance(href, str) and href:
+            return href
         return self._url or f"a {type(self).__name__} document"
 
     def _summary(self) -> str:
@@ -462,8 +513,10 @@ class Resource(Generic[RelT]):
         printer.text(repr(self) if cycle else _display.as_text(self))
 
     def _repr_html_(self) -> str:
-        """Jupyter: the same as an HTML table."""
-        return _display.as_html(self)
+        """Jupyter: the same as an HTML table; web pages are links that open in the browser."""
+        return _display.as_html(
+            self, web_page=self._client.web_page if self._client is not None else None
+        )
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self.field_names))

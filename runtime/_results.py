@@ -10,14 +10,9 @@ needs random access, so it is spooled to a temporary file (on disk, not in memor
 
 from __future__ import annotations
 
-import codecs
-import csv
 import io
 import json
-import queue
-import tempfile
 import threading
-import zipfile
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -26,7 +21,12 @@ from ._download import CHUNK_SIZE, Chunks, Download
 from ._errors import DecodeError, ModeError
 
 if TYPE_CHECKING:
+    import zipfile
+
     import pandas
+
+# csv, codecs, queue, tempfile and zipfile are imported where rows, JSON, a read-ahead or a
+# zip are read: they cost `import modehal` a few milliseconds it does not need.
 
 _CSV = {"text/csv", "application/csv", "text/comma-separated-values"}
 _JSON = {"application/json", "text/json"}
@@ -121,6 +121,8 @@ _END = object()
 def _read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
     """``chunks``, produced by a thread of its own up to ``depth`` chunks ahead of the reader
     (so memory stays bounded); its error, if any, is raised to the reader."""
+    import queue
+
     ready: queue.Queue[object] = queue.Queue(depth)
     stop = threading.Event()
 
@@ -158,6 +160,8 @@ def _read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
 
 
 def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
+    import csv
+
     text = io.TextIOWrapper(
         io.BufferedReader(_ByteStream(results.iter_bytes()), CHUNK_SIZE),
         encoding="utf-8-sig",
@@ -172,6 +176,8 @@ def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
 
 def _json_rows(chunks: Iterator[bytes], url: str) -> Iterator[dict[str, Any]]:
     """The objects of a JSON array, one at a time, without holding the whole array."""
+    import codecs
+
     decoder = json.JSONDecoder()
     text = codecs.getincrementaldecoder("utf-8-sig")()
     buffer, position, ended = "", 0, False
@@ -231,6 +237,9 @@ def _json_rows(chunks: Iterator[bytes], url: str) -> Iterator[dict[str, Any]]:
 
 def _zip_tables(results: Results) -> dict[str, Results]:
     """The CSVs of a zip, each a ``Results`` streaming from the spooled archive."""
+    import tempfile
+    import zipfile
+
     spool = tempfile.TemporaryFile()  # on disk: the archive may be larger than memory
     try:
         for chunk in results.iter_bytes():
@@ -265,6 +274,8 @@ def _zip_tables(results: Results) -> dict[str, Results]:
 
 
 def _member_chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Chunks:
+    import zipfile
+
     def chunks(chunk_size: int) -> Iterator[bytes]:
         try:
             with archive.open(member) as stream:

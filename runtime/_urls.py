@@ -93,7 +93,7 @@ def check_base_url(base_url: str, *, allow_insecure: bool) -> str:
     if parts.scheme == "http" and not allow_insecure and not is_loopback(parts.hostname):
         raise ConfigurationError(
             f"refusing to send credentials over plain http to {parts.hostname}: use https, or pass "
-            "allow_insecure=True if you really mean it"
+            "allow_insecure=True (--allow-insecure on the command line) if you really mean it"
         )
     return base_url.rstrip("/")
 

@@ -83,8 +83,9 @@ def test_get_unknown_rel_lists_the_rels(report: str) -> None:
 def test_call_list_with_options(report: str) -> None:
     out = modehal("call", "report_runs.list", report, "--order", "desc", "--limit", "3", "--sim")
     assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
-    assert len(lines) == 3 and all(line.startswith("<ReportRun ") for line in lines)
+    header, *lines = out.stdout.splitlines()
+    assert header.split() == ["token", "state", "created_at", "updated_at", "completed_at"]
+    assert len(lines) == 3 and all(line.split()[1] == "succeeded" for line in lines)
 
 
 def test_call_create_with_a_json_argument(report: str) -> None:
@@ -164,3 +165,126 @@ def test_sim_command_prints_its_url_and_credentials() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# -- the command line as a new user finds it ----------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["call", "-h"], ["call", "--help"], ["call"]])
+def test_call_help_lists_the_operations_and_exits_0(args: list[str]) -> None:
+    out = modehal(*args)
+    assert out.returncode == 0, out.stderr
+    assert "report_runs.list" in out.stdout and "pdf_exports.download" in out.stdout
+
+
+def test_version() -> None:
+    import modehal as package
+
+    out = modehal("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"modehal {package.__version__}"
+
+
+def test_call_options_carry_the_spec_docs() -> None:
+    out = modehal("call", "report_runs.list", "-h")
+    assert out.returncode == 0
+    text = " ".join(out.stdout.split())
+    assert "--order-by {created_at,updated_at}, --order_by {created_at,updated_at}" in text
+    assert "Order results by the given column" in text or "created_at" in text
+    assert "--filter FILTER" in text and "gt" in text  # the filter's documented grammar
+    create = " ".join(modehal("call", "report_schedules.create", "-h").stdout.split())
+    assert "name=value pairs" in create and "JSON object" in create
+
+
+def test_object_options_take_pairs_and_name_a_misspelt_key(report: str) -> None:
+    made = modehal(
+        "call", "report_schedules.create", report, "--cron", "freq=daily,hour=7", "--sim", "--json"
+    )
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["hour"] == "7:00 am"  # hour=7 went as the number 7
+    typo = modehal("call", "report_schedules.create", report, "--cron", "hr=3", "--sim")
+    assert typo.returncode == 1 and "did you mean 'hour'" in typo.stderr
+    assert "__init__" not in typo.stderr and "Traceback" not in typo.stderr
+    ran = modehal("call", "report_runs.create", report, "--parameters", "region=emea", "--sim")
+    assert ran.returncode == 0, ran.stderr
+
+
+def test_call_prints_a_list_as_a_table_json_or_csv(report: str) -> None:
+    table = modehal("call", "report_runs.list", report, "--limit", "2", "--sim").stdout
+    assert table.splitlines()[0].split()[:2] == ["token", "state"]
+    rows = json.loads(
+        modehal(
+            "call", "report_runs.list", report, "--limit", "2", "--output", "json", "--sim"
+        ).stdout
+    )
+    assert len(rows) == 2 and rows[0]["token"] in table
+    csv_text = modehal(
+        "call", "report_runs.list", report, "--limit", "2", "--output", "csv", "--sim"
+    ).stdout
+    assert csv_text.splitlines()[0].startswith("token,state,") and len(csv_text.splitlines()) == 3
+
+
+def test_only_the_missing_variable_is_named() -> None:
+    env = {**CLEAN_ENV, "MODE_SECRET": "s", "MODE_ACCOUNT": "hogwarts"}
+    out = modehal("get", "reports", env=env)
+    assert out.returncode == 1 and "MODE_TOKEN (your API token)" in out.stderr
+    assert "MODE_SECRET" not in out.stderr and "MODE_ACCOUNT" not in out.stderr
+
+
+def test_plain_http_says_how_to_allow_it_on_the_command_line() -> None:
+    env = {**CLEAN_ENV, "MODE_TOKEN": "t", "MODE_SECRET": "s", "MODE_ACCOUNT": "hogwarts"}
+    env["MODE_BASE_URL"] = "http://mode.internal.example"
+    out = modehal("get", "reports", env=env)  # refused when the client is made: nothing sent
+    assert out.returncode == 1 and "--allow-insecure" in out.stderr
+    assert "--allow-insecure" in modehal("get", "-h").stdout
+
+
+def test_explore_shows_more_and_reaches_any_item() -> None:
+    out = modehal(
+        "explore", "reports/e3e7c2094cac", "--sim", stdin="report_runs\nmore\n#45\nquit\n"
+    )
+    assert out.returncode == 0, out.stderr
+    assert "[#20]" in out.stdout and "more: type `more`" in out.stdout
+    assert "[#40]" in out.stdout  # `more` showed the next twenty
+    assert "no item #45" not in out.stdout
+    after = out.stdout.split("modehal> #45", 1)[1]
+    assert after.lstrip().startswith("<ReportRun ")
+
+
+def test_explore_json_shows_raw_documents() -> None:
+    out = modehal("explore", "reports/e3e7c2094cac", "--sim", "--json", stdin="quit\n")
+    assert out.returncode == 0
+    assert json.loads(out.stdout.split("modehal>")[0])["token"] == "e3e7c2094cac"
+
+
+def test_ctrl_c_in_explore_cancels_the_line_not_the_session() -> None:
+    import pty
+    import signal
+    import time
+
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [*MODEHAL, "explore", "--sim"],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env=CLEAN_ENV,
+    )
+    os.close(secondary)
+    seen = b""
+
+    def read_until_prompt(count: int) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 60
+        while seen.count(b"modehal> ") < count and time.monotonic() < deadline:
+            seen += os.read(main, 65536)
+
+    try:
+        read_until_prompt(1)
+        time.sleep(0.2)  # in input(), waiting
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C at the prompt does
+        read_until_prompt(2)  # a fresh prompt: the session goes on
+        os.write(main, b"quit\n")
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+        os.close(main)

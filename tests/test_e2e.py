@@ -168,7 +168,7 @@ def test_documented_401s(e2e_sim: Simulator) -> None:
     wrong = modehal.Client(
         "nope", "nope", account=e2e_sim.account, base_url=e2e_sim.url, discovery=("a", "b", "c")
     )
-    with pytest.raises(modehal.Unauthorized, match="unauthorized"):
+    with pytest.raises(modehal.Unauthorized, match="credentials sent were refused"):
         wrong.report_runs.get(e2e_sim.reports[0], "x")
     with pytest.raises(modehal.Unauthorized):
         wrong.reports.list()
@@ -180,6 +180,8 @@ def test_documented_401s(e2e_sim: Simulator) -> None:
         timeout=5,
     )
     assert answer.status_code == 401 and answer.json()["id"] == "unauthorized"
+    none = requests.get(f"{e2e_sim.url}/api/{e2e_sim.account}", timeout=5)
+    assert "needs Basic" in none.json()["message"]  # none sent: what is needed
 
 
 def test_documented_400s_from_the_server(e2e_sim: Simulator, e2e_client: modehal.Client) -> None:

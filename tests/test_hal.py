@@ -353,3 +353,74 @@ def test_embedded_resources_get_their_models(offline_client: modehal.Client) -> 
     assert isinstance(embedded["report"], Report)
     assert type(embedded["creator"]) is Resource
     assert Resource({"_embedded": "junk"}).embedded == {}
+
+
+# -- navigation messages --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rel", ["share", "web_external_url"])
+def test_follow_on_a_web_page_says_so_and_sends_nothing(
+    offline_client: modehal.Client, mocked: responses.RequestsMock, rel: str
+) -> None:
+    run = Resource(
+        {"_links": {rel: {"href": "/hogwarts/reports/r/runs/x/share"}}}, client=offline_client
+    )
+    with pytest.raises(
+        modehal.LinkError, match=rf"'{rel}' is a web page \(https://app.mode.com/hogwarts"
+    ):
+        run.follow(rel)
+    assert len(mocked.calls) == 0
+
+
+def test_a_link_error_on_a_created_run_names_the_run_not_the_post(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    posted = f"{BASE}/api/hogwarts/reports/r/runs"
+    own = "/api/hogwarts/reports/r/runs/new1"
+    mocked.post(
+        posted,
+        status=202,
+        json={"token": "new1", "state": "enqueued", "_links": {"self": {"href": own}}},
+    )
+    run = offline_client.report_runs.create("r")
+    with pytest.raises(modehal.LinkError) as caught:
+        run.follow("report_schedule")
+    assert own in str(caught.value) and f"of {posted}" not in str(caught.value)
+
+
+def test_a_missing_rel_without_a_close_match_is_two_sentences() -> None:
+    resource = Resource({"_links": {"self": {"href": "/api/x"}}}, url="/api/x")
+    with pytest.raises(modehal.LinkError) as caught:
+        resource.follow("zzz")
+    assert str(caught.value) == "no link 'zzz' of /api/x. Available: self."
+
+
+def test_the_html_table_links_web_pages_and_marks_api_rels(offline_client: modehal.Client) -> None:
+    run = Resource(
+        {
+            "token": "x",
+            "_links": {
+                "self": {"href": "/api/hogwarts/reports/r/runs/x"},
+                "share": {"href": "/hogwarts/reports/r/runs/x/share"},
+                "evil": {"href": "javascript:alert(1)"},
+            },
+        },
+        client=offline_client,
+    )
+    html = run._repr_html_()
+    assert (
+        "<a href='https://app.mode.com/hogwarts/reports/r/runs/x/share' target='_blank' "
+        "rel='noopener'>/hogwarts/reports/r/runs/x/share</a> <small>web page</small>" in html
+    )
+    assert "<code>/api/hogwarts/reports/r/runs/x</code> <small>API</small>" in html
+    assert "href='javascript" not in html
+
+
+def test_a_misspelt_cron_key_is_named_without_python_internals(
+    offline_client: modehal.Client,
+) -> None:
+    with pytest.raises(modehal.InvalidParameter) as caught:
+        offline_client.report_schedules.create("r", cron={"freq": "daily", "hr": 3})
+    assert "'hr' (did you mean 'hour'?)" in str(caught.value) and "__init__" not in str(
+        caught.value
+    )

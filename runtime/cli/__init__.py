@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from .._errors import ModeError
+from .._version import __version__
 from . import _call, _demo, _explore, _get, _ops, _pdf, _results, _run, _sim
 from ._common import CommandError
 
@@ -15,6 +16,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="modehal", description="A client for Mode's HAL+JSON API."
     )
+    parser.add_argument("--version", action="version", version=f"modehal {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in (_demo, _sim, _ops, _get, _call, _explore, _run, _results, _pdf):
         command.add_parser(commands)

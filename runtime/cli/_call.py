@@ -4,50 +4,117 @@ its declared params (``modehal call report_runs.list REPORT --order desc``)."""
 from __future__ import annotations
 
 import argparse
+import csv
+import inspect
 import itertools
 import json
+import re
+import sys
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._api import Endpoint, Param
+from .._download import Download
 from .._hal import Resource
 from .._pagination import Collection
 from ._common import add_connection_options, connect, show
+from ._output import _json_or_text
 
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         "call",
         help="call an operation, e.g. `call report_runs.list REPORT --order desc`",
-        add_help=False,
+        description="Call any operation of the spec by name; `modehal call OPERATION --help` "
+        "lists its options.",
+        epilog="operations:\n" + _operation_list(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,  # -h after the operation is the operation's help
     )
-    parser.add_argument("operation", help="GROUP.NAME, as listed by `modehal ops`")
     parser.add_argument(
-        "arguments", nargs=argparse.REMAINDER, help="the operation's arguments (--help lists them)"
+        "-h", "--help", action="store_true", dest="call_help", help="show this help and exit"
     )
-    parser.set_defaults(run=run)
+    parser.add_argument(
+        "operation", nargs="?", metavar="OPERATION", help="GROUP.NAME, as listed below"
+    )
+    parser.add_argument(
+        "arguments", nargs=argparse.REMAINDER, help="the operation's arguments and options"
+    )
+    parser.set_defaults(run=run, call_parser=parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..api import Client
 
+    if args.operation is None or args.call_help:
+        args.call_parser.print_help()
+        return 0
     endpoint = Client.catalog.operation(args.operation)
     options = _parser_for(endpoint).parse_args(args.arguments)
     arguments = {param.name: getattr(options, param.name) for param in endpoint.params}
+    output = "json" if options.json else options.output
     with connect(options) as client:
-        _print(client.call(endpoint, **arguments), as_json=options.json, limit=options.limit)
+        _print(client.call(endpoint, **arguments), output=output, limit=options.limit)
     return 0
+
+
+def _operation_list() -> str:
+    from ..api import Client
+
+    return "\n".join(
+        f"  {name:<26} {op.summary}" for name, op in sorted(Client.catalog.operations.items())
+    )
+
+
+def _param_docs(endpoint: Endpoint[Any]) -> dict[str, str]:
+    """Each param's text from the generated method's docstring (its ``Args:`` section)."""
+    from ..api import Client
+
+    group, name = endpoint.name.split(".")
+    attribute = Client.__dict__.get(group)
+    try:
+        operations = typing.get_type_hints(attribute.func)["return"]  # type: ignore[union-attr]
+        doc = inspect.getdoc(getattr(operations, name)) or ""
+    except (AttributeError, KeyError, NameError, TypeError):
+        return {}
+    docs: dict[str, str] = {}
+    current = None
+    in_args = False
+    for line in doc.splitlines():
+        if line.strip() == "Args:":
+            in_args = True
+            continue
+        if in_args and line and not line.startswith(" "):
+            break  # the next section
+        found = re.match(r"    (\w+): (.*)", line)
+        if in_args and found:
+            current = found.group(1)
+            docs[current] = found.group(2)
+        elif in_args and current and line.startswith("        "):
+            docs[current] += " " + line.strip()
+    return {key: value.replace("``", "") for key, value in docs.items()}
 
 
 def _parser_for(endpoint: Endpoint[Any]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"modehal call {endpoint.name}", description=endpoint.summary
     )
+    docs = _param_docs(endpoint)
     for param in endpoint.params:
         convert, choices = _converter(param)
-        if param.location == "path" and param.client_default is None:
+        text = docs.get(param.name, "")
+        if param.type == "object":
+            text += ' Give a JSON object (\'{"name": "value"}\') or name=value pairs separated by commas (values read as JSON when they are: hour=3 is a number).'
+        elif param.type == "array":
+            text += " Give a JSON array ('[1, 2]')."
+        if param.location == "path" and param.client_default is None and param.default is None:
             parser.add_argument(
-                param.name, type=convert, choices=choices, metavar=param.name.upper()
+                param.name,
+                type=convert,
+                choices=choices,
+                metavar=param.name.upper(),
+                help=text.strip() or None,
             )
             continue
         names = [f"--{param.name.replace('_', '-')}"]
@@ -59,8 +126,17 @@ def _parser_for(endpoint: Endpoint[Any]) -> argparse.ArgumentParser:
             type=convert,
             choices=choices,
             required=param.required and param.location != "path",
+            help=text.strip() or None,
         )
     add_connection_options(parser)
+    parser.add_argument(
+        "--output",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="how to print a list: a table of the fields a person reads first (token, "
+        "name or state, timestamps; the default), JSON, or CSV of every field; --json is "
+        "--output json",
+    )
     parser.add_argument(
         "--limit", type=_positive, default=None, help="print at most this many items of a list"
     )
@@ -104,14 +180,18 @@ def _boolean(text: str) -> bool:
 
 
 def _json_object(text: str) -> Mapping[str, Any]:
-    """A JSON object, or ``name=value`` pairs separated by commas."""
+    """A JSON object, or ``name=value`` pairs separated by commas (each value read as JSON
+    when it is JSON, so ``hour=3`` is a number and ``region=emea`` text)."""
     if not text.lstrip().startswith("{") and "=" in text:
-        return dict(pair.split("=", 1) for pair in text.split(","))
+        pairs = [pair.split("=", 1) for pair in text.split(",")]
+        if any(len(pair) != 2 or not pair[0].strip() for pair in pairs):
+            raise argparse.ArgumentTypeError(f"expected name=value pairs, got {text!r}")
+        return {name.strip(): _json_or_text(value) for name, value in pairs}
     try:
         value = json.loads(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(
-            f'expected a JSON object such as \'{{"region": "emea"}}\' or name=value pairs: {exc}'
+            f'expected a JSON object such as \'{{"name": "value"}}\' or name=value pairs: {exc}'
         ) from None
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError("expected a JSON object")
@@ -128,15 +208,55 @@ def _json_array(text: str) -> list[Any]:
     return value
 
 
-def _print(result: object, *, as_json: bool, limit: int | None) -> None:
+def _print(result: object, *, output: str, limit: int | None) -> None:
     if result is None:
         print("done")
     elif isinstance(result, Collection):
-        items = itertools.islice(result, limit)
-        if as_json:
+        items = list(itertools.islice(result, limit))
+        if output == "json":
             print(json.dumps([item.data for item in items], indent=2))
+        elif output == "csv":
+            _write_csv(items)
         else:
-            for item in items:
-                print(repr(item))
+            print(_table(items))
+    elif isinstance(result, Download):
+        with result:
+            for chunk in result.iter_bytes():
+                sys.stdout.buffer.write(chunk)
     elif isinstance(result, Resource):
-        print(show(result, as_json=as_json))
+        print(show(result, as_json=output == "json"))
+
+
+# The columns a person reads first, in this order, when an item has them.
+_TABLE_COLUMNS = ("token", "name", "state", "created_at", "updated_at", "completed_at")
+
+
+def _table(items: list[Resource[Any]]) -> str:
+    if not items:
+        return "(none)"
+    columns = [c for c in _TABLE_COLUMNS if any(c in item.data for item in items)] or ["token"]
+    rows = [[_cell(item.data.get(column)) for column in columns] for item in items]
+    widths = [max(len(column), *(len(row[i]) for row in rows)) for i, column in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _write_csv(items: list[Resource[Any]]) -> None:
+    columns: list[str] = []
+    for item in items:
+        columns += [key for key in item.data if not key.startswith("_") and key not in columns]
+    writer = csv.writer(sys.stdout)
+    writer.writerow(columns)
+    for item in items:
+        writer.writerow(
+            [
+                value if isinstance(value, str) else "" if value is None else json.dumps(value)
+                for value in (item.data.get(column) for column in columns)
+            ]
+        )

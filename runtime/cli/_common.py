@@ -28,6 +28,16 @@ def add_sim_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sim", action="store_true", help="run against an in-process simulator instead of Mode"
     )
+    parser.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        help="allow a plain http:// MODE_BASE_URL that is not loopback (credentials then cross "
+        "the network unencrypted)",
+    )
+
+
+# What each variable holds, for the message that names the missing ones.
+_MEANING = {TOKEN: "your API token", SECRET: "its secret", ACCOUNT: "your workspace"}
 
 
 @contextmanager
@@ -41,13 +51,11 @@ def connect(args: argparse.Namespace) -> Iterator[Any]:
         return
     missing = [name for name in (TOKEN, SECRET, ACCOUNT) if not os.environ.get(name)]
     if missing:
-        raise CommandError(
-            f"set {', '.join(missing)} (your API token, its secret and your workspace), "
-            "or add --sim to try the offline simulator"
-        )
+        named = ", ".join(f"{name} ({_MEANING[name]})" for name in missing)
+        raise CommandError(f"set {named}, or add --sim to try the offline simulator")
     from ..api import Client
 
-    with Client() as client:
+    with Client(allow_insecure=getattr(args, "allow_insecure", False)) as client:
         yield client
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from .. import _display
@@ -15,11 +16,12 @@ from ._common import add_connection_options, connect, href_for
 
 HELP = """commands:
   NUMBER or REL      follow that rel (REL name=value ... fills a templated link)
-  #NUMBER            open that item of a collection
+  #NUMBER            open that item of a collection (any item: later pages are fetched)
+  more               show the collection's next items
   back               go back to the previous resource
   json               print the raw JSON of this resource
   help               this text
-  quit               leave (Ctrl-D too)"""
+  quit               leave (Ctrl-D too; Ctrl-C cancels the line)"""
 ITEMS_SHOWN = 20
 FIELDS_SHOWN = 6  # the rest are a `json` away; the rels are what a walk needs
 
@@ -33,15 +35,19 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with connect(args) as client:
-        Explorer(client, client.get(href_for(client, args.path))).loop()
+        start = client.get(href_for(client, args.path))
+        Explorer(client, start, as_json=args.json).loop()
     return 0
 
 
 class Explorer:
-    def __init__(self, client: Any, start: Resource[Any]) -> None:
+    def __init__(self, client: Any, start: Resource[Any], *, as_json: bool = False) -> None:
         self.client = client
+        self.as_json = as_json  # --json: each resource is shown as its raw JSON
         self.trail: list[Resource[Any]] = [start]
-        self.items: list[Resource[Any]] = []
+        self.items: list[Resource[Any]] = []  # the collection's items fetched so far
+        self._rest: Iterator[Resource[Any]] | None = None  # and those still to fetch
+        self._shown = 0
         self._completion: list[str] = []
         _enable_completion(self)
 
@@ -57,6 +63,9 @@ class Explorer:
             except EOFError:
                 print()
                 return
+            except KeyboardInterrupt:  # Ctrl-C cancels the line, as in a shell
+                print()
+                continue
             if not sys.stdin.isatty():  # a script: echo it, so the transcript reads right
                 print(line)
             if line in ("quit", "exit", "q"):
@@ -65,6 +74,8 @@ class Explorer:
                 self.handle(line)
             except ModeError as error:
                 print(f"error: {error}")
+            except KeyboardInterrupt:  # a slow request: back to the prompt
+                print("\n(interrupted)")
 
     def handle(self, line: str) -> None:
         if not line:
@@ -79,6 +90,8 @@ class Explorer:
             else:
                 print("already at the start")
             self.display()
+        elif line == "more":
+            self.show_items()
         elif line.startswith("#"):
             self.open_item(line[1:])
         else:
@@ -94,14 +107,45 @@ class Explorer:
         self.display()
 
     def open_item(self, number: str) -> None:
+        if number.isdecimal():
+            self._fetch(int(number))
         if not number.isdecimal() or not 0 < int(number) <= len(self.items):
-            print(f"no item #{number}: this page shows {len(self.items)}")
+            print(f"no item #{number}: there are {len(self.items)}")
             return
         self.trail.append(self.items[int(number) - 1])
         self.display()
 
+    def _fetch(self, count: int) -> None:
+        """Fetch items (and pages) until there are ``count`` or no more."""
+        while self._rest is not None and len(self.items) < count:
+            item = next(self._rest, None)
+            if item is None:
+                self._rest = None
+            else:
+                self.items.append(item)
+
+    def show_items(self) -> None:
+        """The next ``ITEMS_SHOWN`` items of the collection, and whether there are more."""
+        if self._rest is None and self._shown >= len(self.items):
+            print("no more items")
+            return
+        self._fetch(self._shown + ITEMS_SHOWN + 1)  # one more: to know whether to say "more"
+        end = min(len(self.items), self._shown + ITEMS_SHOWN)
+        for number in range(self._shown + 1, end + 1):
+            print(f"  [#{number}] {self.items[number - 1]!r}")
+        self._shown = end
+        if self._rest is not None or end < len(self.items):
+            print("  ... more: type `more` (or #N for any item)")
+
     def display(self) -> None:
         here = self.here
+        self.items, self._rest, self._shown = [], None, 0
+        if isinstance(here, Collection):
+            self._rest = iter(here)
+        self._completion = sorted(here.links) + ["back", "json", "help", "quit", "more"]
+        if self.as_json:
+            print(json.dumps(here.data, indent=2))
+            return
         print(repr(here))
         rows = _display.field_rows(here)
         width = max((len(name) for name, _ in rows[:FIELDS_SHOWN]), default=0)
@@ -118,16 +162,9 @@ class Explorer:
                 print(
                     f"  [{number:>2}] {rel.ljust(width)}  {link.href}{'  (templated)' if link.templated else ''}"
                 )
-        self.items = []
         if isinstance(here, Collection):
-            for item in here:
-                self.items.append(item)
-                if len(self.items) == ITEMS_SHOWN:
-                    break
             print("items:")
-            for number, item in enumerate(self.items, start=1):
-                print(f"  [#{number}] {item!r}")
-        self._completion = rels + ["back", "json", "help", "quit"]
+            self.show_items()
         if len(self.trail) == 1:
             print("(type a number or a rel to follow it, #N for an item, back, json, help or quit)")
 

@@ -202,6 +202,12 @@ class SimHandler(BaseHTTPRequestHandler):
                 if route.api == "discovery"
                 else "Basic (API token and secret)"
             )
+            if self.headers.get("Authorization"):
+                return _error(
+                    401,
+                    "unauthorized",
+                    f"Unauthorized: the {scheme} credentials sent were refused",
+                )
             return _error(401, "unauthorized", f"Unauthorized: this API needs {scheme} credentials")
         try:
             body = json.loads(raw_body) if raw_body.strip() else None
