@@ -288,3 +288,8 @@ def test_ctrl_c_in_explore_cancels_the_line_not_the_session() -> None:
     finally:
         proc.kill()
         os.close(main)
+
+
+def test_a_misspelt_operation_gets_a_did_you_mean() -> None:
+    out = modehal("call", "report_runs.lst", "--sim")
+    assert out.returncode == 1 and "did you mean 'report_runs.list'" in out.stderr
