@@ -596,3 +596,22 @@ def test_a_model_without_links_renders_with_any_rel(spec_copy: Path) -> None:
     source = render(load_spec(spec_copy))["report_run_duplicate.py"]
     assert "ReportRunDuplicateRel = str\n" in source
     compile(source, "report_run_duplicate.py", "exec")
+
+
+def test_the_readme_lists_every_operation_as_the_spec_does() -> None:
+    from modehal.codegen._table import operations_table
+
+    table = operations_table(load_spec(SPEC))
+    readme = (SPEC.parent / "README.md").read_text(encoding="utf-8")
+    assert table in readme, "README is stale: paste `python -m modehal.codegen table` into it"
+    rows = table.splitlines()[2:]
+    assert len(rows) == sum(len(m.operations) for m in load_spec(SPEC).models) == 22
+    assert (
+        "| `report_schedules.create` | `client.report_schedules.create(report, cron=...)` |"
+        in table
+    )
+
+
+def test_the_table_command_prints_it() -> None:
+    result = run_cli("table", "--spec", SPEC, cwd=SPEC.parent)
+    assert result.returncode == 0 and result.stdout.startswith("| operation | Python | HTTP |")
