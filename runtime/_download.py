@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from urllib3.exceptions import ProtocolError, ReadTimeoutError
+from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
 from ._errors import ConnectionError, DecodeError, ModeError, ResponseTooLarge, Timeout
 
@@ -67,9 +67,11 @@ class Download:
         encoding = headers.get("Content-Encoding", "identity").strip().lower()
         length = headers.get("Content-Length", "")
         stated = int(length) if length.isdigit() else None
+        # `url` is the one asked for: after a redirect to signed storage, response.url holds
+        # the signature, which must not reach error messages and logs.
         return cls(
             lambda chunk_size: _decoded(response, url, encoding, stated, max_bytes, chunk_size),
-            url=response.url or url,
+            url=url,
             content_type=headers.get("Content-Type", "application/octet-stream")
             .split(";")[0]
             .strip()
@@ -114,9 +116,8 @@ class Download:
             dir=target.parent, prefix=f".{target.name}.", suffix=".part"
         )
         try:
-            # mkstemp makes the file private (0600); a saved file gets the usual permissions
-            os.chmod(handle, 0o666 & ~_umask())
             with os.fdopen(handle, "wb") as file:
+                _usual_permissions(file.fileno())
                 for chunk in self.iter_bytes():
                     file.write(chunk)
                     if progress is not None:
@@ -182,7 +183,7 @@ def _decoded(
             url=url,
             retryable=False,
         ) from None
-    except OSError as exc:
+    except (OSError, HTTPError) as exc:  # HTTPError: urllib3's own, a TLS failure among them
         raise ConnectionError(
             f"GET {url}: reading the body failed after {produced:,} bytes: {exc}",
             method="GET",
@@ -237,10 +238,25 @@ class _Decompressor:
             )
 
 
+def _usual_permissions(handle: int) -> None:
+    """mkstemp makes the file private (0600); a saved file gets what the umask gives any
+    other (0644, usually). Best effort: some filesystems and platforms refuse chmod."""
+    try:
+        os.chmod(handle, 0o666 & ~_umask())
+    except (OSError, NotImplementedError, TypeError):
+        pass
+
+
 @functools.cache
 def _umask() -> int:
-    # The only way to read the umask is to set it: once, and set straight back.
-    mask = os.umask(0o022)
+    try:  # Linux says what it is without changing it
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere the only way to read it is to set it, and set it back
     os.umask(mask)
     return mask
 
@@ -268,4 +284,8 @@ def _filename(disposition: str | None, url: str) -> str:
     if not name:
         name = unquote(PurePosixPath(urlsplit(url).path).name)
     name = PurePosixPath(name.replace("\\", "/")).name
-    return name if name not in ("", ".", "..") else "download"
+    # no hidden file (".bashrc" saved into a home directory), no drive ("C:x" on Windows),
+    # no control characters
+    name = "".join("_" if c in ':<>"|?*' or not c.isprintable() else c for c in name)
+    name = name.lstrip(". ").rstrip(". ")
+    return name or "download"

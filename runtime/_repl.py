@@ -32,8 +32,12 @@ def register_in_ipython() -> None:
     if completer is None:
         return
     matchers = completer.custom_matchers
-    if not any(getattr(m, "matcher_identifier", None) == _IDENTIFIER for m in matchers):
+    if any(getattr(m, "matcher_identifier", None) == _IDENTIFIER for m in matchers):
+        return
+    try:
         matchers.append(_matcher(shell))
+    except ImportError:  # an IPython older than 8.6, without context matchers: no rels
+        pass
 
 
 _IDENTIFIER = "modehal.rels"
@@ -62,14 +66,14 @@ def _matcher(shell: Any) -> Any:
 def _evaluate(shell: Any, expression: str) -> object:
     """``expression`` as IPython's own completer would evaluate it (its ``evaluation``
     setting, ``limited`` by default), or None."""
-    from IPython.core.guarded_eval import EvaluationContext, guarded_eval
-
-    context = EvaluationContext(
-        globals=shell.user_global_ns,
-        locals=shell.user_ns,
-        evaluation=getattr(shell.Completer, "evaluation", "limited"),
-    )
     try:
+        from IPython.core.guarded_eval import EvaluationContext, guarded_eval
+
+        context = EvaluationContext(
+            globals=shell.user_global_ns,
+            locals=shell.user_ns,
+            evaluation=getattr(shell.Completer, "evaluation", "limited"),
+        )
         return guarded_eval(expression, context)
     except Exception:  # anything it refuses or that fails: no completions, never an error
         return None

@@ -11,6 +11,7 @@ needs random access, so it is spooled to a temporary file (on disk, not in memor
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import threading
 from collections.abc import Iterator
@@ -100,7 +101,12 @@ class Results(Download):
         # Big chunks, read ahead by a thread: pandas parses in C without the GIL while the
         # next chunks arrive and are decompressed (which releases it too).
         chunks = _read_ahead(self.iter_bytes(1 << 20))
-        return pandas.read_csv(_ByteStream(chunks), encoding="utf-8-sig")
+        try:
+            return pandas.read_csv(_ByteStream(chunks), encoding="utf-8-sig")
+        except (pandas.errors.ParserError, pandas.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise DecodeError(self.url, f"the CSV cannot be read: {exc}") from None
+        finally:
+            chunks.close()  # type: ignore[attr-defined]  # stops the read-ahead thread
 
     def _only_table(self) -> Results:
         tables = self.tables()
@@ -116,6 +122,8 @@ class Results(Download):
 
 
 _END = object()
+MAX_JSON_ROW = 16 * 1024 * 1024  # characters: a longer row is a malformed body, not a row
+MAX_CSV_CELL = 16 * 1024 * 1024
 
 
 def _read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
@@ -162,6 +170,9 @@ def _read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
 def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
     import csv
 
+    # the csv module refuses cells over 128 KiB by default; pandas reads them, so do we
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_CELL))
+
     text = io.TextIOWrapper(
         io.BufferedReader(_ByteStream(results.iter_bytes()), CHUNK_SIZE),
         encoding="utf-8-sig",
@@ -187,11 +198,14 @@ def _json_rows(chunks: Iterator[bytes], url: str) -> Iterator[dict[str, Any]]:
         if ended:
             return False
         chunk = next(chunks, None)
-        if chunk is None:
-            ended = True
-            buffer = buffer[position:] + text.decode(b"", final=True)
-        else:
-            buffer = buffer[position:] + text.decode(chunk)
+        try:
+            if chunk is None:
+                ended = True
+                buffer = buffer[position:] + text.decode(b"", final=True)
+            else:
+                buffer = buffer[position:] + text.decode(chunk)
+        except UnicodeDecodeError as exc:
+            raise DecodeError(url, f"the JSON rows are not UTF-8: {exc.reason}") from None
         position = 0
         return True
 
@@ -217,10 +231,15 @@ def _json_rows(chunks: Iterator[bytes], url: str) -> Iterator[dict[str, Any]]:
                 row, end = decoder.raw_decode(buffer, position)
                 break
             except json.JSONDecodeError as exc:
+                # Only a row cut by the end of what has arrived is worth reading more for; a
+                # malformed one fails now, not after pulling in the rest of the body.
+                cut = exc.pos >= len(buffer) - 8 or exc.msg.startswith("Unterminated string")
+                if not cut or len(buffer) - position > MAX_JSON_ROW:
+                    raise DecodeError(url, f"a JSON row is malformed: {exc}") from None
                 if not more():
                     raise DecodeError(url, f"the JSON rows end mid-way: {exc.msg}") from None
-            except RecursionError:
-                raise DecodeError(url, "a JSON row is nested too deeply") from None
+            except (ValueError, RecursionError) as exc:  # an integer of 5,000 digits, say
+                raise DecodeError(url, f"a JSON row cannot be read: {exc}") from None
         if not isinstance(row, dict):
             raise DecodeError(url, f"expected rows as JSON objects, got {type(row).__name__}")
         yield row
@@ -246,12 +265,12 @@ def _zip_tables(results: Results) -> dict[str, Results]:
             spool.write(chunk)
         spool.seek(0)
         archive = zipfile.ZipFile(spool)
-    except zipfile.BadZipFile as exc:
-        spool.close()
-        raise DecodeError(results.url, f"the zip cannot be read: {exc}") from None
-    except BaseException:
+    except ModeError:
         spool.close()
         raise
+    except Exception as exc:  # zipfile raises many kinds for a corrupt archive
+        spool.close()
+        raise DecodeError(results.url, f"the zip cannot be read: {exc}") from None
     tables: dict[str, Results] = {}
     for member in archive.infolist():
         if member.is_dir():
@@ -263,7 +282,12 @@ def _zip_tables(results: Results) -> dict[str, Results]:
             raise DecodeError(
                 results.url, f"the zip holds a member with an unsafe name: {member.filename!r}"
             )
-        tables[path.stem] = Results(
+        name = path.stem
+        for number in itertools.count(2):  # two members named alike: neither is lost
+            if name not in tables:
+                break
+            name = f"{path.stem} ({number})"
+        tables[name] = Results(
             _member_chunks(archive, member),
             url=f"{results.url}#{member.filename}",
             content_type="application/json" if path.suffix == ".json" else "text/csv",
@@ -274,14 +298,12 @@ def _zip_tables(results: Results) -> dict[str, Results]:
 
 
 def _member_chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Chunks:
-    import zipfile
-
     def chunks(chunk_size: int) -> Iterator[bytes]:
         try:
             with archive.open(member) as stream:
                 while chunk := stream.read(chunk_size):
                     yield chunk
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except Exception as exc:  # corrupt, encrypted, an unknown compression: all the same here
             raise DecodeError(member.filename, f"the zip member cannot be read: {exc}") from None
 
     return chunks

@@ -179,6 +179,7 @@ class Transport:
             request.headers["Content-Length"] = str(len(body or b""))
         started = time.perf_counter()
         failure: TransportError | None = None
+        response: requests.Response | None = None
         try:
             with sending(url, watch):
                 response = self.session.get_adapter(url).send(
@@ -198,10 +199,13 @@ class Transport:
         if watch is not None and watch.expired:
             # Cut off by the watchdog: whatever the read made of it, the time is up.
             failure = _out_of_time(watch, method, url)
+            if response is not None:
+                response.close()
         if failure is not None:
             # Raised out here, not in the `except`: the requests exception holds the request,
             # Authorization header included, and must not ride along as __context__.
             raise failure
+        assert response is not None  # sent without failing: answered
         response.elapsed = timedelta(seconds=time.perf_counter() - started)
         return response
 

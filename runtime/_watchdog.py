@@ -62,6 +62,8 @@ class Watchdog:
             # The connection goes back to the pool after this request; a later request on
             # it belongs to another watch, and an earlier watch must not cut it off then.
             connection._modehal_watch = watch
+            if watch.expired:  # the time ran out before it got here (a slow DNS lookup)
+                _cut_off(connection)
 
     def cancel(self, watch: Watch) -> None:
         """The attempt is over; its entry is dropped from the heap when it comes due."""

@@ -172,3 +172,15 @@ def test_a_big_download_saves_and_streams_rows_in_bounded_memory(tmp_path: Path)
     saved, rows, growth = map(int, out.stdout.split())
     assert saved >= BIG_MB * 2**20 * 0.9 and rows > 0
     assert growth < 64 * 2**20, f"peak RSS grew {growth / 2**20:.0f} MB for a {BIG_MB} MB body"
+
+
+def test_a_signed_storage_url_stays_out_of_the_download(
+    make_sim: SimFactory, tmp_path: Path
+) -> None:
+    sim = make_sim(speed=200.0, discovery_reports=10)
+    client = sim.client()
+    run = finished_run(client, sim.reports[0])
+    sim.inject("report_runs.results", offsite=True)
+    results = run.results()
+    assert results.url.startswith(sim.url) and "sig" not in results.url  # the URL asked for
+    results.save(tmp_path / "x.csv")

@@ -406,3 +406,99 @@ def test_rows_and_save_over_a_real_socket_hold_one_chunk_not_the_body(tmp_path: 
     assert count == rows - 1  # the first line is the header
     assert saved.stat().st_size > 4_000_000
     assert peak < 1_500_000  # the body is 4.5 MB; a few chunks are held at a time
+
+
+# -- found in review: hostile bodies stay ModeErrors -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        (b'[{"name": "\xff\xfe"}]', "not UTF-8"),
+        (b'[{"id": ' + b"9" * 5000 + b"}]", "cannot be read"),
+        (b'[{"a": 1}, {"a": tru}, ' + b'{"a": 2}, ' * 20000 + b"]", "malformed"),
+    ],
+)
+def test_bad_json_rows_are_decode_errors_at_once(
+    offline_client: modehal.Client, mocked: responses.RequestsMock, body: bytes, problem: str
+) -> None:
+    answer(mocked, JSON_URL, body, "application/json")
+    with pytest.raises(modehal.DecodeError, match=problem):
+        list(offline_client.report_runs.results("r1", "run1", format="json").rows())
+
+
+def test_a_corrupt_zip_is_a_decode_error(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    archive = bytearray(zipped({"A.csv": CSV}))
+    central = archive.index(b"PK\x01\x02")
+    archive[central + 10] = 99  # the member's compression method: one zipfile does not know
+    answer(mocked, CSV_URL, bytes(archive), "application/zip")
+    with pytest.raises(modehal.DecodeError, match="cannot be read"):
+        list(offline_client.report_runs.results("r1", "run1").tables()["A"].rows())
+
+
+def test_members_named_alike_are_all_kept(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    answer(mocked, CSV_URL, zipped({"a/Query.csv": CSV, "b/Query.csv": CSV}), "application/zip")
+    assert list(offline_client.report_runs.results("r1", "run1").tables()) == [
+        "Query",
+        "Query (2)",
+    ]
+
+
+def test_to_pandas_failures_are_decode_errors_and_stop_the_read_ahead(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    import threading
+    import time
+
+    pytest.importorskip("pandas")
+    answer(mocked, CSV_URL, b'a,b\r\n"1,2\r\n' + b"x" * 100, "text/csv")
+    with pytest.raises(modehal.DecodeError, match="CSV cannot be read"):
+        offline_client.report_runs.results("r1", "run1").to_pandas()
+    time.sleep(0.3)
+    assert not [t for t in threading.enumerate() if t.name == "modehal-read-ahead"]
+
+
+def test_a_long_csv_cell_is_read(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    answer(mocked, CSV_URL, b"a,b\r\n1," + b"x" * 300_000 + b"\r\n", "text/csv")
+    rows = list(offline_client.report_runs.results("r1", "run1").rows())
+    assert len(rows[0]["b"]) == 300_000
+
+
+@pytest.mark.parametrize(
+    "disposition, expected",
+    [
+        ('attachment; filename=".bashrc"', "bashrc"),
+        ('attachment; filename="C:evil.csv"', "C_evil.csv"),
+    ],
+)
+def test_a_filename_is_never_hidden_nor_a_drive(
+    offline_client: modehal.Client, mocked: responses.RequestsMock, disposition: str, expected: str
+) -> None:
+    answer(mocked, CSV_URL, CSV, "text/csv", **{"Content-Disposition": disposition})
+    assert offline_client.download(CSV_URL).filename == expected
+
+
+def test_an_old_ipython_without_context_matchers_is_left_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+    import types
+
+    from modehal import _repl
+
+    shell = types.SimpleNamespace(Completer=types.SimpleNamespace(custom_matchers=[]))
+    fake = types.SimpleNamespace(get_ipython=lambda: shell)
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+
+    def old(shell: object) -> object:
+        raise ImportError("cannot import name 'context_matcher'")
+
+    monkeypatch.setattr(_repl, "_matcher", old)
+    _repl.register_in_ipython()  # no error: an old IPython simply gets no rel completion
+    assert shell.Completer.custom_matchers == []
