@@ -316,7 +316,7 @@ class BaseClient:
             url = self.resolve(href)
         except LinkError:
             return None
-        if not _same_origin(url, self._origin):
+        if not _urls.same_origin(url, self._origin):
             return None
         path = _urls.api_path(self.base_url, url)
         for api in self.apis:
@@ -411,7 +411,7 @@ class BaseClient:
         if logger.isEnabledFor(logging.DEBUG):
             sent = (
                 {**headers, "Authorization": authorization}
-                if _same_origin(url, self._origin)
+                if _urls.same_origin(url, self._origin)
                 else headers
             )
             logger.debug("%s %s %s", method, url, redacted(sent))
@@ -485,13 +485,6 @@ def _short(error: Exception) -> str:
     if isinstance(error, APIError):
         return f"{error.status} {error.message[:80]}"
     return str(error)
-
-
-def _same_origin(url: str, expected: str) -> bool:
-    try:
-        return _urls.origin(url) == expected
-    except ValueError:
-        return False
 
 
 def _info(response: requests.Response, method: str, url: str) -> ResponseInfo:

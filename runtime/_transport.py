@@ -38,7 +38,7 @@ from ._errors import (
     TooManyRedirects,
     TransportError,
 )
-from ._urls import is_link_local, origin, split_http
+from ._urls import is_link_local, origin, same_origin, split_http
 from ._watchdog import Watch, watchdog
 
 TimeoutValue = float | tuple[float, float] | None
@@ -101,55 +101,39 @@ class Transport:
         seconds = whole_attempt(timeout)
         watch = watchdog.watch(seconds) if seconds is not None else None
         reading = _Reading(max_bytes, stream, expect_json)
+        first_method, first_url = method, url
         try:
-            return self._follow(
-                method, url, headers, body, timeout, authorization, home, reading, watch
-            )
+            for hop in range(MAX_REDIRECTS + 1):
+                try:
+                    response = self._send_once(
+                        method,
+                        url,
+                        headers,
+                        body,
+                        _time_left(timeout, watch, method, url),
+                        authorization if same_origin(url, home) else None,
+                        reading,
+                        watch,
+                    )
+                except TransportError as error:
+                    if hop:
+                        error.before_sending = False
+                        error.method, error.url = first_method, first_url
+                    raise
+                location = response.headers.get("Location")
+                if response.status_code not in _REDIRECTS or not location:
+                    return response
+                response.close()
+                target = _redirect_target(first_method, first_url, url, location)
+                _check_redirect(first_method, first_url, method, url, target, home)
+                url = target
+                if response.status_code == 303 or (
+                    response.status_code in (301, 302) and method == "POST"
+                ):
+                    method, body = "GET", None  # as browsers and requests do
         finally:
             if watch is not None:
                 watchdog.cancel(watch)
-
-    def _follow(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        body: bytes | None,
-        timeout: TimeoutValue,
-        authorization: str | None,
-        home: str,
-        reading: _Reading,
-        watch: Watch | None,
-    ) -> requests.Response:
-        first_method, first_url = method, url
-        for hop in range(MAX_REDIRECTS + 1):
-            try:
-                response = self._send_once(
-                    method,
-                    url,
-                    headers,
-                    body,
-                    _time_left(timeout, watch, method, url),
-                    authorization if _on_origin(url, home) else None,
-                    reading,
-                    watch,
-                )
-            except TransportError as error:
-                if hop:
-                    error.before_sending = False
-                    error.method, error.url = first_method, first_url
-                raise
-            location = response.headers.get("Location")
-            if response.status_code not in _REDIRECTS or not location:
-                return response
-            response.close()
-            target = _redirect_target(first_method, first_url, url, location)
-            _check_redirect(first_method, first_url, method, url, target, home)
-            url = target
-            if response.status_code == 303 or (
-                response.status_code in (301, 302) and method == "POST"
-            ):
-                method, body = "GET", None  # as browsers and requests do
         raise TooManyRedirects(
             f"{first_method} {first_url}: more than {MAX_REDIRECTS} redirects",
             method=first_method,
@@ -288,13 +272,6 @@ def _out_of_time(watch: Watch, method: str, url: str) -> Timeout:
         method=method,
         url=url,
     )
-
-
-def _on_origin(url: str, home: str) -> bool:
-    try:
-        return origin(url) == home
-    except ValueError:
-        return False
 
 
 def _redirect_target(first_method: str, first_url: str, url: str, location: str) -> str:

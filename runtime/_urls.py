@@ -29,6 +29,15 @@ def origin(url: str) -> str:
     return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
 
 
+def same_origin(url: str, expected: str) -> bool:
+    """Whether ``url`` is on the origin ``expected`` (as ``origin()`` gives it); a malformed
+    URL is on none."""
+    try:
+        return origin(url) == expected
+    except ValueError:
+        return False
+
+
 def is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
