@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
 from ._errors import ConnectionError, DecodeError, ModeError, ResponseTooLarge, Timeout
+from ._transport import caused_by
 
 if TYPE_CHECKING:
     import requests
@@ -166,7 +167,7 @@ def _decoded(
                 yield chunk
         yield from decoder.finish()
     except ProtocolError as exc:
-        if _caused_by_short_read(exc):
+        if caused_by(exc, IncompleteRead):
             raise DecodeError(
                 url, f"the body is truncated: it ended before its Content-Length ({stated} bytes)"
             ) from None
@@ -259,18 +260,6 @@ def _umask() -> int:
     mask = os.umask(0o022)  # elsewhere the only way to read it is to set it, and set it back
     os.umask(mask)
     return mask
-
-
-def _caused_by_short_read(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    for _ in range(4):
-        if seen is None:
-            return False
-        if isinstance(seen, IncompleteRead):
-            return True
-        args = [a for a in seen.args if isinstance(a, BaseException)]
-        seen = args[0] if args else seen.__context__
-    return False
 
 
 def _filename(disposition: str | None, url: str) -> str:

@@ -321,11 +321,11 @@ def _transport_error(exc: requests.RequestException, method: str, url: str) -> T
             url=url,
             before_sending=True,
         )
-    if isinstance(exc, requests.Timeout) or _caused_by(exc, ReadTimeoutError):
+    if isinstance(exc, requests.Timeout) or caused_by(exc, ReadTimeoutError):
         # requests reports a timeout while reading the body as a ConnectionError
         return Timeout(f"{method} {url} timed out: {reason}", method=method, url=url)
     if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-        never_connected = _caused_by(exc, NewConnectionError)  # refused, DNS: never sent
+        never_connected = caused_by(exc, NewConnectionError)  # refused, DNS: never sent
         what = "could not connect" if never_connected else "lost the connection"
         return ConnectionError(
             f"{method} {url} {what}: {reason}",
@@ -336,8 +336,9 @@ def _transport_error(exc: requests.RequestException, method: str, url: str) -> T
     return TransportError(f"{method} {url} failed: {reason}", method=method, url=url)
 
 
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    """Whether ``kind`` is in the chain requests and urllib3 wrap their errors in."""
+def caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``kind`` is in the chain requests and urllib3 wrap their errors in: a
+    ``reason``, an exception among the args, or the exception being handled when it rose."""
     seen: BaseException | None = exc
     for _ in range(6):
         if seen is None:
@@ -348,7 +349,8 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
         if isinstance(reason, BaseException):
             seen = reason
         else:
-            seen = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+            nested = [arg for arg in seen.args if isinstance(arg, BaseException)]
+            seen = nested[0] if nested else seen.__context__
     return False
 
 
