@@ -38,7 +38,7 @@ from ._errors import (
     TooManyRedirects,
     TransportError,
 )
-from ._urls import is_link_local, origin, same_origin, split_http
+from ._urls import origin, refused_link_local, same_origin, split_http
 from ._watchdog import Watch, watchdog
 
 TimeoutValue = float | tuple[float, float] | None
@@ -300,7 +300,7 @@ def _check_redirect(
             f"refusing to send {method} again to another origin: redirected from {here} to {there}"
         )
     host = urlsplit(target).hostname or ""
-    if is_link_local(host) and not is_link_local(urlsplit(home).hostname or ""):
+    if refused_link_local(host, home):
         problem = f"refusing a redirect to the link-local address {host} (from {here})"
     if problem is not None:
         raise RedirectError(

@@ -71,6 +71,12 @@ def is_link_local(host: str) -> bool:
     return address.is_link_local or str(address) in _METADATA_HOSTS
 
 
+def refused_link_local(host: str, base_url: str) -> bool:
+    """Whether a link or redirect to ``host`` is refused: a link-local or metadata address,
+    unless the base URL (or origin) ``base_url`` is on one itself."""
+    return is_link_local(host) and not is_link_local(urlsplit(base_url).hostname or "")
+
+
 def split_http(url: str) -> SplitResult:
     """``url`` split in parts, or ValueError if it is not an http(s) URL with a valid host and port."""
     parts = urlsplit(url)
@@ -138,7 +144,7 @@ def resolve(
         host = split_http(url).hostname or ""
     except ValueError as exc:
         raise LinkError(f"{what}href {href!r} is not a valid URL: {exc}", rel=rel) from None
-    if is_link_local(host) and not is_link_local(urlsplit(base_url).hostname or ""):
+    if refused_link_local(host, base_url):
         raise LinkError(
             f"{what}href {href!r} points at the link-local address {host}, where cloud "
             "metadata services answer: not followed",
