@@ -316,12 +316,8 @@ class BaseClient:
             url = self.resolve(href)
         except LinkError:
             return None
-        if not _urls.same_origin(url, self._origin):
+        if not _urls.same_origin(url, self._origin) or self._api_under(url) is not None:
             return None
-        path = _urls.api_path(self.base_url, url)
-        for api in self.apis:
-            if path == api.base_path or path.startswith(api.base_path + "/"):
-                return None
         return url
 
     def model_for_key(self, key: str) -> type[Resource[Any]]:
@@ -336,14 +332,21 @@ class BaseClient:
 
     def api_for_url(self, url: str) -> Api:
         """The API a URL belongs to, by its path prefix (``/batch`` → Discovery)."""
-        path = _urls.api_path(self.base_url, url)
-        for api in self.apis:
-            if path == api.base_path or path.startswith(api.base_path + "/"):
-                return api
+        found = self._api_under(url)
+        if found is not None:
+            return found
         for api in self.apis:
             if api.auth == "basic":
                 return api
         raise ConfigurationError("this client declares no API to send requests to")
+
+    def _api_under(self, url: str) -> Api | None:
+        """The API whose base path ``url``'s path is under, if any."""
+        path = _urls.api_path(self.base_url, url)
+        for api in self.apis:
+            if path == api.base_path or path.startswith(api.base_path + "/"):
+                return api
+        return None
 
     def get_page(self, url: str) -> tuple[object, ResponseInfo]:
         """GET an absolute URL: its decoded JSON, and the response it came in."""
