@@ -25,7 +25,7 @@ from typing import (
 
 from . import _display
 from ._download import Download
-from ._errors import DecodeError, InvalidParameter, LinkError
+from ._errors import DecodeError, InvalidParameter, LinkError, did_you_mean
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -215,14 +215,7 @@ class Links(Mapping[str, Link]):
                 f"link {rel!r}{where} is malformed: {bad.reason}", rel=rel, available=list(self)
             )
         available = sorted(self._links)
-        message = f"no link {rel!r}{where}"
-        import difflib  # only a missing rel needs it; kept out of `import modehal`
-
-        close = difflib.get_close_matches(rel, available, n=3, cutoff=0.6)
-        if close:
-            message += f"; did you mean {' or '.join(repr(c) for c in close)}?"
-        else:
-            message += "."
+        message = f"no link {rel!r}{where}" + (did_you_mean(rel, available) or ".")
         message += f" Available: {', '.join(available) if available else '(none)'}."
         return LinkError(message, rel=rel, available=available)
 

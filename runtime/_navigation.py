@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from ._api import Endpoint
 from ._decode import json_kind
-from ._errors import DecodeError, InvalidParameter, LinkError
+from ._errors import DecodeError, InvalidParameter, LinkError, did_you_mean
 from ._hal import Links, Resource, ResponseInfo, Session
 from ._pagination import Collection, lists, page_items
 from ._urls import api_path, resolve
@@ -68,10 +68,7 @@ class Catalog:
         """The operation called ``name`` (``"report_runs.get"``), or ``InvalidParameter``."""
         op = self.operations.get(name)
         if op is None:
-            import difflib  # only a misspelt name needs it; kept out of `import modehal`
-
-            close = difflib.get_close_matches(name, list(self.operations), n=3, cutoff=0.6)
-            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            hint = did_you_mean(name, self.operations)
             raise InvalidParameter(f"no operation {name!r}{hint} (`modehal ops` lists them)")
         return op
 
