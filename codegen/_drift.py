@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 from ._pages import DocOperation, DocPage
 from ._spec import ModelSpec, OperationSpec, Spec
@@ -59,6 +60,11 @@ KINDS = {
     "stale-known-drift": "a known_drift entry that matches no difference any more",
 }
 _COMPATIBLE_TYPES = {("string", "datetime")}  # timestamps are strings in JSON
+
+
+def _types_differ(page: str | None, spec: str) -> TypeGuard[str]:
+    """Whether a type the page states (if any) contradicts the spec's."""
+    return bool(page) and page != spec and (page, spec) not in _COMPATIBLE_TYPES
 
 
 @dataclass(frozen=True)
@@ -230,11 +236,7 @@ def _compare_resource(spec: Spec, page: DocPage, model: ModelSpec) -> list[Drift
             if field is None:
                 add("field-not-in-spec", name, f"the page's table has it ({doc.type or 'no type'})")
                 continue
-            if (
-                doc.type
-                and doc.type != field.type
-                and (doc.type, field.type) not in _COMPATIBLE_TYPES
-            ):
+            if _types_differ(doc.type, field.type):
                 add(
                     "field-type-differs",
                     name,
@@ -330,11 +332,7 @@ def _compare_operation(
         if spec_param is None:
             add("param-not-in-spec", doc_param.name, f"a {doc_param.location} param on the page")
             continue
-        if (
-            doc_param.type
-            and doc_param.type != spec_param.type
-            and (doc_param.type, spec_param.type) not in _COMPATIBLE_TYPES
-        ):
+        if _types_differ(doc_param.type, spec_param.type):
             add(
                 "param-type-differs",
                 doc_param.name,
