@@ -213,24 +213,23 @@ def _walk(
         page = None
         if href is None:
             return
-        read = f"after {number} pages and {items} items"
         if guards.pages_left is None and number >= client.max_pages:
-            raise PaginationError(
-                f"{url}: stopped {read}: the server states no total_pages and links more "
-                f"pages than max_pages={client.max_pages}; to read on, raise it "
+            raise _stopped(
+                url,
+                number,
+                items,
+                f"the server states no total_pages and links more pages than "
+                f"max_pages={client.max_pages}; to read on, raise it "
                 "(client.with_options(max_pages=...))",
-                url=url,
-                pages=number,
-                items=items,
             )
         next_url = client.resolve(href, variables, rel="next_page")
         if origin(next_url) != home:
-            raise PaginationError(
-                f"{url}: stopped {read}: the next page is on another origin ({next_url}), "
-                "so its items would not be Mode's",
-                url=url,
-                pages=number,
-                items=items,
+            raise _stopped(
+                url,
+                number,
+                items,
+                f"the next page is on another origin ({next_url}), so its items would not be "
+                "Mode's",
             )
         url = next_url
         if url in guards.seen_urls:
@@ -241,6 +240,15 @@ def _walk(
         if collection is not None:
             collection.pages_fetched += 1
             del collection
+
+
+def _stopped(url: str, pages: int, items: int, why: str) -> PaginationError:
+    return PaginationError(
+        f"{url}: stopped after {pages} pages and {items} items: {why}",
+        url=url,
+        pages=pages,
+        items=items,
+    )
 
 
 class Collection(Resource[str], Generic[M]):

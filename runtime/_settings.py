@@ -140,10 +140,6 @@ def check_account(account: object) -> str | None:
     return account
 
 
-def check_retries(max_retries: object) -> int:
-    return _whole("max_retries", max_retries, minimum=0)
-
-
 def check_timeout(timeout: object) -> TimeoutValue:
     if timeout is None:
         return None
@@ -181,7 +177,7 @@ def _whole(name: str, value: object, *, minimum: int, or_none: bool = False) -> 
 
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "timeout": check_timeout,
-    "max_retries": check_retries,
+    "max_retries": lambda value: _whole("max_retries", value, minimum=0),
     "rate_limit": check_rate_limit,
     "rate_burst": lambda value: _whole("rate_burst", value, minimum=1),
     "max_response_bytes": lambda value: (
