@@ -19,7 +19,7 @@ from .._download import Download
 from .._hal import Resource
 from .._pagination import Collection
 from ._common import add_connection_options, connect, show
-from ._output import _json_or_text
+from ._output import json_or_text
 
 
 def add_parser(commands: Any) -> None:
@@ -186,7 +186,7 @@ def _json_object(text: str) -> Mapping[str, Any]:
         pairs = [pair.split("=", 1) for pair in text.split(",")]
         if any(len(pair) != 2 or not pair[0].strip() for pair in pairs):
             raise argparse.ArgumentTypeError(f"expected name=value pairs, got {text!r}")
-        return {name.strip(): _json_or_text(value) for name, value in pairs}
+        return {name.strip(): json_or_text(value) for name, value in pairs}
     try:
         value = json.loads(text)
     except ValueError as exc:
@@ -243,8 +243,13 @@ def _table(items: list[Resource[Any]]) -> str:
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else value if isinstance(value, str) else json.dumps(value)
+    text = _text(value)
     return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _text(value: object) -> str:
+    """A JSON value as a table or CSV cell: strings as they are, null as nothing."""
+    return "" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
 def _write_csv(items: list[Resource[Any]]) -> None:
@@ -254,9 +259,4 @@ def _write_csv(items: list[Resource[Any]]) -> None:
     writer = csv.writer(sys.stdout)
     writer.writerow(columns)
     for item in items:
-        writer.writerow(
-            [
-                value if isinstance(value, str) else "" if value is None else json.dumps(value)
-                for value in (item.data.get(column) for column in columns)
-            ]
-        )
+        writer.writerow([_text(item.data.get(column)) for column in columns])

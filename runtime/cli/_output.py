@@ -103,10 +103,10 @@ def parameter(text: str) -> tuple[str, Any]:
         raise argparse.ArgumentTypeError(
             f"expected NAME=VALUE, such as region=emea or 'ids=[1,2]', got {text!r}"
         )
-    return name, _json_or_text(value)
+    return name, json_or_text(value)
 
 
-def _json_or_text(text: str) -> Any:
+def json_or_text(text: str) -> Any:
     def no_constant(constant: str) -> Any:  # NaN and Infinity are not JSON
         raise ValueError(constant)
 
