@@ -132,6 +132,7 @@ def _field_view(model: ModelSpec, spec: FieldSpec, imports: Imports) -> dict[str
         notes.append("Always present: reading it raises ``DecodeError`` if Mode sent none.")
     return {
         "name": spec.name,
+        "type": spec.type,
         "annotation": annotation,
         "read": read,
         "doc": _sentence(spec.doc),
@@ -336,6 +337,11 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
         "doc": _sentence(model.doc),
         "group_doc": _sentence(model.group_doc or ""),
         "fields": fields,
+        "enums": [
+            {"name": field.name, "choices": [str(value) for value in field.enum]}
+            for field in model.fields
+            if field.enum
+        ],
         "links": [
             {
                 "rel": link.rel,

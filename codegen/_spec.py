@@ -103,6 +103,7 @@ class OperationSpec:
     returns: ReturnSpec
     errors: tuple[tuple[int, str], ...]
     body_wrapper: str | None = None
+    openapi: str | None = None  # its operationId in Mode's OpenAPI file, when it has one
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class ModelSpec:
     location: str | None = None
     known_drift: tuple[tuple[str, str, int], ...] = ()  # (drift id, reason, line)
     methods: tuple[MethodSpec, ...] = ()
+    openapi: str | None = None  # its schema's name in Mode's OpenAPI file, when it has one
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,7 @@ def _read_model(
         "location",
         "known_drift",
         "methods",
+        "openapi",
     }
     reader.check_keys(root, "", required, optional)
     name = reader.name(root, "model", "", "model")
@@ -375,6 +378,7 @@ def _read_model(
         location=location,
         known_drift=known_drift,
         methods=_read_methods(reader, root),
+        openapi=reader.value(root, "openapi", "", str) or None,
     )
     lines = {key: reader.line(root, key) for key in ("model", "class", "group", "plural")}
     return model, refs, lines, reader.errors
@@ -739,7 +743,7 @@ def _read_operations(reader: _Reader, root: Located, refs: _Refs) -> tuple[Opera
         "errors",
     }
     for prefix, line, node in _items(reader, root, "operations"):
-        reader.check_keys(node, prefix, required, {"body_wrapper"})
+        reader.check_keys(node, prefix, required, {"body_wrapper", "openapi"})
         name = reader.name(node, "name", prefix, "operation")
         if name in seen:
             reader.error(
@@ -795,6 +799,7 @@ def _read_operations(reader: _Reader, root: Located, refs: _Refs) -> tuple[Opera
                 returns=_read_returns(reader, node, prefix, refs),
                 errors=errors,
                 body_wrapper=body_wrapper,
+                openapi=reader.value(node, "openapi", prefix, str) or None,
             )
         )
     return tuple(operations)

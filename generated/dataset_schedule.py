@@ -66,6 +66,26 @@ class DatasetSchedule(Resource[DatasetScheduleRel]):
         "hour",
         "minute",
     )
+    field_types: ClassVar[Mapping[str, str]] = {
+        "token": "string",
+        "name": "string",
+        "parameters": "object",
+        "created_at": "datetime",
+        "updated_at": "datetime",
+        "retry_state": "string",
+        "retry_count": "integer",
+        "retry_delay": "integer",
+        "timeout": "integer",
+        "last_run_at": "datetime",
+        "last_succeeded_at": "datetime",
+        "last_scheduled_run": "datetime",
+        "next_scheduled_run": "datetime",
+        "subscribed": "boolean",
+        "frequency": "string",
+        "time_zone": "string",
+        "hour": "string",
+        "minute": "string",
+    }
 
     @property
     def token(self) -> str:

@@ -57,6 +57,20 @@ class PdfExport(Pollable[PdfExportRel]):
     resource_name: ClassVar[str] = "pdf_export"
     plural: ClassVar[str | None] = "pdf_exports"
     field_names: ClassVar[tuple[str, ...]] = ("state", "filename", "stale", "created_at")
+    field_types: ClassVar[Mapping[str, str]] = {
+        "state": "string",
+        "filename": "string",
+        "stale": "boolean",
+        "created_at": "datetime",
+    }
+    field_enums: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "state": (
+            "new",
+            "requested",
+            "completed",
+            "failed",
+        )
+    }
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("completed",)
     failure_states: ClassVar[tuple[str, ...]] = ("failed",)

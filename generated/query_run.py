@@ -88,6 +88,24 @@ class QueryRun(Resource[QueryRunRel]):
         "error_code",
         "error_message",
     )
+    field_types: ClassVar[Mapping[str, str]] = {
+        "token": "string",
+        "state": "string",
+        "query_name": "string",
+        "query_token": "string",
+        "created_at": "datetime",
+        "completed_at": "datetime",
+        "query_created_at": "datetime",
+        "data_source_id": "integer",
+        "data_source_token": "string",
+        "limit": "integer",
+        "raw_source": "string",
+        "rendered_source": "string",
+        "parameters": "object",
+        "max_result_bytes": "integer",
+        "error_code": "string",
+        "error_message": "string",
+    }
 
     @overload
     def follow(self, rel: Literal["self"], **variables: object) -> QueryRun: ...

@@ -56,6 +56,23 @@ class Report(Resource[ReportRel]):
         "space_token",
         "report_url",
     )
+    field_types: ClassVar[Mapping[str, str]] = {
+        "id": "integer",
+        "token": "string",
+        "name": "string",
+        "description": "string",
+        "created_at": "datetime",
+        "edited_at": "datetime",
+        "updated_at": "datetime",
+        "last_successfully_run_at": "datetime",
+        "last_viewed_at": "datetime",
+        "last_run_token": "string",
+        "last_run_state": "string",
+        "creator_email": "string",
+        "space_id": "integer",
+        "space_token": "string",
+        "report_url": "string",
+    }
 
     def follow(self, rel: ReportRel, **variables: object) -> Report:
         """Fetch the resource at link ``rel``."""

@@ -132,6 +132,41 @@ class ReportRun(Pollable[ReportRunRel]):
         "report_has_failures_since_last_success",
         "pusher_channel_name",
     )
+    field_types: ClassVar[Mapping[str, str]] = {
+        "token": "string",
+        "state": "string",
+        "parameters": "object",
+        "created_at": "datetime",
+        "updated_at": "datetime",
+        "completed_at": "datetime",
+        "purge_started_at": "datetime",
+        "purge_completed_at": "datetime",
+        "python_state": "string",
+        "form_fields": "array",
+        "is_latest_report_run": "boolean",
+        "is_latest_successful_report_run": "boolean",
+        "report_has_failures_since_last_success": "boolean",
+        "pusher_channel_name": "string",
+    }
+    field_enums: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "state": (
+            "pending",
+            "enqueued",
+            "running",
+            "cancelled",
+            "failed",
+            "succeeded",
+            "completed",
+            "running_notebook",
+        ),
+        "python_state": (
+            "none",
+            "pending",
+            "failed",
+            "submitted",
+            "succeeded",
+        ),
+    }
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")

@@ -79,6 +79,26 @@ class ReportSchedule(Resource[ReportScheduleRel]):
         "hour",
         "minute",
     )
+    field_types: ClassVar[Mapping[str, str]] = {
+        "token": "string",
+        "state": "string",
+        "parameters": "object",
+        "created_at": "datetime",
+        "updated_at": "datetime",
+        "retry_state": "string",
+        "retry_count": "integer",
+        "retry_delay": "integer",
+        "timeout": "integer",
+        "last_run_at": "datetime",
+        "last_succeeded_at": "datetime",
+        "last_scheduled_run": "datetime",
+        "next_scheduled_run": "datetime",
+        "subscribed": "boolean",
+        "frequency": "string",
+        "time_zone": "string",
+        "hour": "string",
+        "minute": "string",
+    }
 
     @overload
     def follow(self, rel: Literal["report"], **variables: object) -> Report: ...

@@ -319,6 +319,10 @@ class Resource(Generic[RelT]):
     # where one such resource lives, when Mode shows it but documents no GET on it
     location: ClassVar[str | None] = None
     field_names: ClassVar[tuple[str, ...]] = ()
+    # the spec's type of each field ("string", "datetime", ... or an object model's name) and
+    # the documented values of those with an enum: what the simulator fills documents from
+    field_types: ClassVar[Mapping[str, str]] = {}
+    field_enums: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     __slots__ = ("_data", "_client", "_url", "_links", "_problems", "response")
 

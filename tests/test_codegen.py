@@ -447,7 +447,8 @@ def test_cli_on_a_broken_spec_exits_2_without_traceback(tmp_path: Path, spec_cop
     assert result.stderr.splitlines() == [
         "spec error:",
         f"{RUN_FILE}:{line_of(text, 'colour: red')}: {key}: unknown key "
-        "(allowed: api, body_wrapper, doc, errors, method, name, params, path, returns, status, summary)",
+        "(allowed: api, body_wrapper, doc, errors, method, name, openapi, params, path, returns, "
+        "status, summary)",
     ]
     assert result.stdout == ""
     assert not out.exists()
