@@ -309,6 +309,22 @@ def regeneration_time(repeats: int = 3) -> float:
     return statistics.median(samples)
 
 
+def drift_time(repeats: int = 3) -> float:
+    """Wall time of `drift` over both OpenAPI files and the saved pages, as CI runs it."""
+    sources = sorted(str(p) for p in (REPO / "docs/mode-swagger").glob("*.yaml"))
+    sources += sorted(str(p) for p in (REPO / "docs/mode-docs").glob("*.txt"))
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "modehal.codegen", "drift", *sources],
+            check=True,
+            capture_output=True,
+        )
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
 # -- getting the data out -------------------------------------------------------------------
 
 # Each measurement runs in a child process of its own, so that its peak RSS is its own (the
@@ -500,6 +516,7 @@ def main() -> int:
     results["connections_for_1000_calls"] = connections_for(1000)
     results["import"] = import_times()
     results["regeneration_seconds"] = regeneration_time()
+    results["drift_seconds"] = drift_time()
     results["data_out"] = data_out(args.data_mb, args.pandas_mb)
 
     print(
@@ -527,6 +544,7 @@ def main() -> int:
     print(
         f"Full regeneration (python -m modehal.codegen --check): {results['regeneration_seconds']:.2f} s"
     )
+    print(f"drift over both OpenAPI files and the saved pages: {results['drift_seconds']:.2f} s")
     _print_data_out(results["data_out"], args.data_mb, args.pandas_mb)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

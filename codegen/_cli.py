@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from ._drift import compare
 from ._errors import SpecError
+from ._openapi import OpenApiError, parse_openapi
 from ._pages import PageError, parse_page
 from ._render import RenderError, render
 from ._spec import load_spec
@@ -25,9 +27,9 @@ def default_root() -> Path:
     return here if (here / "spec" / "apis.yaml").is_file() else Path.cwd()
 
 
-def generate(spec_dir: Path) -> dict[str, str]:
-    """Load, check and render the spec; nothing is written."""
-    return render(load_spec(spec_dir))
+def generate(spec_dir: Path, *, jobs: int = 1) -> dict[str, str]:
+    """Load, check and render the spec (black in ``jobs`` processes); nothing is written."""
+    return render(load_spec(spec_dir), jobs=jobs)
 
 
 def stale_files(files: dict[str, str], out_dir: Path) -> list[str]:
@@ -76,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m modehal.codegen",
         description="Generate modehal's typed client (generated/) from its spec (spec/). "
-        "`python -m modehal.codegen drift PAGE...` compares saved docs pages with the spec; "
+        "`python -m modehal.codegen drift SOURCE...` compares saved docs pages and OpenAPI files "
+        "with the spec; "
         "`python -m modehal.codegen table` prints the README's table of operations.",
     )
     parser.add_argument("--spec", type=Path, help="spec directory (default: spec/ of the checkout)")
@@ -93,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.perf_counter()
     try:
-        files = generate(spec_dir)
+        files = generate(spec_dir, jobs=os.cpu_count() or 1)
     except SpecError as exc:
         print(f"spec error:\n{exc}", file=sys.stderr)
         return 2
@@ -150,14 +153,20 @@ def table_main(argv: Sequence[str]) -> int:
 
 
 def drift_main(argv: Sequence[str]) -> int:
-    """``drift PAGE...``: exit 0 when the pages and the spec agree, 1 when they drift, 2 when a
-    page (or the spec) cannot be read."""
+    """``drift SOURCE...``: exit 0 when the sources and the spec agree, 1 when they drift, 2 when
+    a source (or the spec) cannot be read."""
     parser = argparse.ArgumentParser(
         prog="python -m modehal.codegen drift",
-        description="Compare saved Mode docs pages with spec/: operations, params, fields, rels, statuses.",
+        description="Compare saved Mode docs pages and Mode's OpenAPI files with spec/: "
+        "operations, params, fields, rels, statuses.",
     )
     parser.add_argument(
-        "pages", nargs="+", type=Path, help="saved docs pages (text), e.g. docs/mode-docs/*.txt"
+        "sources",
+        nargs="+",
+        type=Path,
+        metavar="SOURCE",
+        help="saved docs pages (text), e.g. docs/mode-docs/*.txt, and OpenAPI files "
+        "(*.yaml, *.yml, *.json), e.g. docs/mode-swagger/*.yaml",
     )
     parser.add_argument("--spec", type=Path, help="spec directory (default: spec/ of the checkout)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -174,11 +183,25 @@ def drift_main(argv: Sequence[str]) -> int:
     started = time.perf_counter()
     try:
         spec = load_spec(spec_dir)
-        pages = [parse_page(_read_page(path), str(path)) for path in args.pages]
-    except (SpecError, PageError) as exc:
-        print(f"{'spec' if isinstance(exc, SpecError) else 'page'} error:\n{exc}", file=sys.stderr)
+        pages = [
+            parse_page(_read_page(path), str(path))
+            for path in args.sources
+            if not _is_openapi(path)
+        ]
+        openapi = [
+            parse_openapi(_read_openapi(path), str(path))
+            for path in args.sources
+            if _is_openapi(path)
+        ]
+    except (SpecError, PageError, OpenApiError) as exc:
+        what = (
+            "spec"
+            if isinstance(exc, SpecError)
+            else "page" if isinstance(exc, PageError) else "openapi"
+        )
+        print(f"{what} error:\n{exc}", file=sys.stderr)
         return 2
-    report = compare(spec, pages)
+    report = compare(spec, pages, openapi)
     elapsed = time.perf_counter() - started
     print(report.as_json() if args.json else f"{report.as_text()} ({elapsed:.2f}s)")
     if args.changelog is not None:
@@ -190,6 +213,18 @@ def drift_main(argv: Sequence[str]) -> int:
             print(f"cannot write the changelog {args.changelog}: {exc}", file=sys.stderr)
             return 2
     return 0 if report.clean else 1
+
+
+def _is_openapi(path: Path) -> bool:
+    """OpenAPI files are YAML or JSON; a saved page is text."""
+    return path.suffix.lower() in (".yaml", ".yml", ".json")
+
+
+def _read_openapi(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OpenApiError(str(path), None, f"cannot read: {exc}") from None
 
 
 def _read_page(path: Path) -> str:

@@ -72,7 +72,9 @@ def problem(kind: str, name: str) -> str | None:
         )
     if not _SNAKE.fullmatch(name):
         return f"must be a snake_case identifier, got {name!r}"
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+    # Soft keywords (match, case, type, _) are fine as names, and Mode's fields use `type`;
+    # the hard ones are the same on every Python, so a spec validates alike everywhere.
+    if keyword.iskeyword(name):
         return f"{name!r} is a Python keyword"
     reserved = {
         "field": _RESOURCE_ATTRIBUTES,

@@ -114,6 +114,16 @@ class PollSpec:
 
 
 @dataclass(frozen=True)
+class KnownDrift:
+    """A difference from a source taken on purpose: `drift` does not report it."""
+
+    id: str  # a drift id, or a shell-style pattern of ids (`param-name-differs:*.workspace`)
+    reason: str
+    line: int
+    source: str | None = None  # the page or OpenAPI file it is about; None: the model's source
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     name: str
     kind: str  # "resource" | "object"
@@ -130,7 +140,7 @@ class ModelSpec:
     operations: tuple[OperationSpec, ...]
     poll: PollSpec | None = None
     location: str | None = None
-    known_drift: tuple[tuple[str, str, int], ...] = ()  # (drift id, reason, line)
+    known_drift: tuple[KnownDrift, ...] = ()
     methods: tuple[MethodSpec, ...] = ()
     openapi: str | None = None  # its schema's name in Mode's OpenAPI file, when it has one
 
@@ -512,18 +522,20 @@ def _read_poll(reader: _Reader, root: Located, fields: tuple[FieldSpec, ...]) ->
     return PollSpec(field=name, success=states["success"], failure=states["failure"])
 
 
-def _read_known_drift(reader: _Reader, root: Located) -> tuple[tuple[str, str, int], ...]:
-    """Differences from the docs pages taken on purpose, so `drift` does not report them."""
+def _read_known_drift(reader: _Reader, root: Located) -> tuple[KnownDrift, ...]:
+    """Differences from the docs pages (or OpenAPI files) taken on purpose, so `drift` does not
+    report them."""
     entries = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str | None]] = set()
     for prefix, line, node in _items(reader, root, "known_drift"):
-        reader.check_keys(node, prefix, {"id", "reason"}, set())
+        reader.check_keys(node, prefix, {"id", "reason"}, {"source"})
         drift_id = reader.value(node, "id", prefix, str, "")
         reason = reader.value(node, "reason", prefix, str, "")
-        if drift_id in seen:
+        source = reader.value(node, "source", prefix, str) or None
+        if (drift_id, source) in seen:
             reader.error(reader.line(node, "id"), f"{prefix}.id", f"{drift_id!r} is declared twice")
-        seen.add(drift_id)
-        entries.append((drift_id, reason, reader.line(node, "id")))
+        seen.add((drift_id, source))
+        entries.append(KnownDrift(drift_id, reason, reader.line(node, "id"), source))
     return tuple(entries)
 
 

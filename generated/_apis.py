@@ -6,6 +6,7 @@ from modehal._api import Api
 
 __all__ = [
     "DISCOVERY",
+    "DISCOVERY_ADMIN",
     "REST",
 ]
 
@@ -17,6 +18,15 @@ DISCOVERY = Api(
 )
 """Mode's Discovery (batch) API. Bearer auth built from base64("{id}:{access_key}:{access_secret}");
 pages with a `pagination` object and `_links.next_page`."""
+
+DISCOVERY_ADMIN = Api(
+    name="discovery_admin",
+    base_path="/batch",
+    auth="basic",
+    accept="application/json",
+)
+"""Mode's Discovery API where it takes a workspace admin's API token and secret (HTTP basic) rather
+than a signature token: creating and deleting signature tokens."""
 
 REST = Api(
     name="rest",

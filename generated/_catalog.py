@@ -10,23 +10,125 @@ from typing import Any
 from modehal._api import Endpoint
 from modehal._navigation import Catalog
 
+from .account import Account, ACCOUNTS_CURRENT, ACCOUNTS_VERIFY
+
+from .audit_log import AUDIT_LOGS_LIST, AuditLog
+
+from .chart import Chart, CHARTS_GET, CHARTS_LIST, CHARTS_LIST_ALL
+
+from .data_source import (
+    DATA_SOURCES_GET,
+    DATA_SOURCES_LIST,
+    DATA_SOURCES_PURGE,
+    DATA_SOURCES_UPDATE,
+    DATA_SOURCES_UPDATE_SCHEMA,
+    DataSource,
+)
+
+from .data_source_schema_update import DataSourceSchemaUpdate
+
+from .dataset import (
+    Dataset,
+    DATASETS_DELETE,
+    DATASETS_FIELDS,
+    DATASETS_GET,
+    DATASETS_LIST_FOR_DATA_SOURCE,
+    DATASETS_LIST_IN_SPACE,
+    DATASETS_UPDATE,
+)
+
+from .dataset_field import DatasetField
+
+from .dataset_field_description import (
+    DATASET_FIELD_DESCRIPTIONS_CREATE,
+    DATASET_FIELD_DESCRIPTIONS_DELETE,
+    DATASET_FIELD_DESCRIPTIONS_LIST,
+    DATASET_FIELD_DESCRIPTIONS_UPDATE,
+    DatasetFieldDescription,
+)
+
 from .dataset_run import DATASET_RUNS_CREATE, DATASET_RUNS_GET, DATASET_RUNS_LIST, DatasetRun
 
 from .dataset_schedule import DATASET_SCHEDULES_LIST, DatasetSchedule
 
+from .definition import (
+    Definition,
+    DEFINITIONS_CREATE,
+    DEFINITIONS_DELETE,
+    DEFINITIONS_GET,
+    DEFINITIONS_LIST,
+    DEFINITIONS_UPDATE,
+)
+
+from .discovery_chart import DiscoveryChart
+
+from .discovery_member import DiscoveryMember
+
+from .discovery_query import DiscoveryQuery
+
+from .discovery_report import DiscoveryReport
+
+from .discovery_space import DiscoverySpace
+
+from .form_field import FormField
+
+from .invite import Invite, INVITES_CREATE
+
+from .membership import (
+    Membership,
+    MEMBERSHIPS_DELETE,
+    MEMBERSHIPS_GET,
+    MEMBERSHIPS_LIST,
+    MEMBERSHIPS_LIST_ALL,
+)
+
 from .pdf_export import PDF_EXPORTS_DOWNLOAD, PDF_EXPORTS_GET, PdfExport
+
+from .query import (
+    QUERIES_CREATE,
+    QUERIES_DELETE,
+    QUERIES_GET,
+    QUERIES_LIST,
+    QUERIES_LIST_ALL,
+    QUERIES_UPDATE,
+    Query,
+)
 
 from .query_run import QUERY_RUNS_GET, QUERY_RUNS_LIST, QUERY_RUNS_RESULTS, QueryRun
 
-from .report import Report, REPORTS_LIST
+from .report import (
+    Report,
+    REPORTS_ARCHIVE,
+    REPORTS_DELETE,
+    REPORTS_GET,
+    REPORTS_LIST,
+    REPORTS_LIST_FOR_DATA_SOURCE,
+    REPORTS_LIST_FOR_DATASET,
+    REPORTS_LIST_IN_SPACE,
+    REPORTS_LIST_STATS,
+    REPORTS_PURGE,
+    REPORTS_UNARCHIVE,
+    REPORTS_UPDATE,
+)
+
+from .report_filter import (
+    REPORT_FILTERS_CREATE,
+    REPORT_FILTERS_DELETE,
+    REPORT_FILTERS_GET,
+    REPORT_FILTERS_LIST,
+    REPORT_FILTERS_UPDATE,
+    ReportFilter,
+)
 
 from .report_run import (
     REPORT_RUNS_CLONE,
     REPORT_RUNS_CREATE,
     REPORT_RUNS_DUPLICATE,
+    REPORT_RUNS_FORM_FIELDS,
     REPORT_RUNS_GET,
     REPORT_RUNS_GET_DUPLICATE,
     REPORT_RUNS_LIST,
+    REPORT_RUNS_REFRESH,
     REPORT_RUNS_RESULTS,
     ReportRun,
 )
@@ -34,6 +136,7 @@ from .report_run import (
 from .report_run_duplicate import ReportRunDuplicate
 
 from .report_schedule import (
+    REPORT_SCHEDULES_BULK_DELETE,
     REPORT_SCHEDULES_CREATE,
     REPORT_SCHEDULES_DELETE,
     REPORT_SCHEDULES_GET,
@@ -42,43 +145,200 @@ from .report_schedule import (
     ReportSchedule,
 )
 
+from .report_stat import ReportStat
+
+from .signature_token import SIGNATURE_TOKENS_CREATE, SIGNATURE_TOKENS_DELETE, SignatureToken
+
+from .space import (
+    Space,
+    SPACES_CREATE,
+    SPACES_DELETE,
+    SPACES_GET,
+    SPACES_LIST,
+    SPACES_LIST_ALL,
+    SPACES_UPDATE,
+)
+
+from .space_membership import (
+    SPACE_MEMBERSHIPS_CREATE,
+    SPACE_MEMBERSHIPS_DELETE,
+    SPACE_MEMBERSHIPS_GET,
+    SPACE_MEMBERSHIPS_LIST,
+    SpaceMembership,
+)
+
+from .subscription import (
+    Subscription,
+    SUBSCRIPTIONS_CREATE,
+    SUBSCRIPTIONS_DELETE,
+    SUBSCRIPTIONS_GET,
+    SUBSCRIPTIONS_LIST,
+    SUBSCRIPTIONS_LIST_FOR_SCHEDULE,
+    SUBSCRIPTIONS_UPDATE,
+)
+
+from .user_group import (
+    GROUPS_CREATE,
+    GROUPS_DELETE,
+    GROUPS_GET,
+    GROUPS_LIST,
+    GROUPS_UPDATE,
+    UserGroup,
+)
+
+from .user_group_membership import (
+    GROUP_MEMBERSHIPS_CREATE,
+    GROUP_MEMBERSHIPS_DELETE,
+    GROUP_MEMBERSHIPS_GET,
+    GROUP_MEMBERSHIPS_LIST,
+    UserGroupMembership,
+)
+
 __all__ = ["CATALOG", "MODELS", "OPERATIONS"]
 
 MODELS = (
+    Account,
+    AuditLog,
+    Chart,
+    DataSource,
+    DataSourceSchemaUpdate,
+    Dataset,
+    DatasetField,
+    DatasetFieldDescription,
     DatasetRun,
     DatasetSchedule,
+    Definition,
+    DiscoveryChart,
+    DiscoveryMember,
+    DiscoveryQuery,
+    DiscoveryReport,
+    DiscoverySpace,
+    FormField,
+    Invite,
+    Membership,
     PdfExport,
+    Query,
     QueryRun,
     Report,
+    ReportFilter,
     ReportRun,
     ReportRunDuplicate,
     ReportSchedule,
+    ReportStat,
+    SignatureToken,
+    Space,
+    SpaceMembership,
+    Subscription,
+    UserGroup,
+    UserGroupMembership,
 )
 """Every resource model."""
 
 OPERATIONS: tuple[Endpoint[Any], ...] = (
+    ACCOUNTS_CURRENT,
+    ACCOUNTS_VERIFY,
+    AUDIT_LOGS_LIST,
+    CHARTS_LIST,
+    CHARTS_GET,
+    CHARTS_LIST_ALL,
+    DATA_SOURCES_LIST,
+    DATA_SOURCES_GET,
+    DATA_SOURCES_UPDATE,
+    DATA_SOURCES_PURGE,
+    DATA_SOURCES_UPDATE_SCHEMA,
+    DATASETS_GET,
+    DATASETS_UPDATE,
+    DATASETS_DELETE,
+    DATASETS_LIST_IN_SPACE,
+    DATASETS_LIST_FOR_DATA_SOURCE,
+    DATASETS_FIELDS,
+    DATASET_FIELD_DESCRIPTIONS_LIST,
+    DATASET_FIELD_DESCRIPTIONS_CREATE,
+    DATASET_FIELD_DESCRIPTIONS_UPDATE,
+    DATASET_FIELD_DESCRIPTIONS_DELETE,
     DATASET_RUNS_GET,
     DATASET_RUNS_LIST,
     DATASET_RUNS_CREATE,
     DATASET_SCHEDULES_LIST,
+    DEFINITIONS_LIST,
+    DEFINITIONS_CREATE,
+    DEFINITIONS_GET,
+    DEFINITIONS_UPDATE,
+    DEFINITIONS_DELETE,
+    INVITES_CREATE,
+    MEMBERSHIPS_LIST,
+    MEMBERSHIPS_GET,
+    MEMBERSHIPS_DELETE,
+    MEMBERSHIPS_LIST_ALL,
     PDF_EXPORTS_GET,
     PDF_EXPORTS_DOWNLOAD,
+    QUERIES_LIST,
+    QUERIES_CREATE,
+    QUERIES_GET,
+    QUERIES_UPDATE,
+    QUERIES_DELETE,
+    QUERIES_LIST_ALL,
     QUERY_RUNS_LIST,
     QUERY_RUNS_GET,
     QUERY_RUNS_RESULTS,
     REPORTS_LIST,
+    REPORTS_LIST_STATS,
+    REPORTS_GET,
+    REPORTS_UPDATE,
+    REPORTS_DELETE,
+    REPORTS_ARCHIVE,
+    REPORTS_UNARCHIVE,
+    REPORTS_PURGE,
+    REPORTS_LIST_IN_SPACE,
+    REPORTS_LIST_FOR_DATA_SOURCE,
+    REPORTS_LIST_FOR_DATASET,
+    REPORT_FILTERS_LIST,
+    REPORT_FILTERS_CREATE,
+    REPORT_FILTERS_GET,
+    REPORT_FILTERS_UPDATE,
+    REPORT_FILTERS_DELETE,
     REPORT_RUNS_GET,
     REPORT_RUNS_LIST,
     REPORT_RUNS_CREATE,
     REPORT_RUNS_CLONE,
     REPORT_RUNS_DUPLICATE,
     REPORT_RUNS_GET_DUPLICATE,
+    REPORT_RUNS_REFRESH,
+    REPORT_RUNS_FORM_FIELDS,
     REPORT_RUNS_RESULTS,
     REPORT_SCHEDULES_GET,
     REPORT_SCHEDULES_LIST,
     REPORT_SCHEDULES_CREATE,
     REPORT_SCHEDULES_UPDATE,
     REPORT_SCHEDULES_DELETE,
+    REPORT_SCHEDULES_BULK_DELETE,
+    SIGNATURE_TOKENS_CREATE,
+    SIGNATURE_TOKENS_DELETE,
+    SPACES_LIST,
+    SPACES_CREATE,
+    SPACES_GET,
+    SPACES_UPDATE,
+    SPACES_DELETE,
+    SPACES_LIST_ALL,
+    SPACE_MEMBERSHIPS_LIST,
+    SPACE_MEMBERSHIPS_CREATE,
+    SPACE_MEMBERSHIPS_GET,
+    SPACE_MEMBERSHIPS_DELETE,
+    SUBSCRIPTIONS_LIST,
+    SUBSCRIPTIONS_CREATE,
+    SUBSCRIPTIONS_GET,
+    SUBSCRIPTIONS_UPDATE,
+    SUBSCRIPTIONS_DELETE,
+    SUBSCRIPTIONS_LIST_FOR_SCHEDULE,
+    GROUPS_LIST,
+    GROUPS_CREATE,
+    GROUPS_GET,
+    GROUPS_UPDATE,
+    GROUPS_DELETE,
+    GROUP_MEMBERSHIPS_LIST,
+    GROUP_MEMBERSHIPS_CREATE,
+    GROUP_MEMBERSHIPS_GET,
+    GROUP_MEMBERSHIPS_DELETE,
 )
 """Every documented operation, named ``<group>.<name>``."""
 
@@ -86,11 +346,71 @@ CATALOG = Catalog(
     models=MODELS,
     operations=OPERATIONS,
     links={
+        Account: {
+            "self": (Account, False),
+            "data_sources": (DataSource, True),
+            "data_source": (DataSource, False),
+            "memberships": (Membership, True),
+            "report": (Report, False),
+            "groups": (UserGroup, True),
+            "group": (UserGroup, False),
+            "everyone_group": (UserGroup, False),
+            "spaces": (Space, True),
+            "space": (Space, False),
+            "definitions": (Definition, True),
+            "definition": (Definition, False),
+        },
+        Chart: {
+            "self": (Chart, False),
+            "creator": (Account, False),
+        },
+        DataSource: {
+            "self": (DataSource, False),
+            "account": (Account, False),
+            "creator": (Account, False),
+        },
+        DataSourceSchemaUpdate: {
+            "self": (DataSourceSchemaUpdate, False),
+        },
+        Dataset: {
+            "self": (Dataset, False),
+            "account": (Account, False),
+            "creator": (Account, False),
+            "space": (Space, False),
+            "queries": (Query, True),
+        },
         DatasetRun: {
+            "dataset": (Dataset, False),
+            "latest_successful_dataset_run_api_url": (DatasetRun, False),
             "self": (DatasetRun, False),
+        },
+        Definition: {
+            "self": (Definition, False),
+            "creator": (Account, False),
+        },
+        DiscoveryReport: {
+            "self": (Report, False),
+        },
+        Invite: {
+            "inviter": (Account, False),
+            "invitee": (Account, False),
+        },
+        Membership: {
+            "self": (Membership, False),
+            "organization": (Account, False),
+            "user": (Account, False),
+            "groups": (UserGroup, True),
         },
         PdfExport: {
             "self": (PdfExport, False),
+        },
+        Query: {
+            "self": (Query, False),
+            "report": (Report, False),
+            "report_runs": (ReportRun, True),
+            "query_runs": (QueryRun, True),
+            "charts": (Chart, True),
+            "creator": (Account, False),
         },
         QueryRun: {
             "self": (QueryRun, False),
@@ -98,6 +418,21 @@ CATALOG = Catalog(
         },
         Report: {
             "self": (Report, False),
+            "account": (Account, False),
+            "creator": (Account, False),
+            "space": (Space, False),
+            "queries": (Query, True),
+            "report_runs": (ReportRun, True),
+            "report_run": (ReportRun, False),
+            "last_run": (ReportRun, False),
+            "last_successful_run": (ReportRun, False),
+            "report_filters": (ReportFilter, True),
+            "report_schedules": (ReportSchedule, True),
+            "report_subscriptions": (Subscription, True),
+        },
+        ReportFilter: {
+            "self": (ReportFilter, False),
+            "report": (Report, False),
         },
         ReportRun: {
             "latest_successful_report_run_api_url": (ReportRun, False),
@@ -114,6 +449,33 @@ CATALOG = Catalog(
             "report": (Report, False),
             "report_runs": (ReportRun, True),
             "self": (ReportSchedule, False),
+        },
+        Space: {
+            "self": (Space, False),
+            "detail": (Space, False),
+            "reports": (Report, True),
+            "space_memberships": (SpaceMembership, True),
+            "creator": (Account, False),
+        },
+        SpaceMembership: {
+            "self": (SpaceMembership, False),
+            "creator": (Account, False),
+        },
+        Subscription: {
+            "self": (Subscription, False),
+            "report_schedule": (ReportSchedule, False),
+        },
+        UserGroup: {
+            "self": (UserGroup, False),
+            "creator": (Account, False),
+            "group_memberships": (UserGroupMembership, True),
+            "membership_by_id": (UserGroupMembership, False),
+        },
+        UserGroupMembership: {
+            "self": (UserGroupMembership, False),
+            "creator": (Account, False),
+            "member": (Account, False),
+            "user_group": (UserGroup, False),
         },
     },
 )

@@ -8,10 +8,13 @@ When a report schedule runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, cast
 
-from modehal._checks import in_range
+from modehal._checks import in_range, one_of
 
-__all__ = ["Cron"]
+__all__ = ["Cron", "CronFreq"]
+
+CronFreq = Literal["every_15_minutes", "every_30_minutes", "hourly", "daily", "weekly", "monthly"]
 
 
 @dataclass(frozen=True)
@@ -22,8 +25,8 @@ class Cron:
     is accepted wherever a ``Cron`` is.
     """
 
-    freq: str | None = None
-    """How often this schedule repeats, for example ``hourly`` or ``daily``."""
+    freq: CronFreq | None = None
+    """How often this schedule repeats."""
 
     day_of_month: int | None = None
     """The day of the month this schedule runs on."""
@@ -42,6 +45,13 @@ class Cron:
     ``Pacific Time (US & Canada)``."""
 
     def __post_init__(self) -> None:
+        one_of(
+            "Cron",
+            "freq",
+            self.freq,
+            ("every_15_minutes", "every_30_minutes", "hourly", "daily", "weekly", "monthly"),
+        )
         in_range("Cron", "day_of_month", self.day_of_month, 1, 31)
+        in_range("Cron", "day_of_week", self.day_of_week, 0, 6)
         in_range("Cron", "hour", self.hour, 0, 23)
         in_range("Cron", "minute", self.minute, 0, 59)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, cast, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
 from modehal._fields import as_array, as_boolean, as_datetime, as_object, as_string
@@ -20,6 +20,9 @@ from modehal._pagination import Collection
 from modehal._polling import Pollable
 
 from ._apis import REST
+
+if TYPE_CHECKING:
+    from .dataset import Dataset
 
 __all__ = [
     "DATASET_RUNS_CREATE",
@@ -36,8 +39,10 @@ DatasetRunRel = Literal[
     "account",
     "clone",
     "content",
+    "dataset",
     "embed",
     "executed_by",
+    "latest_successful_dataset_run_api_url",
     "latest_successful_report_run_api_url",
     "pdf_export",
     "preview",
@@ -82,9 +87,12 @@ class DatasetRun(Pollable[DatasetRunRel]):
         account: The account (workspace or user) that owns the report.
         clone: Clone this run (POST).
         content: The run's rendered content.
+        dataset: The dataset this run belongs to.
         embed: Embeddable view of the run.
         executed_by: The user who started the run.
-        latest_successful_report_run_api_url: The report's latest successful run.
+        latest_successful_dataset_run_api_url: The dataset's latest successful run.
+        latest_successful_report_run_api_url: The latest successful run (name as printed on the
+            page).
         pdf_export: PDF export of the run.
         preview: Preview of the run.
         python_cell_runs: Runs of the report's Python cells.
@@ -102,22 +110,6 @@ class DatasetRun(Pollable[DatasetRunRel]):
 
     resource_name: ClassVar[str] = "dataset_run"
     plural: ClassVar[str | None] = "dataset_runs"
-    field_names: ClassVar[tuple[str, ...]] = (
-        "token",
-        "state",
-        "parameters",
-        "created_at",
-        "updated_at",
-        "completed_at",
-        "purge_started_at",
-        "purge_completed_at",
-        "python_state",
-        "form_fields",
-        "is_latest_report_run",
-        "is_latest_successful_report_run",
-        "report_has_failures_since_last_success",
-        "pusher_channel_name",
-    )
     field_types: ClassVar[Mapping[str, str]] = {
         "token": "string",
         "state": "string",
@@ -133,6 +125,9 @@ class DatasetRun(Pollable[DatasetRunRel]):
         "is_latest_successful_report_run": "boolean",
         "report_has_failures_since_last_success": "boolean",
         "pusher_channel_name": "string",
+        "is_latest_dataset_run": "boolean",
+        "is_latest_successful_dataset_run": "boolean",
+        "dataset_has_failures_since_last_success": "boolean",
     }
     field_enums: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "state": (
@@ -156,6 +151,14 @@ class DatasetRun(Pollable[DatasetRunRel]):
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
+
+    @overload
+    def follow(self, rel: Literal["dataset"], **variables: object) -> Dataset: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["latest_successful_dataset_run_api_url"], **variables: object
+    ) -> DatasetRun: ...
 
     @overload
     def follow(self, rel: Literal["self"], **variables: object) -> DatasetRun: ...
@@ -249,6 +252,21 @@ class DatasetRun(Pollable[DatasetRunRel]):
     def pusher_channel_name(self) -> str | None:
         """Name of the channel Mode pushes run updates on."""
         return self._optional("pusher_channel_name", as_string)
+
+    @property
+    def is_latest_dataset_run(self) -> bool | None:
+        """Whether this is the dataset's latest run."""
+        return self._optional("is_latest_dataset_run", as_boolean)
+
+    @property
+    def is_latest_successful_dataset_run(self) -> bool | None:
+        """Whether this is the dataset's latest successful run."""
+        return self._optional("is_latest_successful_dataset_run", as_boolean)
+
+    @property
+    def dataset_has_failures_since_last_success(self) -> bool | None:
+        """Whether the dataset has failed since it last succeeded."""
+        return self._optional("dataset_has_failures_since_last_success", as_boolean)
 
 
 DATASET_RUNS_GET: Endpoint[DatasetRun] = Endpoint(

@@ -46,26 +46,6 @@ class DatasetSchedule(Resource[DatasetScheduleRel]):
 
     resource_name: ClassVar[str] = "dataset_schedule"
     plural: ClassVar[str | None] = "dataset_schedules"
-    field_names: ClassVar[tuple[str, ...]] = (
-        "token",
-        "name",
-        "parameters",
-        "created_at",
-        "updated_at",
-        "retry_state",
-        "retry_count",
-        "retry_delay",
-        "timeout",
-        "last_run_at",
-        "last_succeeded_at",
-        "last_scheduled_run",
-        "next_scheduled_run",
-        "subscribed",
-        "frequency",
-        "time_zone",
-        "hour",
-        "minute",
-    )
     field_types: ClassVar[Mapping[str, str]] = {
         "token": "string",
         "name": "string",

@@ -56,7 +56,6 @@ class PdfExport(Pollable[PdfExportRel]):
 
     resource_name: ClassVar[str] = "pdf_export"
     plural: ClassVar[str | None] = "pdf_exports"
-    field_names: ClassVar[tuple[str, ...]] = ("state", "filename", "stale", "created_at")
     field_types: ClassVar[Mapping[str, str]] = {
         "state": "string",
         "filename": "string",

@@ -70,24 +70,6 @@ class QueryRun(Resource[QueryRunRel]):
 
     resource_name: ClassVar[str] = "query_run"
     plural: ClassVar[str | None] = "query_runs"
-    field_names: ClassVar[tuple[str, ...]] = (
-        "token",
-        "state",
-        "query_name",
-        "query_token",
-        "created_at",
-        "completed_at",
-        "query_created_at",
-        "data_source_id",
-        "data_source_token",
-        "limit",
-        "raw_source",
-        "rendered_source",
-        "parameters",
-        "max_result_bytes",
-        "error_code",
-        "error_message",
-    )
     field_types: ClassVar[Mapping[str, str]] = {
         "token": "string",
         "state": "string",
@@ -105,6 +87,12 @@ class QueryRun(Resource[QueryRunRel]):
         "max_result_bytes": "integer",
         "error_code": "string",
         "error_message": "string",
+        "error_type": "string",
+        "help_url": "string",
+        "id": "integer",
+        "statement_annotation": "string",
+        "dbt_metric_id": "integer",
+        "dbt_metric_token": "string",
     }
 
     @overload
@@ -216,6 +204,36 @@ class QueryRun(Resource[QueryRunRel]):
     def error_message(self) -> str | None:
         """Error message, when the query failed."""
         return self._optional("error_message", as_string)
+
+    @property
+    def error_type(self) -> str | None:
+        """Kind of error, when the query failed."""
+        return self._optional("error_type", as_string)
+
+    @property
+    def help_url(self) -> str | None:
+        """Where Mode explains the error, when the query failed."""
+        return self._optional("help_url", as_string)
+
+    @property
+    def id(self) -> int | None:
+        """Numeric id of the query run."""
+        return self._optional("id", as_integer)
+
+    @property
+    def statement_annotation(self) -> str | None:
+        """The comment Mode adds to the SQL it sends, naming the run."""
+        return self._optional("statement_annotation", as_string)
+
+    @property
+    def dbt_metric_id(self) -> int | None:
+        """Id of the dbt metric the query reads, when it reads one."""
+        return self._optional("dbt_metric_id", as_integer)
+
+    @property
+    def dbt_metric_token(self) -> str | None:
+        """Token of the dbt metric the query reads, when it reads one."""
+        return self._optional("dbt_metric_token", as_string)
 
 
 QUERY_RUNS_LIST: Endpoint[Collection[QueryRun]] = Endpoint(

@@ -2,86 +2,227 @@
 # Do not edit by hand: change the spec and regenerate.
 """Report: the ``Report`` model and the ``client.reports`` operations.
 
-A Mode report.
+A Mode report as the REST API shows it: its settings, counts and latest runs, with links to its
+queries, runs, filters, schedules and space.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
 
 from modehal._api import Endpoint, Param
-from modehal._fields import as_datetime, as_integer, as_string
+from modehal._fields import as_boolean, as_datetime, as_integer, as_number, as_string
 from modehal._hal import Resource
 from modehal._operations import Operations
 from modehal._pagination import Collection
 
-from ._apis import DISCOVERY
+from ._apis import DISCOVERY, REST
+from .discovery_report import DiscoveryReport
+from .report_stat import ReportStat
 
-__all__ = ["REPORTS_LIST", "Report", "ReportRel", "Reports"]
+if TYPE_CHECKING:
+    from .account import Account
+    from .query import Query
+    from .report_filter import ReportFilter
+    from .report_run import ReportRun
+    from .report_schedule import ReportSchedule
+    from .space import Space
+    from .subscription import Subscription
 
-ReportRel = Literal["self"]
+__all__ = [
+    "REPORTS_ARCHIVE",
+    "REPORTS_DELETE",
+    "REPORTS_GET",
+    "REPORTS_LIST",
+    "REPORTS_LIST_FOR_DATASET",
+    "REPORTS_LIST_FOR_DATA_SOURCE",
+    "REPORTS_LIST_IN_SPACE",
+    "REPORTS_LIST_STATS",
+    "REPORTS_PURGE",
+    "REPORTS_UNARCHIVE",
+    "REPORTS_UPDATE",
+    "Report",
+    "ReportRel",
+    "Reports",
+]
+
+ReportRel = Literal[
+    "self",
+    "account",
+    "creator",
+    "space",
+    "queries",
+    "report_runs",
+    "report_run",
+    "last_run",
+    "last_successful_run",
+    "report_filters",
+    "report_schedules",
+    "report_subscriptions",
+    "csv_export",
+    "report_pins",
+    "star",
+    "space_links",
+    "dataset_dependencies",
+    "python_visualizations",
+    "python_notebook",
+    "embed_key",
+    "report_theme",
+    "perspective_email_subscription_memberships",
+    "validate_email_subscriber",
+    "last_successful_github_sync",
+    "dbt_metadata",
+    "web",
+    "web_edit",
+    "web_external_url",
+    "web_report_runs",
+    "report_index_web",
+    "share",
+]
 """Link relations of a report, for ``follow()``."""
 
 
 class Report(Resource[ReportRel]):
-    """A Mode report.
+    """A Mode report as the REST API shows it: its settings, counts and latest runs, with links to
+    its queries, runs, filters, schedules and space.
 
     Fields Mode sends beyond these are kept in ``data`` and ``extra``.
 
     Links:
         self: This report.
+        account: The account (workspace or user) that owns the report.
+        creator: The user who created the report.
+        space: The space (collection) holding the report.
+        queries: The report's queries.
+        report_runs: The report's runs.
+        report_run: A run of the report.
+        last_run: The report's latest run.
+        last_successful_run: The report's latest successful run.
+        report_filters: The report's filters.
+        report_schedules: The report's schedules.
+        report_subscriptions: Subscriptions to the report's emails.
+        csv_export: The report's latest results as CSV (not a HAL document; read it with
+            ``download("csv_export")``).
+        report_pins: Pins of the report.
+        star: Star or unstar the report.
+        space_links: Links between the report and spaces.
+        dataset_dependencies: Datasets the report depends on.
+        python_visualizations: The report's Python visualizations.
+        python_notebook: The report's Python notebook.
+        embed_key: The report's embed key.
+        report_theme: The report's theme.
+        perspective_email_subscription_memberships: Who receives the report by email, per
+            perspective.
+        validate_email_subscriber: Checks whether an address may subscribe to the report.
+        last_successful_github_sync: The report's latest successful GitHub sync.
+        dbt_metadata: dbt metadata of the report.
+        web: Web page of the report.
+        web_edit: Web page that edits the report.
+        web_external_url: External web address of the report.
+        web_report_runs: Web page listing the report's runs.
+        report_index_web: Web page listing the account's reports.
+        share: Share link of the report.
     """
 
     __slots__ = ()
 
     resource_name: ClassVar[str] = "report"
     plural: ClassVar[str | None] = "reports"
-    location: ClassVar[str | None] = "/api/{account}/reports/{report}"
-    field_names: ClassVar[tuple[str, ...]] = (
-        "id",
-        "token",
-        "name",
-        "description",
-        "created_at",
-        "edited_at",
-        "updated_at",
-        "last_successfully_run_at",
-        "last_viewed_at",
-        "last_run_token",
-        "last_run_state",
-        "creator_email",
-        "space_id",
-        "space_token",
-        "report_url",
-    )
     field_types: ClassVar[Mapping[str, str]] = {
-        "id": "integer",
         "token": "string",
+        "id": "integer",
         "name": "string",
         "description": "string",
+        "type": "string",
         "created_at": "datetime",
-        "edited_at": "datetime",
         "updated_at": "datetime",
+        "published_at": "datetime",
+        "edited_at": "datetime",
+        "last_saved_at": "datetime",
+        "last_successful_sync_at": "datetime",
+        "last_run_at": "datetime",
         "last_successfully_run_at": "datetime",
-        "last_viewed_at": "datetime",
-        "last_run_token": "string",
-        "last_run_state": "string",
-        "creator_email": "string",
-        "space_id": "integer",
+        "last_successful_run_token": "string",
+        "thoughtspot_published_at": "datetime",
+        "theme_id": "integer",
+        "color_mappings": "string",
+        "archived": "boolean",
         "space_token": "string",
-        "report_url": "string",
+        "account_id": "integer",
+        "account_username": "string",
+        "public": "boolean",
+        "shared": "boolean",
+        "full_width": "boolean",
+        "manual_run_disabled": "boolean",
+        "drill_anywhere_enabled": "boolean",
+        "drilldowns_enabled": "boolean",
+        "run_privately": "boolean",
+        "layout": "string",
+        "is_embedded": "boolean",
+        "is_signed": "boolean",
+        "imported_datasets": "string",
+        "expected_runtime": "number",
+        "web_preview_image": "string",
+        "github_link": "string",
+        "query_preview": "string",
+        "query_count": "integer",
+        "max_query_count": "integer",
+        "chart_count": "integer",
+        "runs_count": "integer",
+        "schedules_count": "integer",
+        "view_count": "integer",
     }
 
-    def follow(self, rel: ReportRel, **variables: object) -> Report:
-        """Fetch the resource at link ``rel``."""
-        return cast("Report", super().follow(rel, **variables))
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> Report: ...
 
-    @property
-    def id(self) -> int | None:
-        """Numeric id of the report."""
-        return self._optional("id", as_integer)
+    @overload
+    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["space"], **variables: object) -> Space: ...
+
+    @overload
+    def follow(self, rel: Literal["queries"], **variables: object) -> Collection[Query]: ...
+
+    @overload
+    def follow(self, rel: Literal["report_runs"], **variables: object) -> Collection[ReportRun]: ...
+
+    @overload
+    def follow(self, rel: Literal["report_run"], **variables: object) -> ReportRun: ...
+
+    @overload
+    def follow(self, rel: Literal["last_run"], **variables: object) -> ReportRun: ...
+
+    @overload
+    def follow(self, rel: Literal["last_successful_run"], **variables: object) -> ReportRun: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["report_filters"], **variables: object
+    ) -> Collection[ReportFilter]: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["report_schedules"], **variables: object
+    ) -> Collection[ReportSchedule]: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["report_subscriptions"], **variables: object
+    ) -> Collection[Subscription]: ...
+
+    @overload
+    def follow(self, rel: ReportRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: ReportRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -90,6 +231,11 @@ class Report(Resource[ReportRel]):
         Always present: reading it raises ``DecodeError`` if Mode sent none.
         """
         return self._required("token", as_string)
+
+    @property
+    def id(self) -> int | None:
+        """Numeric id of the report."""
+        return self._optional("id", as_integer)
 
     @property
     def name(self) -> str | None:
@@ -102,14 +248,14 @@ class Report(Resource[ReportRel]):
         return self._optional("description", as_string)
 
     @property
+    def type(self) -> str | None:
+        """Kind of report, as Mode names it."""
+        return self._optional("type", as_string)
+
+    @property
     def created_at(self) -> datetime | None:
         """When the report was created."""
         return self._optional("created_at", as_datetime)
-
-    @property
-    def edited_at(self) -> datetime | None:
-        """When the report was last edited."""
-        return self._optional("edited_at", as_datetime)
 
     @property
     def updated_at(self) -> datetime | None:
@@ -117,34 +263,59 @@ class Report(Resource[ReportRel]):
         return self._optional("updated_at", as_datetime)
 
     @property
+    def published_at(self) -> datetime | None:
+        """When the report was published, if it has been."""
+        return self._optional("published_at", as_datetime)
+
+    @property
+    def edited_at(self) -> datetime | None:
+        """When the report was last edited."""
+        return self._optional("edited_at", as_datetime)
+
+    @property
+    def last_saved_at(self) -> datetime | None:
+        """When the report was last saved."""
+        return self._optional("last_saved_at", as_datetime)
+
+    @property
+    def last_successful_sync_at(self) -> datetime | None:
+        """When the report last synced successfully (GitHub sync)."""
+        return self._optional("last_successful_sync_at", as_datetime)
+
+    @property
+    def last_run_at(self) -> datetime | None:
+        """When the report last ran."""
+        return self._optional("last_run_at", as_datetime)
+
+    @property
     def last_successfully_run_at(self) -> datetime | None:
         """When a run of the report last succeeded."""
         return self._optional("last_successfully_run_at", as_datetime)
 
     @property
-    def last_viewed_at(self) -> datetime | None:
-        """When the report was last viewed."""
-        return self._optional("last_viewed_at", as_datetime)
+    def last_successful_run_token(self) -> str | None:
+        """Token of the report's latest successful run."""
+        return self._optional("last_successful_run_token", as_string)
 
     @property
-    def last_run_token(self) -> str | None:
-        """Token of the report's latest run."""
-        return self._optional("last_run_token", as_string)
+    def thoughtspot_published_at(self) -> datetime | None:
+        """When the report was published to ThoughtSpot, if it has been."""
+        return self._optional("thoughtspot_published_at", as_datetime)
 
     @property
-    def last_run_state(self) -> str | None:
-        """State of the report's latest run."""
-        return self._optional("last_run_state", as_string)
+    def theme_id(self) -> int | None:
+        """Numeric id of the report's theme."""
+        return self._optional("theme_id", as_integer)
 
     @property
-    def creator_email(self) -> str | None:
-        """Email address of the report's creator."""
-        return self._optional("creator_email", as_string)
+    def color_mappings(self) -> str | None:
+        """The report's color mappings (colors assigned to chart values)."""
+        return self._optional("color_mappings", as_string)
 
     @property
-    def space_id(self) -> int | None:
-        """Numeric id of the space (collection) holding the report."""
-        return self._optional("space_id", as_integer)
+    def archived(self) -> bool | None:
+        """Whether the report is archived."""
+        return self._optional("archived", as_boolean)
 
     @property
     def space_token(self) -> str | None:
@@ -152,12 +323,122 @@ class Report(Resource[ReportRel]):
         return self._optional("space_token", as_string)
 
     @property
-    def report_url(self) -> str | None:
-        """API path of the report, such as ``/api/modeanalytics/reports/728f6328ea67``."""
-        return self._optional("report_url", as_string)
+    def account_id(self) -> int | None:
+        """Numeric id of the account that owns the report."""
+        return self._optional("account_id", as_integer)
+
+    @property
+    def account_username(self) -> str | None:
+        """Username of the account that owns the report."""
+        return self._optional("account_username", as_string)
+
+    @property
+    def public(self) -> bool | None:
+        """Whether the report is public."""
+        return self._optional("public", as_boolean)
+
+    @property
+    def shared(self) -> bool | None:
+        """Whether the report is shared."""
+        return self._optional("shared", as_boolean)
+
+    @property
+    def full_width(self) -> bool | None:
+        """Whether the report is laid out at full width."""
+        return self._optional("full_width", as_boolean)
+
+    @property
+    def manual_run_disabled(self) -> bool | None:
+        """Whether running the report by hand is turned off."""
+        return self._optional("manual_run_disabled", as_boolean)
+
+    @property
+    def drill_anywhere_enabled(self) -> bool | None:
+        """Whether Drill Anywhere is on for the report."""
+        return self._optional("drill_anywhere_enabled", as_boolean)
+
+    @property
+    def drilldowns_enabled(self) -> bool | None:
+        """Whether drilldowns are on for the report."""
+        return self._optional("drilldowns_enabled", as_boolean)
+
+    @property
+    def run_privately(self) -> bool | None:
+        """Whether the report runs privately."""
+        return self._optional("run_privately", as_boolean)
+
+    @property
+    def layout(self) -> str | None:
+        """The report's layout."""
+        return self._optional("layout", as_string)
+
+    @property
+    def is_embedded(self) -> bool | None:
+        """Whether the report is embedded."""
+        return self._optional("is_embedded", as_boolean)
+
+    @property
+    def is_signed(self) -> bool | None:
+        """Whether the report's embeds are signed."""
+        return self._optional("is_signed", as_boolean)
+
+    @property
+    def imported_datasets(self) -> str | None:
+        """Datasets the report imports."""
+        return self._optional("imported_datasets", as_string)
+
+    @property
+    def expected_runtime(self) -> float | None:
+        """How long a run of the report is expected to take."""
+        return self._optional("expected_runtime", as_number)
+
+    @property
+    def web_preview_image(self) -> str | None:
+        """URL of the report's preview image."""
+        return self._optional("web_preview_image", as_string)
+
+    @property
+    def github_link(self) -> str | None:
+        """Link to the report in GitHub, when it is synced."""
+        return self._optional("github_link", as_string)
+
+    @property
+    def query_preview(self) -> str | None:
+        """A preview of the report's queries."""
+        return self._optional("query_preview", as_string)
+
+    @property
+    def query_count(self) -> int | None:
+        """Number of queries in the report."""
+        return self._optional("query_count", as_integer)
+
+    @property
+    def max_query_count(self) -> int | None:
+        """Mode's maximum number of queries for the report."""
+        return self._optional("max_query_count", as_integer)
+
+    @property
+    def chart_count(self) -> int | None:
+        """Number of charts in the report."""
+        return self._optional("chart_count", as_integer)
+
+    @property
+    def runs_count(self) -> int | None:
+        """Number of runs of the report."""
+        return self._optional("runs_count", as_integer)
+
+    @property
+    def schedules_count(self) -> int | None:
+        """Number of schedules of the report."""
+        return self._optional("schedules_count", as_integer)
+
+    @property
+    def view_count(self) -> int | None:
+        """Number of times the report was viewed."""
+        return self._optional("view_count", as_integer)
 
 
-REPORTS_LIST: Endpoint[Collection[Report]] = Endpoint(
+REPORTS_LIST: Endpoint[Collection[DiscoveryReport]] = Endpoint(
     "reports.list",
     DISCOVERY,
     "GET /{account}/reports",
@@ -165,15 +446,139 @@ REPORTS_LIST: Endpoint[Collection[Report]] = Endpoint(
         Param("include_spaces", "query", enum=("all",)),
         Param("per_page", "query", type="integer", minimum=1, maximum=999),
     ),
-    returns=Report,
+    returns=DiscoveryReport,
     collection=True,
+    key="reports",
     errors={401: "Unauthorized", 404: "Organization not found"},
     summary="List reports for an account.",
 )
 
+REPORTS_LIST_STATS: Endpoint[Collection[ReportStat]] = Endpoint(
+    "reports.list_stats",
+    DISCOVERY,
+    "GET /{account}/report_stats",
+    params=(
+        Param("include_spaces", "query", enum=("all",)),
+        Param("per_page", "query", type="integer", minimum=1, maximum=999),
+    ),
+    returns=ReportStat,
+    collection=True,
+    errors={401: "Unauthorized.", 404: "The workspace was not found."},
+    summary="List report stats for an account.",
+)
+
+REPORTS_GET: Endpoint[Report] = Endpoint(
+    "reports.get",
+    REST,
+    "GET /{account}/reports/{report}",
+    returns=Report,
+    errors={401: "Unauthorized.", 404: "The report was not found."},
+    summary="Get a report.",
+)
+
+REPORTS_UPDATE: Endpoint[Report] = Endpoint(
+    "reports.update",
+    REST,
+    "PATCH /{account}/reports/{report}",
+    params=(Param("name", "body"), Param("description", "body"), Param("space_token", "body")),
+    returns=Report,
+    errors={401: "Unauthorized.", 404: "The report was not found."},
+    body_wrapper="report",
+    summary="Update a report.",
+)
+
+REPORTS_DELETE: Endpoint[None] = Endpoint(
+    "reports.delete",
+    REST,
+    "DELETE /{account}/reports/{report}",
+    errors={400: "Bad request.", 401: "Unauthorized.", 404: "The report was not found."},
+    summary="Delete a report.",
+)
+
+REPORTS_ARCHIVE: Endpoint[Report] = Endpoint(
+    "reports.archive",
+    REST,
+    "PATCH /{account}/reports/{report}/archive",
+    returns=Report,
+    errors={400: "Bad request.", 401: "Unauthorized.", 404: "The report was not found."},
+    summary="Archive a report.",
+)
+
+REPORTS_UNARCHIVE: Endpoint[Report] = Endpoint(
+    "reports.unarchive",
+    REST,
+    "PATCH /{account}/reports/{report}/unarchive",
+    returns=Report,
+    errors={400: "Bad request.", 401: "Unauthorized.", 404: "The report was not found."},
+    summary="Unarchive a report.",
+)
+
+REPORTS_PURGE: Endpoint[None] = Endpoint(
+    "reports.purge",
+    REST,
+    "POST /{account}/reports/purge",
+    params=(
+        Param("time", "query", required=True, pattern="^\\d{4}-\\d{2}-\\d{2}$"),
+        Param("end_time", "query", pattern="^\\d{4}-\\d{2}-\\d{2}$"),
+        Param("in_progress", "query", type="boolean"),
+    ),
+    status=202,
+    errors={400: "Bad request.", 401: "Unauthorized.", 404: "The account was not found."},
+    summary="Purge report results.",
+)
+
+REPORTS_LIST_IN_SPACE: Endpoint[Collection[Report]] = Endpoint(
+    "reports.list_in_space",
+    REST,
+    "GET /{account}/spaces/{space}/reports",
+    params=(
+        Param(
+            "filter",
+            "query",
+            pattern="^(created_at|updated_at)\\.(gt|lt)\\.\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
+        ),
+        Param("order", "query", enum=("asc", "desc")),
+        Param("order_by", "query", enum=("created_at", "updated_at")),
+    ),
+    returns=Report,
+    collection=True,
+    errors={401: "Unauthorized.", 404: "The space was not found."},
+    summary="List reports in a space.",
+)
+
+REPORTS_LIST_FOR_DATA_SOURCE: Endpoint[Collection[Report]] = Endpoint(
+    "reports.list_for_data_source",
+    REST,
+    "GET /{account}/data_sources/{data_source}/reports",
+    params=(
+        Param(
+            "filter",
+            "query",
+            pattern="^(created_at|updated_at)\\.(gt|lt)\\.\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
+        ),
+        Param("order", "query", enum=("asc", "desc")),
+        Param("order_by", "query", enum=("created_at", "updated_at")),
+    ),
+    returns=Report,
+    collection=True,
+    errors={401: "Unauthorized.", 404: "The data source was not found."},
+    summary="List reports using a data source.",
+)
+
+REPORTS_LIST_FOR_DATASET: Endpoint[Collection[Report]] = Endpoint(
+    "reports.list_for_dataset",
+    REST,
+    "GET /{account}/datasets/{dataset}/reports",
+    returns=Report,
+    collection=True,
+    errors={401: "Unauthorized.", 404: "The dataset was not found."},
+    summary="List reports using a dataset.",
+)
+
 
 class Reports(Operations):
-    """Reports of an account, through the Discovery API.
+    """Read, change, archive and delete reports, and list them by account, space, data source or
+    dataset.
 
     Reached as ``client.reports``.
     """
@@ -184,7 +589,7 @@ class Reports(Operations):
         include_spaces: Literal["all"] | None = None,
         per_page: int | None = None,
         account: str | None = None,
-    ) -> Collection[Report]:
+    ) -> Collection[DiscoveryReport]:
         """List reports for an account.
 
         Return every report of an organization, following the Discovery API's pages lazily (one page
@@ -204,3 +609,247 @@ class Reports(Operations):
         return self._client.call(
             REPORTS_LIST, include_spaces=include_spaces, per_page=per_page, account=account
         )
+
+    def list_stats(
+        self,
+        *,
+        include_spaces: Literal["all"] | None = None,
+        per_page: int | None = None,
+        account: str | None = None,
+    ) -> Collection[ReportStat]:
+        """List report stats for an account.
+
+        Return usage figures (views, explorations, active schedules, editors) for every report of
+        the workspace, following the Discovery API's pages lazily.
+        ``GET /batch/{account}/report_stats``
+
+        Args:
+            include_spaces: With ``all``, include reports in members' personal spaces (excluded by
+                default). One of ``'all'``.
+            per_page: Report stats per page. From 1 to 999.
+            account: Workspace username. Defaults to the client's account.
+
+        Raises:
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 The workspace was not found.
+        """
+        return self._client.call(
+            REPORTS_LIST_STATS, include_spaces=include_spaces, per_page=per_page, account=account
+        )
+
+    def get(self, report: str, *, account: str | None = None) -> Report:
+        """Get a report.
+
+        Retrieve one report with its settings, counts and links.
+        ``GET /api/{account}/reports/{report}``
+
+        Args:
+            report: Report token.
+            account: Account (workspace or user) username. Defaults to the client's account.
+
+        Raises:
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 The report was not found.
+        """
+        return self._client.call(REPORTS_GET, report=report, account=account)
+
+    def update(
+        self,
+        report: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        space_token: str | None = None,
+        account: str | None = None,
+    ) -> Report:
+        """Update a report.
+
+        Rename a report, change its description, or move it to another space; returns the report.
+        ``PATCH /api/{account}/reports/{report}``
+
+        Args:
+            report: Report token.
+            name: New name of the report.
+            description: New description of the report.
+            space_token: Token of the space to move the report to.
+            account: Account (workspace or user) username. Defaults to the client's account.
+
+        Raises:
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 The report was not found.
+        """
+        return self._client.call(
+            REPORTS_UPDATE,
+            report=report,
+            name=name,
+            description=description,
+            space_token=space_token,
+            account=account,
+        )
+
+    def delete(self, report: str, *, account: str | None = None) -> None:
+        """Delete a report.
+
+        Delete a report; Mode answers with an empty body.
+        ``DELETE /api/{account}/reports/{report}``
+
+        Args:
+            report: Report token.
+            account: Account (workspace or user) username. Defaults to the client's account.
+
+        Raises:
+            BadRequest: 400 Bad request.
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 The report was not found.
+        """
+        return self._client.call(REPORTS_DELETE, report=report, account=account)
+
+    def archive(self, report: str, *, account: str | None = None) -> Report:
+        """Archive a report.
+
+        Move a report to the archive; returns the archived report.
+        ``PATCH /api/{account}/reports/{report}/archive``
+
+        Args:
+            report: Report token.
+            account: Account (workspace or user) username. Defaults to the client's account.
+
+        Raises:
+            BadRequest: 400 Bad request.
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 The report was not found.
+        """
+        return self._client.call(REPORTS_ARCHIVE, report=report, account=account)
+
+    def unarchive(self, report: str, *, account: str | None = None) -> Report:
+        """Unarchive a report.
+
+        Bring an archived report back; returns the report.
+        ``PATCH /api/{account}/reports/{report}/unarchive``
+
+        Args:
+            report: Report token.
+            account: Account (workspace or user) username. Defaults to the client's account.
+
+        Raises:
+            BadRequest: 400 Bad request.
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 The report was not found.
+        """
+        return self._client.call(REPORTS_UNARCHIVE, report=report, account=account)
+
+    def purge(
+        self,
+        *,
+        time: str,
+        end_time: str | None = None,
+        in_progress: bool | None = None,
+        account: str | None = None,
+    ) -> None:
+        """Purge report results.
+
+        Remove the stored results of the account's report runs older than a date. Mode does the work
+        in the background. Purging many runs at once may fail, so use ``end_time`` to purge in
+        smaller slices.
+        ``POST /api/{account}/reports/purge``
+
+        Args:
+            time: Purge results older than this date, as "YYYY-MM-DD".
+            end_time: Purge results up to and including this date, as "YYYY-MM-DD".
+            in_progress: Whether to include reports already being purged (Mode's default is true).
+            account: Account (workspace or user) username. Defaults to the client's account.
+
+        Raises:
+            BadRequest: 400 Bad request.
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 The account was not found.
+        """
+        return self._client.call(
+            REPORTS_PURGE, time=time, end_time=end_time, in_progress=in_progress, account=account
+        )
+
+    def list_in_space(
+        self,
+        space: str,
+        *,
+        filter: str | None = None,
+        order: Literal["asc", "desc"] | None = None,
+        order_by: Literal["created_at", "updated_at"] | None = None,
+        account: str | None = None,
+    ) -> Collection[Report]:
+        """List reports in a space.
+
+        Return every report of a space (collection), following pages lazily.
+        ``GET /api/{account}/spaces/{space}/reports``
+
+        Args:
+            space: Space token.
+            filter: Only reports whose created_at or updated_at is greater (gt) or less (lt) than a
+                UTC time, for example ``created_at.gt.2019-10-23T06:23:01Z``.
+            order: Sort direction. One of ``'asc'``, ``'desc'``.
+            order_by: Timestamp to sort by. One of ``'created_at'``, ``'updated_at'``.
+            account: Account (workspace or user) username. Defaults to the client's account.
+
+        Raises:
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 The space was not found.
+        """
+        return self._client.call(
+            REPORTS_LIST_IN_SPACE,
+            space=space,
+            filter=filter,
+            order=order,
+            order_by=order_by,
+            account=account,
+        )
+
+    def list_for_data_source(
+        self,
+        data_source: str,
+        *,
+        filter: str | None = None,
+        order: Literal["asc", "desc"] | None = None,
+        order_by: Literal["created_at", "updated_at"] | None = None,
+        account: str | None = None,
+    ) -> Collection[Report]:
+        """List reports using a data source.
+
+        Return every report with a query on a data source, following pages lazily.
+        ``GET /api/{account}/data_sources/{data_source}/reports``
+
+        Args:
+            data_source: DataSource token.
+            filter: Only reports whose created_at or updated_at is greater (gt) or less (lt) than a
+                UTC time, for example ``created_at.gt.2019-10-23T06:23:01Z``.
+            order: Sort direction. One of ``'asc'``, ``'desc'``.
+            order_by: Timestamp to sort by. One of ``'created_at'``, ``'updated_at'``.
+            account: Account (workspace or user) username. Defaults to the client's account.
+
+        Raises:
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 The data source was not found.
+        """
+        return self._client.call(
+            REPORTS_LIST_FOR_DATA_SOURCE,
+            data_source=data_source,
+            filter=filter,
+            order=order,
+            order_by=order_by,
+            account=account,
+        )
+
+    def list_for_dataset(self, dataset: str, *, account: str | None = None) -> Collection[Report]:
+        """List reports using a dataset.
+
+        Return every report that imports a dataset, following pages lazily.
+        ``GET /api/{account}/datasets/{dataset}/reports``
+
+        Args:
+            dataset: Dataset token.
+            account: Account (workspace or user) username. Defaults to the client's account.
+
+        Raises:
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 The dataset was not found.
+        """
+        return self._client.call(REPORTS_LIST_FOR_DATASET, dataset=dataset, account=account)

@@ -8,7 +8,7 @@ is saved under its own URL.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
@@ -22,6 +22,7 @@ from modehal._polling import Pollable
 from modehal._results import Results
 
 from ._apis import REST
+from .form_field import FormField
 from .report import Report
 from .report_run_duplicate import ReportRunDuplicate
 
@@ -34,9 +35,11 @@ __all__ = [
     "REPORT_RUNS_CLONE",
     "REPORT_RUNS_CREATE",
     "REPORT_RUNS_DUPLICATE",
+    "REPORT_RUNS_FORM_FIELDS",
     "REPORT_RUNS_GET",
     "REPORT_RUNS_GET_DUPLICATE",
     "REPORT_RUNS_LIST",
+    "REPORT_RUNS_REFRESH",
     "REPORT_RUNS_RESULTS",
     "ReportRun",
     "ReportRunPythonState",
@@ -116,22 +119,6 @@ class ReportRun(Pollable[ReportRunRel]):
 
     resource_name: ClassVar[str] = "report_run"
     plural: ClassVar[str | None] = "report_runs"
-    field_names: ClassVar[tuple[str, ...]] = (
-        "token",
-        "state",
-        "parameters",
-        "created_at",
-        "updated_at",
-        "completed_at",
-        "purge_started_at",
-        "purge_completed_at",
-        "python_state",
-        "form_fields",
-        "is_latest_report_run",
-        "is_latest_successful_report_run",
-        "report_has_failures_since_last_success",
-        "pusher_channel_name",
-    )
     field_types: ClassVar[Mapping[str, str]] = {
         "token": "string",
         "state": "string",
@@ -391,6 +378,28 @@ REPORT_RUNS_GET_DUPLICATE: Endpoint[ReportRunDuplicate] = Endpoint(
     summary="Get report run duplication status.",
 )
 
+REPORT_RUNS_REFRESH: Endpoint[ReportRun] = Endpoint(
+    "report_runs.refresh",
+    REST,
+    "POST /{account}/reports/{report}/runs",
+    params=(Param("dataset_tokens", "body", type="array"),),
+    returns=ReportRun,
+    status=202,
+    errors={400: "Bad request", 401: "Unauthorized", 404: "Report not found"},
+    body_wrapper="report",
+    summary="Refresh a report's imported datasets.",
+)
+
+REPORT_RUNS_FORM_FIELDS: Endpoint[Collection[FormField]] = Endpoint(
+    "report_runs.form_fields",
+    REST,
+    "GET /{account}/reports/{report}/runs/{run}/options",
+    returns=FormField,
+    collection=True,
+    errors={400: "Bad request", 401: "Unauthorized", 404: "ReportRun not found"},
+    summary="List a report run's form fields.",
+)
+
 REPORT_RUNS_RESULTS: Endpoint[Results] = Endpoint(
     "report_runs.results",
     REST,
@@ -561,6 +570,54 @@ class ReportRuns(Operations):
         return self._client.call(
             REPORT_RUNS_GET_DUPLICATE, report=report, run=run, duplicate=duplicate, account=account
         )
+
+    def refresh(
+        self,
+        report: str,
+        *,
+        dataset_tokens: Sequence[Any] | None = None,
+        account: str | None = None,
+    ) -> ReportRun:
+        """Refresh a report's imported datasets.
+
+        Pull the latest available run of the given datasets into the report, without running the
+        datasets again. Mode answers 202 with the report run it starts; never retried blindly.
+        ``POST /api/{account}/reports/{report}/runs``
+
+        Args:
+            report: Report token.
+            dataset_tokens: The imported datasets to refresh, each an object holding only its token,
+                for example ``[{"token": "5a4177a2902c"}]``.
+            account: Account (workspace or user) username. Defaults to the client's account.
+
+        Raises:
+            BadRequest: 400 Bad request.
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 Report not found.
+        """
+        return self._client.call(
+            REPORT_RUNS_REFRESH, report=report, dataset_tokens=dataset_tokens, account=account
+        )
+
+    def form_fields(
+        self, report: str, run: str, *, account: str | None = None
+    ) -> Collection[FormField]:
+        """List a report run's form fields.
+
+        The parameter inputs of the run's report form, with the choices each offers.
+        ``GET /api/{account}/reports/{report}/runs/{run}/options``
+
+        Args:
+            report: Report token.
+            run: ReportRun token.
+            account: Account (workspace or user) username. Defaults to the client's account.
+
+        Raises:
+            BadRequest: 400 Bad request.
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 ReportRun not found.
+        """
+        return self._client.call(REPORT_RUNS_FORM_FIELDS, report=report, run=run, account=account)
 
     def results(
         self,

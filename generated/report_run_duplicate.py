@@ -36,7 +36,6 @@ class ReportRunDuplicate(Pollable[ReportRunDuplicateRel]):
 
     resource_name: ClassVar[str] = "report_run_duplicate"
     plural: ClassVar[str | None] = "report_run_duplicates"
-    field_names: ClassVar[tuple[str, ...]] = ("token", "state", "created_at", "updated_at")
     field_types: ClassVar[Mapping[str, str]] = {
         "token": "string",
         "state": "string",

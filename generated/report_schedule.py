@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .report_run import ReportRun
 
 __all__ = [
+    "REPORT_SCHEDULES_BULK_DELETE",
     "REPORT_SCHEDULES_CREATE",
     "REPORT_SCHEDULES_DELETE",
     "REPORT_SCHEDULES_GET",
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 ReportScheduleRel = Literal[
-    "account", "creator", "report", "report_runs", "report_subscriptions", "self"
+    "account", "creator", "report", "report_runs", "report_subscriptions", "report_web", "self"
 ]
 """Link relations of a report schedule, for ``follow()``."""
 
@@ -52,6 +53,7 @@ class ReportSchedule(Resource[ReportScheduleRel]):
         report: The scheduled report.
         report_runs: Runs started by this schedule.
         report_subscriptions: Subscriptions to this schedule.
+        report_web: Web page of the scheduled report.
         self: This schedule.
     """
 
@@ -59,26 +61,6 @@ class ReportSchedule(Resource[ReportScheduleRel]):
 
     resource_name: ClassVar[str] = "report_schedule"
     plural: ClassVar[str | None] = "report_schedules"
-    field_names: ClassVar[tuple[str, ...]] = (
-        "token",
-        "state",
-        "parameters",
-        "created_at",
-        "updated_at",
-        "retry_state",
-        "retry_count",
-        "retry_delay",
-        "timeout",
-        "last_run_at",
-        "last_succeeded_at",
-        "last_scheduled_run",
-        "next_scheduled_run",
-        "subscribed",
-        "frequency",
-        "time_zone",
-        "hour",
-        "minute",
-    )
     field_types: ClassVar[Mapping[str, str]] = {
         "token": "string",
         "state": "string",
@@ -94,6 +76,12 @@ class ReportSchedule(Resource[ReportScheduleRel]):
         "last_scheduled_run": "datetime",
         "next_scheduled_run": "datetime",
         "subscribed": "boolean",
+        "name": "string",
+        "report_name": "string",
+        "report_token": "string",
+        "report_type": "string",
+        "delivery": "string",
+        "subscriber_count": "integer",
         "frequency": "string",
         "time_zone": "string",
         "hour": "string",
@@ -190,6 +178,36 @@ class ReportSchedule(Resource[ReportScheduleRel]):
         return self._optional("subscribed", as_boolean)
 
     @property
+    def name(self) -> str | None:
+        """The schedule's name."""
+        return self._optional("name", as_string)
+
+    @property
+    def report_name(self) -> str | None:
+        """Name of the scheduled report."""
+        return self._optional("report_name", as_string)
+
+    @property
+    def report_token(self) -> str | None:
+        """Token of the scheduled report."""
+        return self._optional("report_token", as_string)
+
+    @property
+    def report_type(self) -> str | None:
+        """Kind of report scheduled."""
+        return self._optional("report_type", as_string)
+
+    @property
+    def delivery(self) -> str | None:
+        """How the schedule's results are delivered."""
+        return self._optional("delivery", as_string)
+
+    @property
+    def subscriber_count(self) -> int | None:
+        """How many users are subscribed to the schedule."""
+        return self._optional("subscriber_count", as_integer)
+
+    @property
     def frequency(self) -> str | None:
         """How often the schedule repeats, for example ``daily`` (not in the property table)."""
         return self._optional("frequency", as_string)
@@ -239,6 +257,7 @@ REPORT_SCHEDULES_CREATE: Endpoint[ReportSchedule] = Endpoint(
         Param("cron", "body", type="object", required=True, model=Cron),
         Param("params", "body", type="object"),
         Param("timeout", "body", type="integer", minimum=1),
+        Param("name", "body"),
     ),
     returns=ReportSchedule,
     errors={401: "Unauthorized", 404: "Report not found"},
@@ -254,6 +273,7 @@ REPORT_SCHEDULES_UPDATE: Endpoint[ReportSchedule] = Endpoint(
         Param("cron", "body", type="object", model=Cron),
         Param("params", "body", type="object"),
         Param("timeout", "body", type="integer", minimum=1),
+        Param("name", "body"),
     ),
     returns=ReportSchedule,
     errors={401: "Unauthorized", 404: "ReportSchedule not found"},
@@ -267,6 +287,15 @@ REPORT_SCHEDULES_DELETE: Endpoint[None] = Endpoint(
     "DELETE /{account}/reports/{report}/schedules/{schedule}",
     errors={401: "Unauthorized", 404: "ReportSchedule not found"},
     summary="Delete a report schedule.",
+)
+
+REPORT_SCHEDULES_BULK_DELETE: Endpoint[None] = Endpoint(
+    "report_schedules.bulk_delete",
+    REST,
+    "DELETE /{account}/reports/schedules/v1/bulk_delete",
+    params=(Param("report", "query", required=True), Param("schedule", "query", required=True)),
+    errors={401: "Unauthorized", 404: "ReportSchedule not found"},
+    summary="Delete report schedules in bulk.",
 )
 
 
@@ -318,6 +347,7 @@ class ReportSchedules(Operations):
         cron: Cron | Mapping[str, Any],
         params: Mapping[str, Any] | None = None,
         timeout: int | None = None,
+        name: str | None = None,
         account: str | None = None,
     ) -> ReportSchedule:
         """Create a report schedule.
@@ -330,6 +360,7 @@ class ReportSchedules(Operations):
             cron: When the schedule runs.
             params: Report parameters to run with, for example ``{"foo": "bar"}``.
             timeout: Seconds after which a scheduled run is stopped, for example 900. At least 1.
+            name: The schedule's name.
             account: Account (workspace or user) username. Defaults to the client's account.
 
         Raises:
@@ -342,6 +373,7 @@ class ReportSchedules(Operations):
             cron=cron,
             params=params,
             timeout=timeout,
+            name=name,
             account=account,
         )
 
@@ -353,6 +385,7 @@ class ReportSchedules(Operations):
         cron: Cron | Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
         timeout: int | None = None,
+        name: str | None = None,
         account: str | None = None,
     ) -> ReportSchedule:
         """Update a report schedule.
@@ -366,6 +399,7 @@ class ReportSchedules(Operations):
             cron: When the schedule runs.
             params: Report parameters to run with.
             timeout: Seconds after which a scheduled run is stopped. At least 1.
+            name: The schedule's name.
             account: Account (workspace or user) username. Defaults to the client's account.
 
         Raises:
@@ -379,6 +413,7 @@ class ReportSchedules(Operations):
             cron=cron,
             params=params,
             timeout=timeout,
+            name=name,
             account=account,
         )
 
@@ -399,4 +434,24 @@ class ReportSchedules(Operations):
         """
         return self._client.call(
             REPORT_SCHEDULES_DELETE, report=report, schedule=schedule, account=account
+        )
+
+    def bulk_delete(self, *, report: str, schedule: str, account: str | None = None) -> None:
+        """Delete report schedules in bulk.
+
+        Remove schedules of a workspace's reports through Mode's bulk endpoint, naming the report
+        and the schedule.
+        ``DELETE /api/{account}/reports/schedules/v1/bulk_delete``
+
+        Args:
+            report: Report token.
+            schedule: Schedule token.
+            account: Workspace username. Defaults to the client's account.
+
+        Raises:
+            Unauthorized: 401 Unauthorized.
+            NotFound: 404 ReportSchedule not found.
+        """
+        return self._client.call(
+            REPORT_SCHEDULES_BULK_DELETE, report=report, schedule=schedule, account=account
         )

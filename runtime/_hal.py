@@ -318,10 +318,11 @@ class Resource(Generic[RelT]):
     plural: ClassVar[str | None] = None
     # where one such resource lives, when Mode shows it but documents no GET on it
     location: ClassVar[str | None] = None
-    field_names: ClassVar[tuple[str, ...]] = ()
-    # the spec's type of each field ("string", "datetime", ... or an object model's name) and
-    # the documented values of those with an enum: what the simulator fills documents from
+    # the spec's type of each field ("string", "datetime", ... or an object model's name), in
+    # the spec's order, and the documented values of those with an enum (the simulator fills
+    # documents from them); field_names is the keys, set by __init_subclass__
     field_types: ClassVar[Mapping[str, str]] = {}
+    field_names: ClassVar[tuple[str, ...]] = ()
     field_enums: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     __slots__ = ("_data", "_client", "_url", "_links", "_problems", "response")
@@ -329,6 +330,7 @@ class Resource(Generic[RelT]):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         _plain_literal_annotations(cls)
+        cls.field_names = tuple(cls.field_types)
 
     def __init__(
         self,

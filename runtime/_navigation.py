@@ -9,7 +9,7 @@ a ``ReportSchedule``, a ``Collection[ReportRun]`` or, for what the spec does not
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard, TypeVar
 from urllib.parse import unquote
@@ -64,6 +64,12 @@ class Catalog:
             if model.location:
                 self._own.setdefault(model, []).append(_named_pattern(model.location))
 
+    @staticmethod
+    def lazy(load: Callable[[], Catalog]) -> Catalog:
+        """A catalog whose tables are ``load()``'s, built on first use: the generated client's,
+        so that its thirty-odd model modules load only when a link or a URL needs them."""
+        return _LazyCatalog(load)
+
     def operation(self, name: str) -> Endpoint[Any]:
         """The operation called ``name`` (``"report_runs.get"``), or ``InvalidParameter``."""
         op = self.operations.get(name)
@@ -100,6 +106,19 @@ class Catalog:
             if route.pattern.match(path):
                 return route.target
         return None
+
+
+class _LazyCatalog(Catalog):
+    def __init__(self, load: Callable[[], Catalog]) -> None:  # noqa: no tables yet, on purpose
+        self._load = load
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for attributes not set yet, which are the tables: adopt the real
+        # catalog's. Two threads may both load; the tables are the same, so that is harmless.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        self.__dict__.update(vars(self._load()))
+        return object.__getattribute__(self, name)
 
 
 def _routes(

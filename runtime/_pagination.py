@@ -3,7 +3,9 @@
 A collection page is a HAL document whose items sit under ``_embedded.<plural>`` (the REST
 API) or a top-level key (``reports`` on the Discovery API); a bare JSON array and a single list
 under an unexpected ``_embedded`` key are accepted too (docs README item 15). The next page is
-``_links.next_page`` or ``_links.next``.
+``_links.next_page`` or ``_links.next``; a page with neither that carries a top-level
+``next_token`` (the audit log's cursor, per Mode's OpenAPI file) continues at the same URL with
+``next_token=<it>``.
 
 Mode sends ``next_page`` even past the last page and some collections ignore ``page``, so a
 walk stops at the first of: no next link, an empty page, a page number past ``total_pages``,
@@ -27,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from ._errors import DecodeError, PaginationError
 from ._hal import Links, Resource, ResponseInfo, Session
-from ._urls import origin
+from ._urls import origin, with_query
 
 M = TypeVar("M", bound=Resource[Any])
 
@@ -91,14 +93,18 @@ def lists(mapping: Mapping[Any, Any], *, own_only: bool = False) -> dict[str, li
     }
 
 
-def next_href(document: object) -> str | None:
-    """The href of the page after ``document``, or None when it is the last one."""
+def next_href(document: object, url: str) -> str | None:
+    """The href of the page after ``document`` (fetched from ``url``), or None when it is the
+    last one."""
     if not isinstance(document, Mapping):
         return None
     links = Links(document.get("_links"))
     for rel in _NEXT_RELS:
         if rel in links:
             return links[rel].href or None
+    cursor = document.get("next_token")
+    if isinstance(cursor, str) and cursor:
+        return with_query(url, next_token=cursor)
     return None
 
 
@@ -203,7 +209,7 @@ def _walk(
             return
         items += len(fresh)
         # Read now: a bad next href must not cost the items of the page before it.
-        href = None if guards.pages_left == 0 else next_href(document)
+        href = None if guards.pages_left == 0 else next_href(document, url)
         page: Page[M] | None = Page(
             number, url, [model(item, client=client) for item in fresh], document, response
         )
@@ -337,6 +343,6 @@ class Collection(Resource[str], Generic[M]):
                 )
             except DecodeError:
                 parts.append("page_items=?")
-            if next_href(self._data) is not None:
+            if next_href(self._data, self._url or "") is not None:
                 parts.append("more pages")
         return " ".join(parts)

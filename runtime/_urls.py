@@ -6,7 +6,7 @@ import functools
 import ipaddress
 import socket
 from collections.abc import Mapping
-from urllib.parse import SplitResult, quote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit
 
 from requests.utils import requote_uri
 
@@ -162,3 +162,10 @@ def api_path(base_url: str, url: str) -> str:
     if prefix and (path == prefix or path.startswith(prefix + "/")):
         return path[len(prefix) :] or "/"
     return path
+
+
+def with_query(url: str, **params: str) -> str:
+    """``url`` with ``params`` set in its query string (replacing any of the same name)."""
+    parts = urlsplit(url)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    return parts._replace(query=urlencode(kept + list(params.items()))).geturl()

@@ -323,7 +323,7 @@ SPEC_ERRORS = [
            old="    summary: Create", new="    colour: red\n    summary: Create",
            at="colour: red", key="operations[create].colour", says=("unknown key",)),
     Broken("unknown-key-in-apis-yaml", "apis.yaml",
-           old="    base_path: /batch\n", new="    base_path: /batch\n    colour: red\n",
+           old="    auth: bearer\n", new="    auth: bearer\n    colour: red\n",
            at="colour: red", key="apis.discovery.colour", says=("unknown key",)),
     # The key is gone, so the error points at the operation that lacks it.
     Broken("missing-required-key-points-at-the-operation", RUN, op="create",
@@ -384,7 +384,8 @@ SPEC_ERRORS = [
     Broken("duplicate-yaml-key-names-the-key-path", RUN, op="create",
            old="    status: 202\n", new="    status: 202\n    status: 201\n",
            at="status: 201", key="operations[create].status",
-           says=(lambda text: f"duplicate key (first at line {line_of(text, 'status: 202')})",)),
+           says=(lambda text: "duplicate key (first at line "
+                 f"{line_of(text, 'status: 202' + chr(10) + '    status: 201')})",)),
     Broken("unknown-api", RUN, op="clone",
            old="    api: rest\n", new="    api: graphql\n",
            at="api: graphql", key="operations[clone].api",
@@ -564,7 +565,7 @@ def test_check_notices_crlf_line_endings(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(_cli, "generate", lambda spec_dir: rendered)
+    monkeypatch.setattr(_cli, "generate", lambda spec_dir, **_: rendered)
     path = out_copy / "report.py"
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
     assert main(["--check", "--out", str(out_copy)]) == 1
@@ -574,7 +575,7 @@ def test_check_notices_crlf_line_endings(
 def test_out_is_a_file_is_reported_without_traceback(
     tmp_path: Path, rendered: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_cli, "generate", lambda spec_dir: rendered)
+    monkeypatch.setattr(_cli, "generate", lambda spec_dir, **_: rendered)
     target = tmp_path / "not_a_dir"
     target.write_text("x\n", encoding="utf-8")
     assert main(["--out", str(target)]) != 0
@@ -583,7 +584,7 @@ def test_out_is_a_file_is_reported_without_traceback(
 def test_check_with_a_non_utf8_generated_file_has_no_traceback(
     out_copy: Path, rendered: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_cli, "generate", lambda spec_dir: rendered)
+    monkeypatch.setattr(_cli, "generate", lambda spec_dir, **_: rendered)
     (out_copy / "report.py").write_bytes(b'x = "\xff"\n')
     assert main(["--check", "--out", str(out_copy)]) == 1
 

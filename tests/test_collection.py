@@ -88,7 +88,7 @@ def test_discovery_collection_states_its_total(
         },
     )
     reports = offline_client.reports.list()
-    assert reports.total == 1 and repr(reports) == "<Collection[Report] reports total=1>"
+    assert reports.total == 1 and repr(reports) == "<Collection[DiscoveryReport] reports total=1>"
 
 
 def test_list_and_follow_return_the_same_collection_type(make_sim: SimFactory) -> None:

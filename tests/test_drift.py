@@ -216,3 +216,28 @@ def test_a_known_drift_entry_that_matches_nothing_is_reported(tmp_path: Path) ->
         and "stale-known-drift" in result.stdout
         and "field-not-in-spec:nothing" in result.stdout
     )
+
+
+def test_a_known_drift_pattern_with_a_page_source_explains_page_drift(tmp_path: Path) -> None:
+    spec_dir = tmp_path / "spec"
+    spec_dir.mkdir()
+    for path in (REPO / "spec").glob("*.yaml"):
+        (spec_dir / path.name).write_text(path.read_text())
+    run = spec_dir / "report_run.yaml"
+    entry = "  - id: enum-differs:state=arch*\n    reason: testing\n    source: report-runs.txt\n"
+    run.write_text(run.read_text() + entry)
+    edited = tmp_path / "report-runs.txt"
+    edited.write_text(
+        edit(
+            page("report-runs.txt"),
+            "completed running_notebook |",
+            "completed running_notebook archived |",
+        )
+    )
+    report = json.loads(run_drift(str(edited), "--spec", str(spec_dir), "--json").stdout)
+    assert report["drift"] == []
+    assert "enum-differs:state=archived" in [k["id"] for k in report["known"]]
+    # the same entry about another source explains nothing, and is not checked for staleness
+    run.write_text(run.read_text().replace(entry, entry.replace("report-runs.txt", "swagger.yaml")))
+    report = json.loads(run_drift(str(edited), "--spec", str(spec_dir), "--json").stdout)
+    assert [d["id"] for d in report["drift"]] == ["enum-differs:state=archived"]

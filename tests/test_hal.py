@@ -10,7 +10,14 @@ import responses
 
 import modehal
 from modehal import Link, LinkError, Resource
-from modehal.api import DatasetRun, DatasetSchedule, Report, ReportRun, ReportSchedule
+from modehal.api import (
+    DatasetRun,
+    DatasetSchedule,
+    DiscoveryReport,
+    Report,
+    ReportRun,
+    ReportSchedule,
+)
 
 from .conftest import BASE, load_fixture
 
@@ -52,7 +59,7 @@ def test_dataset_schedule_example_decodes() -> None:
 
 def test_discovery_report_example_decodes() -> None:
     page = load_fixture("reports_discovery_page.json")
-    first, second = (Report(item) for item in page["reports"])
+    first, second = (DiscoveryReport(item) for item in page["reports"])
     assert (first.id, first.token, first.name, first.edited_at) == (
         5244,
         "728f6328ea67",

@@ -171,3 +171,27 @@ def test_an_error_on_a_later_page_surfaces_while_iterating(
     assert next(walk).token == "a"
     with pytest.raises(modehal.NotFound, match="gone"):
         next(walk)
+
+
+def test_a_next_token_cursor_continues_at_the_same_url(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    # Mode's OpenAPI file pages the audit log with a `next_token` query param rather than links.
+    mocked.get(f"{RUNS}?order=asc", json=page(["a", "b"], next_token="t2"))
+    mocked.get(f"{RUNS}?order=asc&next_token=t2", json=page(["c"], next_token="t3"))
+    mocked.get(f"{RUNS}?order=asc&next_token=t3", json=page(["d"], next_token=""))
+    runs = offline_client.report_runs.list("r1", order="asc")
+    assert [r.token for r in runs] == ["a", "b", "c", "d"]
+    assert [call.request.url for call in mocked.calls][1:] == [
+        f"{RUNS}?order=asc&next_token=t2",
+        f"{RUNS}?order=asc&next_token=t3",
+    ]
+
+
+def test_a_repeated_next_token_ends_the_walk(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    mocked.get(RUNS, json=page(["a"], next_token="same"))
+    mocked.get(f"{RUNS}?next_token=same", json=page(["b"], next_token="same"))
+    assert [r.token for r in offline_client.report_runs.list("r1")] == ["a", "b"]
+    assert len(mocked.calls) == 2

@@ -13,12 +13,17 @@ from typing import Any
 import modehal
 from modehal.api import (
     REPORT_RUNS_GET,
+    AuditLog,
     Cron,
+    DiscoveryReport,
     PdfExport,
+    Query,
     QueryRun,
     Report,
     ReportRun,
     ReportSchedule,
+    Space,
+    UserGroup,
 )
 
 
@@ -64,3 +69,22 @@ def get_the_data_out(client: modehal.Client, run: ReportRun) -> None:
     path: Path = client.report_runs.results("r", "run").save("out.csv")
     raw: bytes = client.download("/api/hogwarts/reports/r/runs/x/results/content.csv").read()
     print(rows, tables, name, one, pdf, done, path, raw)
+
+
+def the_whole_api(client: modehal.Client, since: datetime) -> None:
+    listed: modehal.Collection[DiscoveryReport] = client.reports.list(per_page=100)
+    report: Report = client.reports.get("r")
+    cloned: Report = client.report_runs.clone("r", "run")
+    space: Space = report.follow("space")
+    for query in client.queries.list(report.token):
+        sql: str | None = query.raw_query
+        again: Query = query.follow("self")
+    client.queries.create("r", raw_query="select 1", data_source_id=1)
+    client.queries.create("r", raw_query="select 1")  # type: ignore[call-arg]
+    group: UserGroup = client.groups.create(name="analysts")
+    logs: modehal.Collection[AuditLog] = client.audit_logs.list(
+        start_timestamp=since, end_timestamp=datetime.now()
+    )
+    client.reports.list_in_space(space.token)
+    client.reports.purge(time="2024-01-01")
+    print(listed, cloned, sql, again, group, logs)

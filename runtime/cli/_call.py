@@ -10,7 +10,6 @@ import itertools
 import json
 import re
 import sys
-import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -69,12 +68,14 @@ def _operation_list() -> str:
 
 def _param_docs(endpoint: Endpoint[Any]) -> dict[str, str]:
     """Each param's text from the generated method's docstring (its ``Args:`` section)."""
-    from ..api import Client
+    from .. import api
 
     group, name = endpoint.name.split(".")
-    attribute = Client.__dict__.get(group)
+    attribute = api.Client.__dict__.get(group)
     try:
-        operations = typing.get_type_hints(attribute.func)["return"]  # type: ignore[union-attr]
+        # the group property's return annotation names its class, which modehal.api exports
+        hint = attribute.func.__annotations__["return"]  # type: ignore[union-attr]
+        operations = getattr(api, hint) if isinstance(hint, str) else hint
         doc = inspect.getdoc(getattr(operations, name)) or ""
     except (AttributeError, KeyError, NameError, TypeError):
         return {}

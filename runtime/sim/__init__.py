@@ -22,9 +22,13 @@ from collections.abc import Mapping
 from http.server import HTTPServer
 from typing import Any
 
+from .._navigation import Catalog
+
 from ._faults import Fault
 from ._handlers import Quirks
-from ._server import SimServer, build_routes
+from ._seed import seed_store
+from ._server import SimServer, build_routes, generic_operations
+from ._shapes import Shapes
 from ._storage import Storage
 from ._wire import Recorded
 from ._world import RESULTS_ROWS, Clock, World, seed_world
@@ -39,6 +43,8 @@ class Simulator:
     needs to talk to it. ``speed`` scales its clock: at ``speed=100`` a new run finishes in
     30 ms instead of 3 s. ``results_rows`` is how many rows each query of a run returns: one
     number for every report, or a mapping from report token to number (the others get 5).
+    ``catalog`` is the spec it serves (``modehal.api.Client.catalog`` unless given): every
+    operation without a hand-written handler is served by a generic store (``_store``).
     """
 
     def __init__(
@@ -55,8 +61,12 @@ class Simulator:
         discovery: tuple[str, str, str] = ("sim-id", "sim-access-key", "sim-access-secret"),
         discovery_reports: int = 2600,
         results_rows: int | Mapping[str, int] = RESULTS_ROWS,
+        catalog: Catalog | None = None,
     ) -> None:
-        from ..api import OPERATIONS
+        if catalog is None:
+            from ..api import Client
+
+            catalog = Client.catalog
 
         self.account = account
         self.token = token
@@ -66,6 +76,9 @@ class Simulator:
         self.world: World = seed_world(
             seed, self.clock, account=account, discovery_reports=discovery_reports
         )
+        shapes = Shapes(catalog)
+        operations = catalog.operations.values()
+        self.store = seed_store(self.world, shapes, generic_operations(operations))
         if isinstance(results_rows, Mapping):
             for report, rows in results_rows.items():
                 self.set_results_rows(report, rows)
@@ -78,7 +91,8 @@ class Simulator:
         self._server = SimServer(
             (host, port),
             world=self.world,
-            routes=build_routes(OPERATIONS),
+            store=self.store,
+            routes=build_routes(operations, shapes),
             quirks=self.quirks,
             credentials={"token": token, "secret": secret, "discovery": ":".join(discovery)},
             publish=self._storage.publish,

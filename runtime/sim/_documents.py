@@ -60,7 +60,7 @@ def report_doc(world: World, report: Report) -> dict[str, Any]:
         "last_run_token": last.token if last else None,
         "last_run_state": world.run_state(last) if last else None,
         "space_token": report.space_token,
-        "archived": False,
+        "archived": report.archived,
         "_links": {
             "self": href(base),
             "account": href(f"/api/{world.account}"),
@@ -155,8 +155,8 @@ def run_doc(world: World, run: Run) -> dict[str, Any]:
         "created_at": world.clock.timestamp(run.created),
         "updated_at": world.clock.timestamp(finished if finished is not None else run.created),
         "completed_at": world.clock.timestamp(finished) if finished is not None else None,
-        "purge_started_at": None,
-        "purge_completed_at": None,
+        "purge_started_at": None if run.purged is None else world.clock.timestamp(run.purged),
+        "purge_completed_at": None if run.purged is None else world.clock.timestamp(run.purged),
         "python_state": "none",
         "form_fields": [],
         "is_latest_report_run": run is latest,
@@ -196,7 +196,10 @@ def query_doc(world: World, report: Report, query: Query) -> dict[str, Any]:
             "self": href(f"{base}/queries/{query.token}"),
             "report": href(base),
             "report_runs": href(f"{base}/runs"),
-            "query_runs": href(f"{base}/queries/{query.token}/runs"),
+            # Mode's API path for a query's runs is not documented: its web page instead
+            "query_runs": href(
+                f"/{world.account}/reports/{report.token}/queries/{query.token}/runs"
+            ),
             "creator": href("/api/albus_dumbledore"),
         },
     }

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from . import _documents as docs
 from ._downloads import Body, Rows, pdf_document, zipped_csv
+from ._store import Store
 from ._world import EPOCH, Duplicate, QueryRun, Report, Run, Schedule, World
 
 REST_PAGE_LIMIT = 30  # Mode's REST pages hold at most 30 items (docs README item 15)
@@ -66,6 +67,7 @@ class Request:
     raw_query: str
     path: str
     body: Any
+    store: Store | None = None  # the generic store, for operations without a handler here
 
 
 # Handlers run one at a time under the world's lock (see _server.SimServer), so they change
@@ -122,7 +124,7 @@ def _dataset(request: Request) -> None:
 # -- paging ---------------------------------------------------------------------------------
 
 
-def _int_param(request: Request, name: str, default: int, low: int, high: int | None = None) -> int:
+def int_param(request: Request, name: str, default: int, low: int, high: int | None = None) -> int:
     raw = request.query.get(name)
     if raw is None:
         return default
@@ -146,10 +148,10 @@ def rest_collection(
     request: Request, key: str, items: list[Any], render: Callable[[World, Any], dict[str, Any]]
 ) -> Reply:
     """One page of a REST collection; only that page's items are rendered."""
-    per_page = _int_param(request, "per_page", REST_PAGE_LIMIT, 1)
+    per_page = int_param(request, "per_page", REST_PAGE_LIMIT, 1)
     if request.quirks.rest_page_limit:
         per_page = min(per_page, REST_PAGE_LIMIT)
-    page = _int_param(request, "page", 1, 1)
+    page = int_param(request, "page", 1, 1)
     chunk = items[(page - 1) * per_page : page * per_page]
     more = page * per_page < len(items)
     past_end = request.quirks.next_page_past_end and bool(chunk)
@@ -290,8 +292,8 @@ def reports_list(request: Request) -> Reply:
     # Docs README item 6: per_page "must be greater than 0 and less than 1000", yet the
     # default page holds 1000 and Mode's own next_page hrefs say per_page=1000. So the
     # simulator takes 1 to 1000 (the client, stricter, sends at most 999).
-    per_page = _int_param(request, "per_page", DISCOVERY_PAGE, 1, DISCOVERY_PAGE)
-    page = _int_param(request, "page", 1, 1)
+    per_page = int_param(request, "per_page", DISCOVERY_PAGE, 1, DISCOVERY_PAGE)
+    page = int_param(request, "page", 1, 1)
     reports = [r for r in request.world.discovery if include == "all" or not r.personal]
     total_pages = max(1, -(-len(reports) // per_page))
     chunk = reports[(page - 1) * per_page : page * per_page]

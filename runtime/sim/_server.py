@@ -15,16 +15,20 @@ import socket
 import struct
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .._api import Endpoint
+from ._behaviours import BEHAVIOURS, behaviour_handler
 from ._downloads import Body
 from ._faults import Fault, Faults
+from ._generic import generic_handler
 from ._handlers import EXTRA_ROUTES, OPERATION_HANDLERS, Handler, Quirks, Refusal, Reply, Request
+from ._shapes import Shapes
+from ._store import Store
 from ._wire import Dropped, Recorded, TrackedServer, send_body
 from ._world import World
 
@@ -40,15 +44,52 @@ class Route:
     handler: Handler
 
 
-def build_routes(operations: tuple[Endpoint[Any], ...]) -> list[Route]:
-    missing = sorted({op.name for op in operations} - set(OPERATION_HANDLERS))
-    if missing:
-        raise RuntimeError(
-            f"the simulator has no handler for {', '.join(missing)}: add it to sim/_handlers.py"
-        )
+def handler_for(op: Endpoint[Any], shapes: Shapes) -> Handler:
+    """The hand-written handler of ``op``, else its behaviour on the store, else the store's
+    generic handling of its kind."""
+    if op.name in OPERATION_HANDLERS:
+        return OPERATION_HANDLERS[op.name]
+    if op.name in BEHAVIOURS:
+        return behaviour_handler(shapes.plans[op.name], BEHAVIOURS[op.name])
+    return generic_handler(shapes.plans[op.name])
+
+
+def _dispatch(ops: list[Endpoint[Any]], shapes: Shapes) -> Handler:
+    """One handler for operations sharing a method and path (report_runs.create and .refresh
+    both POST to a report's runs): the one whose body wrapper the body holds, else the first.
+    The route, its counters and faults go by the first one's name."""
+    handlers = [(op.body_wrapper, handler_for(op, shapes)) for op in ops]
+    if len(handlers) == 1:
+        return handlers[0][1]
+
+    def handle(request: Request) -> Reply:
+        body = request.body
+        for wrapper, handler in handlers:
+            if wrapper is not None and isinstance(body, dict) and wrapper in body:
+                return handler(request)
+        return handlers[0][1](request)
+
+    return handle
+
+
+def generic_operations(operations: Iterable[Endpoint[Any]]) -> set[str]:
+    """The operations the generic store serves (with or without a behaviour)."""
+    return {op.name for op in operations if op.name not in OPERATION_HANDLERS}
+
+
+def build_routes(operations: Iterable[Endpoint[Any]], shapes: Shapes | None = None) -> list[Route]:
+    """A route per operation, then the undocumented documents Mode links to."""
+    operations = tuple(operations)
+    if shapes is None:
+        from ..api import Client
+
+        shapes = Shapes(Client.catalog)
+    shared: dict[tuple[str, str], list[Endpoint[Any]]] = {}
+    for op in operations:
+        shared.setdefault((op.method, op.full_path), []).append(op)
     routes = [
-        Route(op.name, op.method, _compile(op.full_path), op.api.name, OPERATION_HANDLERS[op.name])
-        for op in operations
+        Route(ops[0].name, method, _compile(path), ops[0].api.name, _dispatch(ops, shapes))
+        for (method, path), ops in shared.items()
     ]
     routes += [
         Route(f"{method} {path}", method, _compile(path), "rest", handler)
@@ -71,6 +112,7 @@ class SimServer(TrackedServer):
         address: tuple[str, int],
         *,
         world: World,
+        store: Store | None = None,
         routes: list[Route],
         quirks: Quirks,
         credentials: dict[str, str],
@@ -78,6 +120,7 @@ class SimServer(TrackedServer):
     ) -> None:
         super().__init__(address, SimHandler)
         self.world = world
+        self.store = store
         self.routes = routes
         self.quirks = quirks
         self.publish = publish  # a download's URL on the storage origin, for offsite faults
@@ -221,6 +264,7 @@ class SimHandler(BaseHTTPRequestHandler):
             raw_query=query,
             path=path,
             body=body,
+            store=server.store,
         )
         try:
             with server.world.lock:  # handlers read and change one world: one at a time

@@ -80,6 +80,7 @@ class Report:
     fails: bool = False
     personal: bool = False
     description: str | None = None
+    archived: bool = False
     queries: list[Query] = field(default_factory=list)
 
 
@@ -114,6 +115,7 @@ class Run:
     schedule: str | None = None
     cancelled: bool = False
     executed_by: str = "albus_dumbledore"
+    purged: float | None = None  # sim-time its results were purged (reports.purge)
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,16 @@ class World:
             if report.token in self.results_rows_of:
                 self.results_rows_of[copy.token] = self.results_rows_of[report.token]
             return copy
+
+    def remove_report(self, token: str) -> None:
+        """A report or dataset gone, with its runs, schedules and exports."""
+        self.reports.pop(token, None)
+        self.datasets.pop(token, None)
+        for run in self.runs_of(token):
+            del self.runs[run.token]
+            self.exports.pop(run.token, None)
+        for schedule in self.schedules_of(token):
+            del self.schedules[schedule.token]
 
     def schedules_of(self, parent: str) -> list[Schedule]:
         return [s for s in self.schedules.values() if s.parent == parent]

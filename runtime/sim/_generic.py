@@ -1,0 +1,239 @@
+"""The handler of every operation without a hand-written one: get, list, create, update,
+delete or act on records of the generic store, as the operation's ``Plan`` says.
+
+Answers follow the ``Endpoint``: its documented status, its model's document or no body, a
+REST page (``_embedded.<key>``, 30 a page) or a Discovery page (``<key>`` + ``pagination``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from .._hal import Resource
+from ._handlers import (
+    Handler,
+    Reply,
+    Request,
+    bad_request,
+    int_param,
+    not_found,
+    rest_collection,
+)
+from ._links import links
+from ._shapes import Plan, Shape
+from ._store import Record, Store
+from ._values import body_values, plausible, value_problem
+
+DISCOVERY_PAGE = 1000
+
+
+def store_of(request: Request) -> Store:
+    store = request.store
+    if store is None:
+        raise RuntimeError("the simulator's world has no store")
+    store.sync()
+    return store
+
+
+def document(store: Store, shape: Shape, record: Record) -> dict[str, Any]:
+    """A record as Mode would send it: every documented field, then its links."""
+    binding = store.bindings.get(shape.name)
+    base = binding.render(store.world, record) if binding and binding.render else None
+    doc: dict[str, Any] = dict(base or {})
+    if shape.model is not Resource:
+        for name, value in plausible(store.world, shape.model, record.token, 0).items():
+            doc.setdefault(name, value)
+    doc.update(record.fields)
+    doc.setdefault("token", record.token)  # Mode's documents carry it, documented or not
+    doc["_links"] = links(store, shape, record, doc.get("_links") or {})
+    return doc
+
+
+def answer(plan: Plan, doc: dict[str, Any] | None) -> Reply:
+    returns = plan.op.returns
+    if isinstance(returns, type) and issubclass(returns, Resource) and doc is not None:
+        return Reply(plan.op.status, doc)
+    return Reply(plan.op.status)
+
+
+# -- checks ---------------------------------------------------------------------------------
+
+
+def check_params(store: Store, plan: Plan, request: Request) -> None:
+    """404 for a path naming a parent that is not here; 400 for a query value out of spec."""
+    for param in plan.op.params:
+        if param.location == "path" and param.name in request.params:
+            if store.exists(param.name, request.params) is False:
+                owner = _keyed(store, param.name)
+                raise not_found(owner.model.__name__ if owner else "Account")
+        elif param.location == "query":
+            raw = request.query.get(param.name)
+            if raw is None:
+                if param.required:
+                    raise bad_request(f"{param.name} is required")
+                continue
+            value: Any = raw
+            if param.type == "integer":
+                try:
+                    value = int(raw)
+                except ValueError:
+                    raise bad_request(f"{param.name} must be an integer, got {raw!r}") from None
+            elif param.type == "boolean":
+                value = {"true": True, "false": False}.get(raw, raw)
+            problem = value_problem(param, value)
+            if problem:
+                raise bad_request(f"{param.name} {problem}")
+
+
+def _keyed(store: Store, param: str) -> Shape | None:
+    return next((s for s in store.shapes.shapes if s.key == param and s.home), None)
+
+
+def found(store: Store, plan: Plan, request: Request) -> Record:
+    record = store.find(plan.shape, request.params)
+    if record is None:
+        raise not_found(plan.shape.model.__name__)
+    return record
+
+
+def values_of(plan: Plan, request: Request, *, creating: bool) -> dict[str, Any]:
+    try:
+        return body_values(plan.op, request.body, creating=creating)
+    except ValueError as problem:
+        raise bad_request(str(problem)) from None
+
+
+# -- what each kind of operation does --------------------------------------------------------
+
+
+def get(store: Store, plan: Plan, request: Request) -> Reply:
+    shape = plan.shape
+    if shape.key is not None and shape.key in request.params:
+        return answer(plan, document(store, shape, found(store, plan, request)))
+    # a singleton such as GET /account: the one record of its scope
+    records = store.matching(shape, request.params)
+    if not records:
+        raise not_found(shape.model.__name__)
+    return answer(plan, document(store, shape, records[0]))
+
+
+def list_(store: Store, plan: Plan, request: Request) -> Reply:
+    shape = plan.shape
+    records = store.matching(shape, request.params)
+    key = plan.op.item_key or shape.model.plural or shape.name
+
+    def render(_: object, record: Record) -> dict[str, Any]:
+        return document(store, shape, record)
+
+    if plan.op.api.name == "discovery":
+        return discovery_page(request, key, [render(None, r) for r in records])
+    return rest_collection(request, key, records, render)
+
+
+def create(
+    store: Store, plan: Plan, request: Request, values: dict[str, Any] | None = None
+) -> tuple[Reply, Record]:
+    shape = plan.shape
+    if values is None:
+        values = values_of(plan, request, creating=True)
+    path_params = {p.name: request.params[p.name] for p in plan.op.params if p.location == "path"}
+    scoped = shape.parents if shape.home else tuple(path_params)
+    scope = {name: path_params[name] for name in scoped if name in path_params}
+    joins = {name: value for name, value in path_params.items() if name not in scope}
+    token = store.new_token(shape)
+    fields = plausible(store.world, shape.model, token, len(store.records(shape)))
+    fields.update(values)
+    record = store.add(Record(shape.name, token, scope, fields, joins))
+    binding = store.bindings.get(shape.name)
+    if binding is not None and binding.make is not None:
+        binding.make(store.world, record)
+    return answer(plan, document(store, shape, record)), record
+
+
+def update(
+    store: Store, plan: Plan, request: Request, values: dict[str, Any] | None = None
+) -> Reply:
+    record = found(store, plan, request)
+    if values is None:
+        values = values_of(plan, request, creating=False)
+    record.fields.update(values)
+    if "updated_at" in plan.shape.model.field_names:
+        record.fields["updated_at"] = store.world.clock.timestamp(store.world.clock.now())
+    binding = store.bindings.get(plan.shape.name)
+    if binding is not None and binding.change is not None:
+        binding.change(store.world, record, values)
+    return answer(plan, document(store, plan.shape, record))
+
+
+def delete(store: Store, plan: Plan, request: Request) -> tuple[Reply, Record]:
+    record = found(store, plan, request)
+    doc = document(store, plan.shape, record)  # Mode answers with what it deleted
+    store.remove(plan.shape, record)
+    return answer(plan, doc), record
+
+
+def action(store: Store, plan: Plan, request: Request) -> Reply:
+    """An operation on a resource (or on all of them) with no effect the spec describes:
+    the resource must exist and the body must fit; the answer is the resource or nothing."""
+    values_of(plan, request, creating=True)
+    shape = plan.shape
+    if shape.key is not None and shape.key in request.params:
+        record = found(store, plan, request)
+        if plan.op.returns is shape.model:
+            return answer(plan, document(store, shape, record))
+    return answer(plan, None)
+
+
+def generic_handler(plan: Plan) -> Handler:
+    def handle(request: Request) -> Reply:
+        store = store_of(request)
+        check_params(store, plan, request)
+        if plan.kind == "get":
+            return get(store, plan, request)
+        if plan.kind == "list":
+            return list_(store, plan, request)
+        if plan.kind == "create":
+            return create(store, plan, request)[0]
+        if plan.kind == "update":
+            return update(store, plan, request)
+        if plan.kind == "delete":
+            return delete(store, plan, request)[0]
+        return action(store, plan, request)
+
+    return handle
+
+
+# -- Discovery pages --------------------------------------------------------------------------
+
+
+def discovery_page(request: Request, key: str, items: list[dict[str, Any]]) -> Reply:
+    """One page of a Discovery list, shaped like ``reports.list``'s."""
+    per_page = int_param(request, "per_page", DISCOVERY_PAGE, 1, DISCOVERY_PAGE)
+    page = int_param(request, "page", 1, 1)
+    total_pages = max(1, -(-len(items) // per_page))
+    chunk = items[(page - 1) * per_page : page * per_page]
+    account = "{account}" if request.quirks.discovery_account_placeholder else request.world.account
+    # the path below /batch/<account>, written with Mode's placeholder quirk like reports.list
+    base = f"/batch/{account}/{request.path.split('/', 3)[3]}"
+    page_links: dict[str, Any] = {}
+    if page < total_pages or (request.quirks.next_page_past_end and chunk):
+        query = urlencode({**request.query, "page": page + 1, "per_page": per_page})
+        page_links["next_page"] = {"href": f"{base}?{query}"}
+    if page > 1:
+        query = urlencode({**request.query, "page": page - 1, "per_page": per_page})
+        page_links["prev_page"] = {"href": f"{base}?{query}"}
+    return Reply(
+        200,
+        {
+            "pagination": {
+                "page": page,
+                "per_page": per_page,
+                "count": len(chunk),
+                "total_pages": total_pages,
+                "total_count": len(items),
+            },
+            key: chunk,
+            "_links": page_links,
+        },
+    )
