@@ -7,7 +7,7 @@ collection holds). ``$ref``s are resolved (params, body schemas, responses, prop
 reference to a schema the file never defines becomes a note in ``ApiDoc.notes``, not an error.
 
 What the file says in its own way is rewritten here, once, so the comparison never sees it.
-These are decisions of the spec (docs/notes, spec/README.md), not drift:
+These are decisions of the spec (listed in docs/regenerating.md), not drift:
 
 * ``{workspace}`` is ``{account}``: the path segment and the path param are renamed.
 * A path that repeats the base path (Discovery's ``/batch/{workspace}/reports`` under basePath
@@ -40,8 +40,15 @@ from urllib.parse import unquote
 
 import yaml
 
-__all__ = ["ApiDoc", "ApiField", "ApiOperation", "ApiParam", "ApiSchema", "OpenApiError"]
-__all__ += ["parse_openapi"]
+__all__ = [
+    "ApiDoc",
+    "ApiField",
+    "ApiOperation",
+    "ApiParam",
+    "ApiSchema",
+    "OpenApiError",
+    "parse_openapi",
+]
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch")

@@ -113,3 +113,36 @@ def test_only_the_settings_module_reads_mode_variables() -> None:
         if '"MODE_' in path.read_text() and path.name != "_settings.py"
     )
     assert readers == []
+
+
+def test_generated_modules_load_on_first_use() -> None:
+    """A client that only runs reports never imports the other thirty-odd model modules (only
+    those its operations return); the catalog of every model loads the first time a URL needs
+    it."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+import modehal
+client = modehal.Client("t", "s", account="a")
+loaded = lambda: sorted(m.split(".")[-1] for m in sys.modules if m.startswith("modehal.api."))
+print(loaded())
+client.report_runs
+print(loaded())
+client.catalog.route("/api/a/spaces/s1")
+print(len(loaded()))
+from modehal.api import Space
+print(Space.resource_name)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/"
+    )
+    first, second, third, fourth = out.stdout.splitlines()
+    assert first == "['_apis', 'client']"
+    # report_run and what its operations return (a clone is a Report, ...), nothing else
+    modules = set(ast.literal_eval(second))
+    assert "report_run" in modules and len(modules) < 10
+    assert not modules & {"space", "audit_log", "user_group", "data_source", "definition"}
+    assert int(third) > 30  # the catalog imported every model
+    assert fourth == "space"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import _generic as generic
-from ._handlers import Handler, Reply, Request, report_runs_create
+from ._handlers import Handler, Reply, Request, not_found, report_runs_create
 from ._shapes import Plan
 from ._store import Record, Store
 from ._values import plausible
@@ -39,6 +39,46 @@ def refresh_report_runs(plan: Plan, request: Request, store: Store) -> Reply:
     """Refreshing a report's datasets starts a run of the report, as creating one does."""
     generic.values_of(plan, request, creating=True)
     return report_runs_create(request)
+
+
+def bulk_delete_schedules(plan: Plan, request: Request, store: Store) -> Reply:
+    """Delete the schedule ``schedule`` of the report ``report`` (both query params: the
+    spec's reading of bulkDeleteReportSchedule, spec/report_schedule.yaml)."""
+    report, schedule = request.query["report"], request.query["schedule"]
+    if report not in store.world.reports:
+        raise not_found("Report")
+    shape = store.shapes.by_name["report_schedule"]
+    ids = {"account": store.world.account, "report": report, "schedule": schedule}
+    record = store.find(shape, ids)
+    if record is None:
+        raise not_found("ReportSchedule")
+    store.remove(shape, record)
+    return generic.answer(plan, None)
+
+
+def list_definitions(plan: Plan, request: Request, store: Store) -> Reply:
+    """``filter=by_tokens`` keeps only the definitions named in ``tokens`` (listDefinitions)."""
+    if request.query.get("filter") != "by_tokens":
+        return generic.list_(store, plan, request)
+    wanted = set(request.query.get("tokens", "").split(","))
+    return generic.list_(store, plan, request, keep=lambda record: record.token in wanted)
+
+
+def _subscription_write(creating: bool) -> Behaviour:
+    """A subscription's body names its settings without the ``_enabled`` its fields carry
+    (``csv_attachments`` sets ``csv_attachments_enabled``; spec/subscription.yaml)."""
+
+    def handle(plan: Plan, request: Request, store: Store) -> Reply:
+        fields = plan.shape.model.field_types
+        values = {
+            f"{key}_enabled" if f"{key}_enabled" in fields else key: value
+            for key, value in generic.values_of(plan, request, creating=creating).items()
+        }
+        if creating:
+            return generic.create(store, plan, request, values=values)[0]
+        return generic.update(store, plan, request, values=values)
+
+    return handle
 
 
 def create_invite(plan: Plan, request: Request, store: Store) -> Reply:
@@ -90,6 +130,10 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "reports.unarchive": _archive(False),
     "reports.purge": purge_reports,
     "report_runs.refresh": refresh_report_runs,
+    "report_schedules.bulk_delete": bulk_delete_schedules,
+    "definitions.list": list_definitions,
+    "subscriptions.create": _subscription_write(creating=True),
+    "subscriptions.update": _subscription_write(creating=False),
     "invites.create": create_invite,
     "group_memberships.create": create_membership,
     "group_memberships.delete": delete_membership,

@@ -18,7 +18,10 @@ Items = Iterator[tuple[tuple[str, ...], str, dict[str, str]]]
 
 def _reports(world: World) -> Items:
     for report in sorted(world.reports.values(), key=lambda r: r.id):
-        yield (), report.token, {"space": report.space_token}
+        joins = {"space": report.space_token}
+        if report.queries:  # listed under the data source its (first) query reads
+            joins["data_source"] = report.queries[0].data_source_token
+        yield (), report.token, joins
 
 
 def _report(world: World, record: Record) -> Report | None:
@@ -117,6 +120,10 @@ def _render_schedule(world: World, record: Record) -> dict[str, Any] | None:
     return docs.schedule_doc(world, schedule) if schedule else None
 
 
+def _remove_schedule(world: World, record: Record) -> None:
+    world.remove_schedule(record.token)
+
+
 def _runs(kind: str) -> Callable[[World], Items]:
     def items(world: World) -> Items:
         for run in world.runs.values():
@@ -153,8 +160,12 @@ BINDINGS: dict[str, Binding] = {
     "query": Binding(
         _queries, render=_render_query, make=_make_query, change=_change_query, remove=_remove_query
     ),
-    "report_schedule": Binding(_schedules("report"), render=_render_schedule),
-    "dataset_schedule": Binding(_schedules("dataset"), render=_render_schedule),
+    "report_schedule": Binding(
+        _schedules("report"), render=_render_schedule, remove=_remove_schedule
+    ),
+    "dataset_schedule": Binding(
+        _schedules("dataset"), render=_render_schedule, remove=_remove_schedule
+    ),
     "report_run": Binding(_runs("report"), render=_render_run),
     "dataset_run": Binding(_runs("dataset"), render=_render_run),
     "query_run": Binding(_query_runs),
@@ -168,8 +179,8 @@ def _space_tokens(world: World) -> list[str]:
 
 def _data_source_tokens(world: World) -> list[str]:
     # the token a query run names its data source by (docs.query_run_doc)
-    ids = {q.data_source_id for r in world.reports.values() for q in r.queries}
-    return [f"{number:012x}" for number in sorted(ids)]
+    queries = [q for r in world.reports.values() for q in r.queries]
+    return sorted({q.data_source_token for q in queries})
 
 
 # Tokens the world already names for a model it does not hold: the space its reports sit in,

@@ -109,62 +109,107 @@ def dataset_doc(world: World, dataset: Dataset) -> dict[str, Any]:
 
 
 def run_doc(world: World, run: Run) -> dict[str, Any]:
-    parent = "reports" if run.kind == "report" else "datasets"
-    base = f"/api/{world.account}/{parent}/{run.parent}/runs/{run.token}"
-    state = world.run_state(run)
+    return report_run_doc(world, run) if run.kind == "report" else dataset_run_doc(world, run)
+
+
+def _run_times(world: World, run: Run) -> dict[str, Any]:
     finished = world.run_finished_at(run)
-    siblings = world.runs_of(run.parent)
-    latest = max(siblings, key=lambda r: r.created)
-    succeeded = [r for r in siblings if world.run_state(r) in ("succeeded", "completed")]
-    latest_ok = max(succeeded, key=lambda r: r.created) if succeeded else None
-    links = {
-        "self": href(base),
-        "account": href(f"/api/{world.account}"),
-        "executed_by": href(f"/api/{run.executed_by}"),
-        "content": href(f"{base}/content"),
-        "embed": href(f"/{world.account}/{parent}/{run.parent}/embed?run={run.token}"),
-        "pdf_export": href(f"{base}/exports/pdf"),
-        "preview": href(f"{base}/preview"),
-        "python_cell_runs": href(f"{base}/python_cell_runs"),
-        "query_runs": href(f"{base}/query_runs"),
-        "share": href(f"/{world.account}/{parent}/{run.parent}/runs/{run.token}/share"),
-        "web_clone": href(f"/{world.account}/{parent}/{run.parent}/runs/{run.token}/clone"),
-        "web_edit_dataset": href(f"/{world.account}/{parent}/{run.parent}/edit"),
-        "web_external_url": href(f"/{world.account}/{parent}/{run.parent}/runs/{run.token}"),
-    }
-    if run.kind == "report":
-        links["report"] = href(f"/api/{world.account}/reports/{run.parent}")
-        links["clone"] = href(f"{base}/clone")
-        # Where the simulator serves them; Mode's content link is the CSV flavour of results.
-        links["content"] = href(f"{base}/results/content.csv")
-        links["pdf_export"] = href(pdf_export_path(world, run))
-    else:
-        links["dataset"] = href(f"/api/{world.account}/datasets/{run.parent}")
-    if latest_ok is not None:
-        links["latest_successful_report_run_api_url"] = href(
-            f"/api/{world.account}/{parent}/{run.parent}/runs/{latest_ok.token}"
-        )
-    if run.schedule is not None:
-        links["report_schedule"] = href(
-            f"/api/{world.account}/{parent}/{run.parent}/schedules/{run.schedule}"
-        )
     return {
-        "token": run.token,
-        "state": state,
-        "parameters": run.parameters,
         "created_at": world.clock.timestamp(run.created),
         "updated_at": world.clock.timestamp(finished if finished is not None else run.created),
         "completed_at": world.clock.timestamp(finished) if finished is not None else None,
         "purge_started_at": None if run.purged is None else world.clock.timestamp(run.purged),
         "purge_completed_at": None if run.purged is None else world.clock.timestamp(run.purged),
+    }
+
+
+def _latest(world: World, run: Run) -> tuple[Run, Run | None, bool]:
+    """The newest run of the run's report or dataset, its newest successful one, and whether
+    a run failed after that one."""
+    siblings = world.runs_of(run.parent)
+    succeeded = [r for r in siblings if world.run_state(r) in ("succeeded", "completed")]
+    latest_ok = max(succeeded, key=lambda r: r.created) if succeeded else None
+    since = latest_ok.created if latest_ok is not None else float("-inf")
+    failed = any(world.run_state(r) == "failed" and r.created > since for r in siblings)
+    return max(siblings, key=lambda r: r.created), latest_ok, failed
+
+
+def report_run_doc(world: World, run: Run) -> dict[str, Any]:
+    base = run_path(world, run)
+    web = f"/{world.account}/reports/{run.parent}"
+    state = world.run_state(run)
+    latest, latest_ok, failed = _latest(world, run)
+    links = {
+        "self": href(base),
+        "account": href(f"/api/{world.account}"),
+        "executed_by": href(f"/api/{run.executed_by}"),
+        "report": href(f"/api/{world.account}/reports/{run.parent}"),
+        # an action link, as Mode sends it: POST it to clone the run (report_runs.clone)
+        "clone": href(f"{base}/clone"),
+        # Where the simulator serves them; Mode's content link is the CSV flavour of results.
+        "content": href(f"{base}/results/content.csv"),
+        "pdf_export": href(pdf_export_path(world, run)),
+        "query_runs": href(f"{base}/query_runs"),
+        # What the simulator does not serve is a web page, so every API link resolves.
+        "preview": href(f"{web}/runs/{run.token}/preview"),
+        "python_cell_runs": href(f"{web}/runs/{run.token}/python_cell_runs"),
+        "embed": href(f"{web}/embed?run={run.token}"),
+        "share": href(f"{web}/runs/{run.token}/share"),
+        "web_clone": href(f"{web}/runs/{run.token}/clone"),
+        "web_edit_dataset": href(f"{web}/edit"),
+        "web_external_url": href(f"{web}/runs/{run.token}"),
+    }
+    if latest_ok is not None:
+        links["latest_successful_report_run_api_url"] = href(run_path(world, latest_ok))
+    if run.schedule is not None:
+        links["report_schedule"] = href(
+            f"/api/{world.account}/reports/{run.parent}/schedules/{run.schedule}"
+        )
+    return {
+        "token": run.token,
+        "state": state,
+        "parameters": run.parameters,
+        **_run_times(world, run),
         "python_state": "none",
         "form_fields": [],
         "is_latest_report_run": run is latest,
         "is_latest_successful_report_run": run is latest_ok,
-        "report_has_failures_since_last_success": state == "failed",
+        "report_has_failures_since_last_success": failed,
         "pusher_channel_name": f"report-run-{run.token}",
         # beyond the documented table, as real payloads are
-        "query_runs_count": len(world.query_runs(run)) if run.kind == "report" else 1,
+        "query_runs_count": len(world.query_runs(run)),
+        "_links": links,
+        "_embedded": {},
+    }
+
+
+def dataset_run_doc(world: World, run: Run) -> dict[str, Any]:
+    """A dataset run with the OpenAPI file's names (spec/dataset_run.yaml: Mode sends those,
+    not the report run's the docs page prints): its fields and rels, no others."""
+    dataset = f"/api/{world.account}/datasets/{run.parent}"
+    base = f"{dataset}/runs/{run.token}"
+    web = f"/{world.account}/datasets/{run.parent}/runs/{run.token}"
+    state = world.run_state(run)
+    latest, latest_ok, failed = _latest(world, run)
+    links = {
+        "self": href(base),
+        "account": href(f"/api/{world.account}"),
+        "executed_by": href(f"/api/{run.executed_by}"),
+        "dataset": href(dataset),
+        # the API has no query runs of a dataset run: their web page
+        "query_runs": href(f"{web}/query_runs"),
+        "share": href(f"{web}/share"),
+    }
+    if latest_ok is not None:
+        links["latest_successful_dataset_run_api_url"] = href(f"{dataset}/runs/{latest_ok.token}")
+    return {
+        "token": run.token,
+        "state": state,
+        **_run_times(world, run),
+        "is_latest_dataset_run": run is latest,
+        "is_latest_successful_dataset_run": run is latest_ok,
+        "dataset_has_failures_since_last_success": failed,
+        "pusher_channel_name": f"dataset-run-{run.token}",
         "_links": links,
         "_embedded": {},
     }
@@ -222,7 +267,7 @@ def query_run_doc(world: World, query_run: QueryRun) -> dict[str, Any]:
         "created_at": world.clock.timestamp(run.created),
         "completed_at": world.clock.timestamp(finished) if finished is not None else None,
         "data_source_id": query.data_source_id,
-        "data_source_token": f"{query.data_source_id:012x}",
+        "data_source_token": query.data_source_token,
         "limit": False,
         "query_token": query.token,
         "query_name": query.name,
@@ -320,6 +365,24 @@ def schedule_doc(world: World, schedule: Schedule) -> dict[str, Any]:
     if schedule.kind == "dataset":
         del doc["state"]
         doc["name"] = schedule.name
+        # the API serves neither the runs nor the subscriptions of a dataset schedule
+        web = f"/{world.account}/datasets/{schedule.parent}/schedules/{schedule.token}"
+        doc["_links"]["report_runs"] = href(f"{web}/runs")
+        doc["_links"]["report_subscriptions"] = href(f"{web}/subscriptions")
+    else:
+        report = world.reports[schedule.parent]
+        # the fields and rel the OpenAPI file adds (ReportSchedule, ReportScheduleLinks)
+        doc.update(
+            {
+                "name": schedule.name,
+                "report_name": report.name,
+                "report_token": report.token,
+                "report_type": "Report",
+                "delivery": "email",
+                "subscriber_count": 0,
+            }
+        )
+        doc["_links"]["report_web"] = href(f"/{world.account}/reports/{report.token}")
     return doc
 
 

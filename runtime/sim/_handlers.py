@@ -216,7 +216,7 @@ def _schedule_body(request: Request, *, require_cron: bool) -> dict[str, Any]:
     if not isinstance(body, dict) or not isinstance(body.get("report_schedule"), dict):
         raise bad_request('body must be {"report_schedule": {...}}')
     values: dict[str, Any] = body["report_schedule"]
-    unknown = set(values) - {"cron", "params", "timeout"}
+    unknown = set(values) - {"cron", "params", "timeout", "name"}
     if unknown:
         raise bad_request(f"unknown report_schedule attributes: {', '.join(sorted(unknown))}")
     if require_cron and not isinstance(values.get("cron"), dict):
@@ -225,6 +225,8 @@ def _schedule_body(request: Request, *, require_cron: bool) -> dict[str, Any]:
         raise bad_request("report_schedule.cron must be an object")
     if "params" in values and not isinstance(values["params"], dict):
         raise bad_request("report_schedule.params must be an object")
+    if values.get("name") is not None and not isinstance(values["name"], str):
+        raise bad_request("report_schedule.name must be a string")
     timeout = values.get("timeout")
     if timeout is not None and (
         not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1
@@ -247,6 +249,7 @@ def report_schedules_create(request: Request) -> Reply:
         values.get("timeout") or 900,
         now,
         now,
+        name=values.get("name"),
     )
     world.schedules[schedule.token] = schedule
     return Reply(200, docs.schedule_doc(world, schedule))
@@ -262,6 +265,8 @@ def report_schedules_update(request: Request) -> Reply:
         schedule.params = values["params"]
     if "timeout" in values:
         schedule.timeout = values["timeout"]
+    if "name" in values:
+        schedule.name = values["name"]
     schedule.updated = request.world.clock.now()
     return Reply(200, docs.schedule_doc(request.world, schedule))
 
@@ -269,7 +274,7 @@ def report_schedules_update(request: Request) -> Reply:
 def report_schedules_delete(request: Request) -> Reply:
     _report(request)
     schedule = _schedule(request, "report")
-    del request.world.schedules[schedule.token]
+    request.world.remove_schedule(schedule.token)
     return Reply(200)  # an empty body (docs README item 10)
 
 

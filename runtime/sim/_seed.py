@@ -32,6 +32,9 @@ def seed_store(world: World, shapes: Shapes, generic: set[str]) -> Store:
     for shape in order:
         if shape.name not in store.bindings:
             _seed_model(store, shape, [p for p in plans if p.shape is shape])
+    for plan in plans:
+        if plan.kind == "list":
+            _spread(store, plan)
     return store
 
 
@@ -96,3 +99,17 @@ def _joins(
         if extra:  # kept whole, so a join is picked that agrees with the record's parents
             found.extend(store.scopes(names))
     return found
+
+
+def _spread(store: Store, plan: Plan) -> None:
+    """A listing by a parent its records know nothing about (the datasets of a data source)
+    would list every record: each such record joins one of those parents in turn instead,
+    so each listing holds some of them, not all."""
+    shape = plan.shape
+    for param in placeholders(plan.op.full_path):
+        if param == "account" or param == shape.key or param in shape.parents:
+            continue
+        records = [r for r in store.records(shape) if param not in r.ids(shape.key)]
+        parents = list(dict.fromkeys(ids[param] for ids in store.scopes(["account", param])))
+        for index, record in enumerate(records if parents else []):
+            record.joins[param] = parents[index % len(parents)]

@@ -42,6 +42,19 @@ class Route:
     pattern: re.Pattern[str]
     api: str  # "rest" or "discovery"
     handler: Handler
+    # Other operations on the same method and path, told apart by the wrapper their body
+    # holds: (wrapper, operation name, handler). report_runs.refresh POSTs {"report": ...}
+    # where report_runs.create POSTs {"parameters": ...}.
+    variants: tuple[tuple[str, str, Handler], ...] = ()
+
+    def pick(self, body: Any) -> tuple[str, Handler]:
+        """The operation a request body names, and its handler: requests, effects and faults
+        are counted under that operation's name."""
+        if isinstance(body, dict):
+            for wrapper, name, handler in self.variants:
+                if wrapper in body:
+                    return name, handler
+        return self.name, self.handler
 
 
 def handler_for(op: Endpoint[Any], shapes: Shapes) -> Handler:
@@ -54,22 +67,18 @@ def handler_for(op: Endpoint[Any], shapes: Shapes) -> Handler:
     return generic_handler(shapes.plans[op.name])
 
 
-def _dispatch(ops: list[Endpoint[Any]], shapes: Shapes) -> Handler:
-    """One handler for operations sharing a method and path (report_runs.create and .refresh
-    both POST to a report's runs): the one whose body wrapper the body holds, else the first.
-    The route, its counters and faults go by the first one's name."""
-    handlers = [(op.body_wrapper, handler_for(op, shapes)) for op in ops]
-    if len(handlers) == 1:
-        return handlers[0][1]
-
-    def handle(request: Request) -> Reply:
-        body = request.body
-        for wrapper, handler in handlers:
-            if wrapper is not None and isinstance(body, dict) and wrapper in body:
-                return handler(request)
-        return handlers[0][1](request)
-
-    return handle
+def _route(method: str, path: str, ops: list[Endpoint[Any]], shapes: Shapes) -> Route:
+    """The route of the operations sharing a method and path: the first one without a body
+    wrapper (else the first) answers any body the others' wrappers do not name."""
+    plain = next((op for op in ops if op.body_wrapper is None), ops[0])
+    variants = tuple(
+        (op.body_wrapper, op.name, handler_for(op, shapes))
+        for op in ops
+        if op is not plain and op.body_wrapper is not None
+    )
+    return Route(
+        plain.name, method, _compile(path), plain.api.name, handler_for(plain, shapes), variants
+    )
 
 
 def generic_operations(operations: Iterable[Endpoint[Any]]) -> set[str]:
@@ -87,10 +96,7 @@ def build_routes(operations: Iterable[Endpoint[Any]], shapes: Shapes | None = No
     shared: dict[tuple[str, str], list[Endpoint[Any]]] = {}
     for op in operations:
         shared.setdefault((op.method, op.full_path), []).append(op)
-    routes = [
-        Route(ops[0].name, method, _compile(path), ops[0].api.name, _dispatch(ops, shapes))
-        for (method, path), ops in shared.items()
-    ]
+    routes = [_route(method, path, ops, shapes) for (method, path), ops in shared.items()]
     routes += [
         Route(f"{method} {path}", method, _compile(path), "rest", handler)
         for method, path, handler in EXTRA_ROUTES
@@ -187,7 +193,7 @@ class SimHandler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path = unquote(split.path)
         route, params = self._match(path)
-        name = route.name if route else None
+        name, handler = route.pick(_json_or_none(raw_body)) if route else (None, None)
         if server.record:
             server.requests.append(
                 Recorded(self.command, self.path, name, dict(self.headers), raw_body)
@@ -202,7 +208,7 @@ class SimHandler(BaseHTTPRequestHandler):
                     self._reset()
                 if self._write_spoiled(fault):
                     return
-        reply = self._reply(route, params, split.query, path, raw_body)
+        reply = self._reply(route, name, handler, params, split.query, path, raw_body)
         if fault is not None and fault.offsite and reply.body is not None:
             reply = Reply(302, None, {"Location": server.publish(reply.body)})
         if fault is not None:
@@ -232,10 +238,17 @@ class SimHandler(BaseHTTPRequestHandler):
         return None, {}
 
     def _reply(
-        self, route: Route | None, params: dict[str, str], query: str, path: str, raw_body: bytes
+        self,
+        route: Route | None,
+        name: str | None,
+        handler: Handler | None,
+        params: dict[str, str],
+        query: str,
+        path: str,
+        raw_body: bytes,
     ) -> Reply:
         server = self.server
-        if route is None:
+        if route is None or name is None or handler is None:
             if params.get("__method_not_allowed__"):
                 return _error(405, "method_not_allowed", f"{self.command} is not allowed here")
             return _error(404, "not_found", "Not found")
@@ -268,10 +281,10 @@ class SimHandler(BaseHTTPRequestHandler):
         )
         try:
             with server.world.lock:  # handlers read and change one world: one at a time
-                reply = route.handler(request)
+                reply = handler(request)
         except Refusal as refusal:
             return _error(refusal.status, refusal.error_id, refusal.message)
-        server.effects[route.name] += 1
+        server.effects[name] += 1
         return reply
 
     # -- faults -------------------------------------------------------------------------
@@ -375,6 +388,15 @@ _ERROR_IDS = {
     503: "service_unavailable",
     504: "gateway_timeout",
 }
+
+
+def _json_or_none(raw_body: bytes) -> Any:
+    """The body's JSON, or None when there is none or it is not JSON (the handler refuses
+    it then): only for telling apart the operations of a shared route."""
+    try:
+        return json.loads(raw_body) if raw_body.strip() else None
+    except ValueError:
+        return None
 
 
 def _error(status: int, error_id: str, message: str) -> Reply:

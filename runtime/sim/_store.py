@@ -99,7 +99,8 @@ class Store:
 
     def matching(self, shape: Shape, params: dict[str, str]) -> list[Record]:
         """Records listed under ``params``: each param the record knows must agree (one it
-        does not know, a data source listing reports, does not narrow the list)."""
+        does not know does not narrow the list; seeded records know one of each such parent,
+        see ``_seed._spread``, a record made later may not)."""
         return [r for r in self.records(shape) if _agrees(r.ids(shape.key), params)]
 
     def remove(self, shape: Shape, record: Record) -> None:

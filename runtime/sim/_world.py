@@ -68,6 +68,11 @@ class Query:
     created: float
     data_source_id: int = 7
 
+    @property
+    def data_source_token(self) -> str:
+        """The token its data source goes by (the store seeds a data source under it)."""
+        return f"{self.data_source_id:012x}"
+
 
 @dataclass
 class Report:
@@ -101,7 +106,7 @@ class Schedule:
     timeout: int
     created: float
     updated: float
-    name: str = ""
+    name: str | None = None
 
 
 @dataclass
@@ -257,6 +262,14 @@ class World:
         for schedule in self.schedules_of(token):
             del self.schedules[schedule.token]
 
+    def remove_schedule(self, token: str) -> None:
+        """A schedule gone; its past runs stay, no longer naming it (a run's link to its
+        schedule must still resolve)."""
+        self.schedules.pop(token, None)
+        for run in self.runs.values():
+            if run.schedule == token:
+                run.schedule = None
+
     def schedules_of(self, parent: str) -> list[Schedule]:
         return [s for s in self.schedules.values() if s.parent == parent]
 
@@ -274,6 +287,7 @@ REPORT_NAMES = [
     "Quidditch Season Stats",
     "Library Checkouts",
 ]
+DATA_SOURCE_IDS = (7, 8)
 QUERY_NAMES = [
     "Daily Revenue",
     "Active Wizards",
@@ -284,13 +298,15 @@ QUERY_NAMES = [
 ]
 
 
-def _queries(choose: random.Random, report: Report, first: bool) -> list[Query]:
+def _queries(choose: random.Random, report: Report, index: int) -> list[Query]:
     """The first report has one query (its results are a CSV, not a zip); the others two or
-    three."""
-    names = choose.sample(QUERY_NAMES, 1 if first else choose.choice((2, 3)))
+    three. Reports take turns between two data sources, so listing a data source's reports
+    lists some of them."""
+    names = choose.sample(QUERY_NAMES, 1 if index == 0 else choose.choice((2, 3)))
+    source = DATA_SOURCE_IDS[index % len(DATA_SOURCE_IDS)]
     return [
-        Query(derived_token(report.token, "query", str(index)), name, report.created)
-        for index, name in enumerate(names)
+        Query(derived_token(report.token, "query", str(number)), name, report.created, source)
+        for number, name in enumerate(names)
     ]
 
 
@@ -307,7 +323,7 @@ def seed_world(
         report = Report(
             world.token(), 1000 + index, name, space, 41, past, fails=index == len(REPORT_NAMES) - 1
         )
-        report.queries = _queries(choose, report, index == 0)
+        report.queries = _queries(choose, report, index)
         world.reports[report.token] = report
         # The first report has a long history, so its runs span several pages.
         for number in range(45 if index == 0 else 3):
@@ -324,6 +340,7 @@ def seed_world(
             900,
             past,
             past,
+            name=f"{name}, daily",
         )
         world.schedules[schedule.token] = schedule
         run = Run(
