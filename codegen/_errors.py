@@ -1,4 +1,4 @@
-"""The one error a bad spec produces."""
+"""The errors a bad spec, a bad docs page or a bad OpenAPI file produce."""
 
 from __future__ import annotations
 
@@ -25,3 +25,15 @@ class SpecErrors(SpecError):
 
     def __str__(self) -> str:
         return "\n".join(str(SpecError(e.file, e.line, e.key, e.message)) for e in self.errors)
+
+
+class SourceError(Exception):
+    """A docs source (a saved page, an OpenAPI file) cannot be read. ``str()`` reads
+    ``report-runs.txt:42: <what is wrong>``."""
+
+    def __init__(self, file: str, line: int | None, message: str) -> None:
+        self.file = file
+        self.line = line
+        self.message = message
+        where = f"{file}:{line}" if line is not None else file
+        super().__init__(f"{where}: {message}")

@@ -40,6 +40,8 @@ from urllib.parse import unquote
 
 import yaml
 
+from ._errors import SourceError
+
 __all__ = [
     "ApiDoc",
     "ApiField",
@@ -112,15 +114,8 @@ class ApiDoc:
     notes: tuple[str, ...]  # what the file gets wrong without stopping the comparison
 
 
-class OpenApiError(Exception):
+class OpenApiError(SourceError):
     """An OpenAPI file cannot be read. ``str()`` reads ``swagger.yaml:42: <what is wrong>``."""
-
-    def __init__(self, file: str, line: int | None, message: str) -> None:
-        self.file = file
-        self.line = line
-        self.message = message
-        where = f"{file}:{line}" if line is not None else file
-        super().__init__(f"{where}: {message}")
 
 
 # -- reading --------------------------------------------------------------------------------

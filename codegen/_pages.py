@@ -29,6 +29,8 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from ._errors import SourceError
+
 __all__ = ["DocField", "DocOperation", "DocPage", "DocParam", "PageError", "parse_page"]
 
 
@@ -83,15 +85,8 @@ class DocPage:
     operations: tuple[DocOperation, ...]
 
 
-class PageError(Exception):
+class PageError(SourceError):
     """A page cannot be read. ``str()`` reads ``report-runs.txt:42: <what is wrong>``."""
-
-    def __init__(self, file: str, line: int | None, message: str) -> None:
-        self.file = file
-        self.line = line
-        self.message = message
-        where = f"{file}:{line}" if line is not None else file
-        super().__init__(f"{where}: {message}")
 
 
 # -- vocabulary -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import json
 import multiprocessing
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -556,11 +556,14 @@ def _environment() -> jinja2.Environment:
 # -- the files ----------------------------------------------------------------------------
 
 
-def render(spec: Spec, *, jobs: int = 1) -> dict[str, str]:
+def render(
+    spec: Spec, *, jobs: int = 1, current: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Every file of ``generated/``: relative path → formatted source.
 
-    ``jobs`` > 1 runs black (most of the time a regeneration takes) in that many forked worker
-    processes; the output is the same either way.
+    Black is most of the time this takes. ``jobs`` > 1 runs it in that many forked worker
+    processes, and ``current`` (the files as they are now) spares its second pass on a file
+    that has not changed (see ``_format``); the output is the same either way.
     """
     env = _environment()
     files: dict[str, tuple[str, str]] = {}  # path → (template, source before black)
@@ -591,7 +594,9 @@ def render(spec: Spec, *, jobs: int = 1) -> dict[str, str]:
     files["__init__.py"] = _render(
         env, "init.py.jinja", views=views, groups=groups, source=every_file
     )
-    return dict(zip(files, _map(_format, list(files.values()), jobs)))
+    before = current or {}
+    jobs_ = [(template, source, before.get(path)) for path, (template, source) in files.items()]
+    return dict(zip(files, _map(_format, jobs_, jobs)))
 
 
 def _render(env: jinja2.Environment, template: str, **context: Any) -> tuple[str, str]:
@@ -612,10 +617,23 @@ def _map(function: Callable[[T], str], items: list[T], jobs: int) -> list[str]:
         return list(pool.map(function, items, chunksize=max(1, len(items) // (jobs * 4))))
 
 
-def _format(rendered: tuple[str, str]) -> str:
-    template, source = rendered
+# black.format_str runs this twice whenever the first pass changes anything (so that trailing
+# commas it adds settle); a private name, so a black without it gets format_str.
+_FORMAT_ONCE: Callable[..., str] | None = getattr(black, "_format_str_once", None)
+
+
+def _format(job: tuple[str, str, str | None]) -> str:
+    """``format_str(source)``, in one pass of black where one is enough: when the first pass
+    already gives the current file (which black left unchanged when it wrote it), the second
+    pass would give it too."""
+    template, source, current = job
+    mode = Mode(target_versions={TargetVersion.PY310}, line_length=_WIDTH)
     try:
-        mode = Mode(target_versions={TargetVersion.PY310}, line_length=_WIDTH)
-        return black.format_str(source, mode=mode)
+        if _FORMAT_ONCE is None:
+            return black.format_str(source, mode=mode)
+        once = _FORMAT_ONCE(source, mode=mode)
+        if once in (source, current):
+            return once
+        return _FORMAT_ONCE(once, mode=mode)
     except Exception as exc:  # black raises several types; all mean the template is broken
         raise RenderError(f"{template} rendered code black cannot parse: {exc}") from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -75,7 +74,7 @@ def as_html(resource: Shown, *, web_page: Callable[[str], str | None] | None = N
     Mode's web app is a link that opens it in a new tab; API rels stay text, marked as such."""
 
     def row(name: str, cell: str) -> str:
-        return f"<tr><th style='text-align:left'>{html.escape(name)}</th><td style='text-align:left'>{cell}</td></tr>"
+        return f"<tr><th style='text-align:left'>{_escape(name)}</th><td style='text-align:left'>{cell}</td></tr>"
 
     body = "".join(row(name, _code(value)) for name, value in field_rows(resource))
     if resource.links:
@@ -85,18 +84,26 @@ def as_html(resource: Shown, *, web_page: Callable[[str], str | None] | None = N
         page = None if link.templated or web_page is None else web_page(link.href)
         if page is not None and page.startswith(("https://", "http://")):
             cell = (
-                f"<a href='{html.escape(page, quote=True)}' target='_blank' rel='noopener'>"
-                f"{html.escape(link.href)}</a> <small>web page</small>"
+                f"<a href='{_escape(page)}' target='_blank' rel='noopener'>"
+                f"{_escape(link.href)}</a> <small>web page</small>"
             )
         else:
             note = "API, templated" if link.templated else "API"
             cell = f"{_code(link.href)} <small>{note}</small>"
         body += row(rel, cell)
-    return f"<table><caption style='text-align:left'>{html.escape(repr(resource))}</caption>{body}</table>"
+    return (
+        f"<table><caption style='text-align:left'>{_escape(repr(resource))}</caption>{body}</table>"
+    )
+
+
+def _escape(text: str) -> str:
+    import html  # here, not at the top: Jupyter's HTML is the only user, and it costs an import
+
+    return html.escape(text, quote=True)
 
 
 def _code(text: str) -> str:
-    return f"<code>{html.escape(text)}</code>"
+    return f"<code>{_escape(text)}</code>"
 
 
 def _short(value: Any) -> str:

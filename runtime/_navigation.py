@@ -109,7 +109,8 @@ class Catalog:
 
 
 class _LazyCatalog(Catalog):
-    def __init__(self, load: Callable[[], Catalog]) -> None:  # noqa: no tables yet, on purpose
+    def __init__(self, load: Callable[[], Catalog]) -> None:
+        # no super().__init__(): the tables are load()'s, adopted on first use
         self._load = load
 
     def __getattr__(self, name: str) -> Any:

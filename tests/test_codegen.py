@@ -617,3 +617,16 @@ def test_the_readme_lists_every_operation_as_the_spec_does() -> None:
 def test_the_table_command_prints_it() -> None:
     result = run_cli("table", "--spec", SPEC, cwd=SPEC.parent)
     assert result.returncode == 0 and result.stdout.startswith("| operation | Python | HTTP |")
+
+
+def test_the_current_files_spare_blacks_second_pass_without_changing_the_output(
+    rendered: dict[str, str],
+) -> None:
+    """`current` only lets black stop after one pass where the file has not changed; a stale
+    or mangled current file (or none) gives exactly the same output, in worker processes too."""
+    current = dict(rendered)
+    current["report_run.py"] = current["report_run.py"].replace("    ", "  ")  # mangled
+    current["space.py"] = "x = 1\n"  # stale
+    del current["query.py"]  # missing
+    assert generate(SPEC, current=current) == rendered
+    assert generate(SPEC, current=rendered, jobs=2) == rendered
