@@ -77,6 +77,8 @@ def _string(
         return f"/{world.account}/{model.resource_name}s/{token}"
     if name in ("raw_query", "query", "sql", "formula"):
         return f"SELECT * FROM {rng.choice(WORDS).lower()}s"
+    if name == "state":  # an undocumented set of states: the one every live resource is in
+        return "active"
     return f"{title} {name.replace('_', ' ')} {index + 1}"
 
 
