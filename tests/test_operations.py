@@ -427,3 +427,22 @@ def test_every_documented_operation_is_generated() -> None:
     for name in names:
         group, method = name.split(".")
         assert callable(getattr(getattr(client, group), method))
+
+
+def test_signature_tokens_go_to_batch_with_the_api_token_not_a_signature_token(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    # Mode's signature-token page: a workspace admin's API token and secret make them
+    # (spec/apis.yaml's discovery_admin), while Discovery listings send the Bearer key pair.
+    url = f"{BASE}/batch/hogwarts/signature_tokens"
+    mocked.post(url, json={"token": "st1", "name": "pipeline"})
+    mocked.delete(f"{url}/st1", json={"message": "deleted"})
+    mocked.get(f"{BASE}/batch/hogwarts/reports", json={"reports": []})
+    made = offline_client.signature_tokens.create(name="pipeline")
+    offline_client.signature_tokens.delete(made.token)
+    list(offline_client.reports.list())
+    create, delete, listing = (call.request for call in mocked.calls)
+    assert create.headers["Authorization"] == delete.headers["Authorization"] == BASIC
+    assert json.loads(create.body or b"") == {"signature_token": {"name": "pipeline"}}
+    assert create.headers["Accept"] == "application/json"
+    assert listing.headers["Authorization"] == BEARER
