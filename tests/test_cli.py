@@ -116,6 +116,15 @@ def test_call_rejects_what_the_spec_does_not_allow(report: str) -> None:
     assert modehal("call", "report_runs.nothing", "--sim").returncode == 1
 
 
+def test_call_reads_iso_times_for_datetime_options() -> None:
+    window = ("--start-timestamp", "2024-01-01T00:00:00Z", "--end-timestamp", "2024-02-01")
+    out = modehal("call", "audit_logs.list", *window, "--sim", "--output", "json")
+    assert out.returncode == 0, out.stderr
+    assert isinstance(json.loads(out.stdout), list) and json.loads(out.stdout)
+    bad = modehal("call", "audit_logs.list", "--start-timestamp", "soon", *window[2:], "--sim")
+    assert bad.returncode == 2 and "expected an ISO 8601 time" in bad.stderr
+
+
 def test_missing_credentials_name_the_variables() -> None:
     out = modehal("get", "reports")
     assert out.returncode == 1

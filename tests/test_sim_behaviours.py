@@ -212,3 +212,12 @@ def test_a_subscriptions_body_sets_its_enabled_fields(make_sim: SimFactory) -> N
         assert "self" in links
         again = client.get(links["self"].href)
         assert again.data["csv_attachments_enabled"] is True
+
+
+def test_a_new_group_has_no_members_until_one_is_added(make_sim: SimFactory) -> None:
+    sim = make_sim()
+    with sim.client() as client:
+        group = client.groups.create(name="analysts")
+        assert group.member_count == 0 and group.spaces_count == 0
+        client.group_memberships.create(group.token, member_token="a1b2c3")
+        assert client.groups.get(group.token).member_count == 1

@@ -11,6 +11,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from .._api import Endpoint, Param
@@ -168,7 +169,21 @@ def _converter(param: Param) -> tuple[Callable[[str], Any], tuple[object, ...] |
         return _json_object, None
     if param.type == "array":
         return _json_array, None
+    if param.type == "datetime":
+        return _datetime, None
     return str, None
+
+
+def _datetime(text: str) -> datetime:
+    """ISO 8601, as Mode writes it (``2024-01-31T09:00:00Z``); a date alone is its midnight."""
+    try:
+        # fromisoformat reads a trailing Z only from Python 3.11
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO 8601 time such as 2024-01-31T09:00:00Z, got {text!r}"
+        ) from None
+    return value
 
 
 def _boolean(text: str) -> bool:

@@ -151,6 +151,8 @@ def create(
     joins = {name: value for name, value in path_params.items() if name not in scope}
     token = store.new_token(shape)
     fields = plausible(store.world, shape.model, token, len(store.records(shape)))
+    # a resource just made holds nothing yet: no members, runs, views or queries
+    fields.update({name: 0 for name, value in fields.items() if name.endswith("_count")})
     fields.update(values)
     record = store.add(Record(shape.name, token, scope, fields, joins))
     binding = store.bindings.get(shape.name)
