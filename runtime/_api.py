@@ -116,6 +116,13 @@ class Endpoint(Generic[R]):
         return self.key or (plural if isinstance(plural, str) else None)
 
     @property
+    def model(self) -> type[Resource[Any]] | None:
+        """The resource model it answers with (one, or a collection of them); None when it
+        answers nothing or a body to stream."""
+        returns = self.returns
+        return returns if isinstance(returns, type) and issubclass(returns, Resource) else None
+
+    @property
     def streams(self) -> bool:
         """Whether the answer is a body to stream (``Download``), not a document to decode."""
         return isinstance(self.returns, type) and issubclass(self.returns, Download)

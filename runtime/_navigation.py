@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from ._api import Endpoint
@@ -58,8 +58,8 @@ class Catalog:
         self._routes = _routes(self.models, self.operations.values())
         self._own: dict[type[Resource[Any]], list[re.Pattern[str]]] = {}
         for op in self.operations.values():
-            if op.method == "GET" and _is_model(op.returns) and not op.collection:
-                self._own.setdefault(op.returns, []).append(_named_pattern(op.full_path))
+            if op.method == "GET" and op.model is not None and not op.collection:
+                self._own.setdefault(op.model, []).append(_named_pattern(op.full_path))
         for model in self.models:
             if model.location:
                 self._own.setdefault(model, []).append(_named_pattern(model.location))
@@ -127,8 +127,8 @@ def _routes(
 ) -> list[_Route]:
     found: dict[str, Target] = {}
     for op in operations:
-        if op.method == "GET" and _is_model(op.returns):
-            found.setdefault(_pattern(op.full_path), (op.returns, op.collection))
+        if op.method == "GET" and op.model is not None:
+            found.setdefault(_pattern(op.full_path), (op.model, op.collection))
     for model in models:
         if model.location:
             found.setdefault(_pattern(model.location), (model, False))
@@ -146,10 +146,6 @@ def _pattern(path: str) -> str:
 def _named_pattern(path: str) -> re.Pattern[str]:
     """``path`` as a regex whose groups are its placeholders."""
     return re.compile(re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)) + r"/?\Z")
-
-
-def _is_model(returns: object) -> TypeGuard[type[Resource[Any]]]:
-    return isinstance(returns, type) and issubclass(returns, Resource)
 
 
 def looks_like_collection(document: object) -> bool:

@@ -52,8 +52,7 @@ def document(store: Store, shape: Shape, record: Record) -> dict[str, Any]:
 
 
 def answer(plan: Plan, doc: dict[str, Any] | None) -> Reply:
-    returns = plan.op.returns
-    if isinstance(returns, type) and issubclass(returns, Resource) and doc is not None:
+    if plan.op.model is not None and doc is not None:
         return Reply(plan.op.status, doc)
     return Reply(plan.op.status)
 

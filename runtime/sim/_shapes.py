@@ -107,7 +107,7 @@ class Shapes:
     def _plan(self, op: Endpoint[Any]) -> Plan:
         path, method = op.full_path, op.method
         owner = self._owner(path)
-        returns = op.returns if _is_model(op.returns) else None
+        returns = op.model
         if method == "GET":
             if op.collection and returns is not None:
                 return Plan(op, "list", self.of(returns))
@@ -174,10 +174,6 @@ def _shape(model: type[Resource[Any]], ops: list[Endpoint[Any]]) -> Shape:
 
 def _skeleton(path: str) -> str:
     return PLACEHOLDER.sub("{}", path)
-
-
-def _is_model(returns: object) -> typing.TypeGuard[type[Resource[Any]]]:
-    return isinstance(returns, type) and issubclass(returns, Resource)
 
 
 _NOTHING = Shape(Resource, None, False)
