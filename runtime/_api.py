@@ -21,7 +21,8 @@ R = TypeVar("R")
 Location = Literal["path", "query", "body"]
 ParamType = Literal["string", "integer", "number", "boolean", "datetime", "object", "array"]
 
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+#: a path template's placeholder, ``{report}``; group 1 is its name
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -91,7 +92,7 @@ class Endpoint(Generic[R]):
         if method not in _METHODS or not path.startswith("/"):
             raise ValueError(f"{self.name}: route must be 'METHOD /path', got {self.route!r}")
         declared = {param.name for param in self.params}
-        placeholders = _PLACEHOLDER.findall(path)
+        placeholders = PLACEHOLDER.findall(path)
         stray = sorted(
             p.name for p in self.params if p.location == "path" and p.name not in placeholders
         )

@@ -9,17 +9,14 @@ operation needs no simulator code.
 
 from __future__ import annotations
 
-import re
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .._api import Endpoint
+from .._api import PLACEHOLDER, Endpoint
 from .._hal import Resource
 from .._navigation import Catalog
-
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 Kind = Literal["get", "list", "create", "update", "delete", "action"]
 
