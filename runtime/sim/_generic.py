@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from .._hal import Resource
 from ._handlers import (
@@ -17,7 +16,7 @@ from ._handlers import (
     Reply,
     Request,
     bad_request,
-    int_param,
+    discovery_page,
     not_found,
     rest_collection,
 )
@@ -25,8 +24,6 @@ from ._links import links
 from ._shapes import Plan, Shape
 from ._store import Record, Store
 from ._values import body_values, plausible, value_problem
-
-DISCOVERY_PAGE = 1000
 
 
 def store_of(request: Request) -> Store:
@@ -69,8 +66,8 @@ def check_params(store: Store, plan: Plan, request: Request) -> None:
                 raise not_found(owner.model.__name__ if owner else "Account")
         elif param.location == "query":
             if plan.op.api.name == "discovery" and param.name in ("page", "per_page"):
-                # discovery_page checks these as reports.list does: per_page up to 1000, which
-                # Mode's own next_page hrefs send though its docs say "less than 1000"
+                # discovery_page checks these: per_page up to 1000, which Mode's own next_page
+                # hrefs send though its docs say "less than 1000"
                 continue
             raw = request.query.get(param.name)
             if raw is None:
@@ -134,7 +131,7 @@ def list_(
         return document(store, shape, record)
 
     if plan.op.api.name == "discovery":
-        return discovery_page(request, key, [render(None, r) for r in records])
+        return discovery_page(request, key, records, render)
     return rest_collection(request, key, records, render)
 
 
@@ -211,38 +208,3 @@ def generic_handler(plan: Plan) -> Handler:
         return action(store, plan, request)
 
     return handle
-
-
-# -- Discovery pages --------------------------------------------------------------------------
-
-
-def discovery_page(request: Request, key: str, items: list[dict[str, Any]]) -> Reply:
-    """One page of a Discovery list, shaped like ``reports.list``'s."""
-    per_page = int_param(request, "per_page", DISCOVERY_PAGE, 1, DISCOVERY_PAGE)
-    page = int_param(request, "page", 1, 1)
-    total_pages = max(1, -(-len(items) // per_page))
-    chunk = items[(page - 1) * per_page : page * per_page]
-    account = "{account}" if request.quirks.discovery_account_placeholder else request.world.account
-    # the path below /batch/<account>, written with Mode's placeholder quirk like reports.list
-    base = f"/batch/{account}/{request.path.split('/', 3)[3]}"
-    page_links: dict[str, Any] = {}
-    if page < total_pages or (request.quirks.next_page_past_end and chunk):
-        query = urlencode({**request.query, "page": page + 1, "per_page": per_page})
-        page_links["next_page"] = {"href": f"{base}?{query}"}
-    if page > 1:
-        query = urlencode({**request.query, "page": page - 1, "per_page": per_page})
-        page_links["prev_page"] = {"href": f"{base}?{query}"}
-    return Reply(
-        200,
-        {
-            "pagination": {
-                "page": page,
-                "per_page": per_page,
-                "count": len(chunk),
-                "total_pages": total_pages,
-                "total_count": len(items),
-            },
-            key: chunk,
-            "_links": page_links,
-        },
-    )

@@ -161,6 +161,47 @@ def rest_collection(
     return Reply(200, docs.collection_doc(self_path, key, documents, next_path))
 
 
+def discovery_page(
+    request: Request, key: str, items: list[Any], render: Callable[[World, Any], dict[str, Any]]
+) -> Reply:
+    """One page of a Discovery list: the page's items under ``key``, a ``pagination`` object and
+    ``next_page``/``prev_page`` links; only that page's items are rendered."""
+    # Docs README item 6: per_page "must be greater than 0 and less than 1000", yet the
+    # default page holds 1000 and Mode's own next_page hrefs say per_page=1000. So the
+    # simulator takes 1 to 1000 (the client, stricter, sends at most 999).
+    per_page = int_param(request, "per_page", DISCOVERY_PAGE, 1, DISCOVERY_PAGE)
+    page = int_param(request, "page", 1, 1)
+    total_pages = max(1, -(-len(items) // per_page))
+    chunk = items[(page - 1) * per_page : page * per_page]
+    account = "{account}" if request.quirks.discovery_account_placeholder else request.world.account
+    # the path below /batch/<account>, written with Mode's literal {account} quirk (item 5)
+    base = f"/batch/{account}/{request.path.split('/', 3)[3]}"
+    others = {
+        name: value for name, value in request.query.items() if name not in ("page", "per_page")
+    }
+
+    def at(number: int) -> dict[str, Any]:
+        return docs.href(f"{base}?{urlencode({'page': number, 'per_page': per_page, **others})}")
+
+    links = {}
+    if page < total_pages or (request.quirks.next_page_past_end and chunk):
+        links["next_page"] = at(page + 1)
+    if page > 1:
+        links["prev_page"] = at(page - 1)
+    document = {
+        "pagination": {
+            "page": page,
+            "per_page": per_page,
+            "count": len(chunk),
+            "total_pages": total_pages,
+            "total_count": len(items),
+        },
+        key: [render(request.world, item) for item in chunk],
+        "_links": links,
+    }
+    return Reply(200, document)
+
+
 def _sorted_runs(request: Request, runs: list[Run]) -> list[Run]:
     order = request.query.get("order", "desc")
     order_by = request.query.get("order_by", "created_at")
@@ -294,37 +335,8 @@ def reports_list(request: Request) -> Reply:
     include = request.query.get("include_spaces")
     if include is not None and include != "all":
         raise bad_request(f"include_spaces must be all, got {include!r}")
-    # Docs README item 6: per_page "must be greater than 0 and less than 1000", yet the
-    # default page holds 1000 and Mode's own next_page hrefs say per_page=1000. So the
-    # simulator takes 1 to 1000 (the client, stricter, sends at most 999).
-    per_page = int_param(request, "per_page", DISCOVERY_PAGE, 1, DISCOVERY_PAGE)
-    page = int_param(request, "page", 1, 1)
     reports = [r for r in request.world.discovery if include == "all" or not r.personal]
-    total_pages = max(1, -(-len(reports) // per_page))
-    chunk = reports[(page - 1) * per_page : page * per_page]
-    account = "{account}" if request.quirks.discovery_account_placeholder else request.world.account
-    extra = {"include_spaces": include} if include else {}
-    links = {}
-    if page < total_pages or (request.quirks.next_page_past_end and chunk):
-        links["next_page"] = docs.href(
-            f"/batch/{account}/reports?{urlencode({'page': page + 1, 'per_page': per_page, **extra})}"
-        )
-    if page > 1:
-        links["prev_page"] = docs.href(
-            f"/batch/{account}/reports?{urlencode({'page': page - 1, 'per_page': per_page, **extra})}"
-        )
-    document = {
-        "pagination": {
-            "page": page,
-            "per_page": per_page,
-            "count": len(chunk),
-            "total_pages": total_pages,
-            "total_count": len(reports),
-        },
-        "reports": [docs.discovery_report_doc(request.world, r) for r in chunk],
-        "_links": links,
-    }
-    return Reply(200, document)
+    return discovery_page(request, "reports", reports, docs.discovery_report_doc)
 
 
 # -- report runs ----------------------------------------------------------------------------
