@@ -221,3 +221,11 @@ def test_a_new_group_has_no_members_until_one_is_added(make_sim: SimFactory) -> 
         assert group.member_count == 0 and group.spaces_count == 0
         client.group_memberships.create(group.token, member_token="a1b2c3")
         assert client.groups.get(group.token).member_count == 1
+
+
+def test_a_body_that_is_not_json_is_refused_after_the_credentials(shared: Simulator) -> None:
+    url = f"{shared.url}/api/{shared.account}/reports/{shared.reports[0]}/runs"
+    anonymous = requests.post(url, data=b"{nope", timeout=10)
+    signed = requests.post(url, data=b"{nope", auth=(shared.token, shared.secret), timeout=10)
+    assert anonymous.status_code == 401
+    assert signed.status_code == 400 and signed.json()["message"] == "body is not valid JSON"

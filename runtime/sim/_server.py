@@ -193,7 +193,8 @@ class SimHandler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path = unquote(split.path)
         route, params = self._match(path)
-        name, handler = route.pick(_json_or_none(raw_body)) if route else (None, None)
+        body = _json_body(raw_body)
+        name, handler = route.pick(body) if route else (None, None)
         if server.record:
             server.requests.append(
                 Recorded(self.command, self.path, name, dict(self.headers), raw_body)
@@ -208,7 +209,7 @@ class SimHandler(BaseHTTPRequestHandler):
                     self._reset()
                 if self._write_spoiled(fault):
                     return
-        reply = self._reply(route, name, handler, params, split.query, path, raw_body)
+        reply = self._reply(route, name, handler, params, split.query, path, body)
         if fault is not None and fault.offsite and reply.body is not None:
             reply = Reply(302, None, {"Location": server.publish(reply.body)})
         if fault is not None:
@@ -245,7 +246,7 @@ class SimHandler(BaseHTTPRequestHandler):
         params: dict[str, str],
         query: str,
         path: str,
-        raw_body: bytes,
+        body: Any,
     ) -> Reply:
         server = self.server
         if route is None or name is None or handler is None:
@@ -265,9 +266,7 @@ class SimHandler(BaseHTTPRequestHandler):
                     f"Unauthorized: the {scheme} credentials sent were refused",
                 )
             return _error(401, "unauthorized", f"Unauthorized: this API needs {scheme} credentials")
-        try:
-            body = json.loads(raw_body) if raw_body.strip() else None
-        except ValueError:
+        if body is _NOT_JSON:
             return _error(400, "bad_request", "body is not valid JSON")
         request = Request(
             world=server.world,
@@ -390,13 +389,15 @@ _ERROR_IDS = {
 }
 
 
-def _json_or_none(raw_body: bytes) -> Any:
-    """The body's JSON, or None when there is none or it is not JSON (the handler refuses
-    it then): only for telling apart the operations of a shared route."""
+_NOT_JSON = object()  # a body that is not JSON: refused with a 400 once the route is known
+
+
+def _json_body(raw_body: bytes) -> Any:
+    """The body's JSON, None when there is none, or ``_NOT_JSON``."""
     try:
         return json.loads(raw_body) if raw_body.strip() else None
     except ValueError:
-        return None
+        return _NOT_JSON
 
 
 def _error(status: int, error_id: str, message: str) -> Reply:
