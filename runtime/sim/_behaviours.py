@@ -98,14 +98,12 @@ def create_invite(plan: Plan, request: Request, store: Store) -> Reply:
 def _recount(store: Store, plan: Plan, record: Record) -> None:
     """A group's or space's member count follows its memberships."""
     shape = plan.shape
-    parent_key = shape.parents[-1] if shape.parents else None
-    parent = next((s for s in store.shapes.shapes if s.key == parent_key and s.home), None)
-    if parent is None or parent_key is None:
+    if not shape.parents:
         return
-    owner = store.find(parent, record.scope)
-    if owner is None:
-        owner = store.find(parent, {**record.scope, parent_key: record.scope[parent_key]})
-    if owner is None:
+    parent_key = shape.parents[-1]
+    parent = next(iter(store.shapes.keyed_by(parent_key)), None)
+    owner = store.find(parent, record.scope) if parent is not None else None
+    if parent is None or owner is None:
         return
     count = len(store.matching(shape, {parent_key: owner.token}))
     for name in parent.model.field_names:

@@ -62,7 +62,7 @@ def check_params(store: Store, plan: Plan, request: Request) -> None:
     for param in plan.op.params:
         if param.location == "path" and param.name in request.params:
             if store.exists(param.name, request.params) is False:
-                owner = _keyed(store, param.name)
+                owner = next(iter(store.shapes.keyed_by(param.name)), None)
                 raise not_found(owner.model.__name__ if owner else "Account")
         elif param.location == "query":
             if plan.op.api.name == "discovery" and param.name in ("page", "per_page"):
@@ -85,10 +85,6 @@ def check_params(store: Store, plan: Plan, request: Request) -> None:
             problem = value_problem(param, value)
             if problem:
                 raise bad_request(f"{param.name} {problem}")
-
-
-def _keyed(store: Store, param: str) -> Shape | None:
-    return next((s for s in store.shapes.shapes if s.key == param and s.home), None)
 
 
 def found(store: Store, plan: Plan, request: Request) -> Record:

@@ -86,6 +86,10 @@ class Shapes:
     def shapes(self) -> Iterable[Shape]:
         return self.by_name.values()
 
+    def keyed_by(self, param: str) -> list[Shape]:
+        """The models whose own token a path param holds (``filter``: the report filter)."""
+        return [shape for shape in self.by_name.values() if shape.key == param]
+
     def rels(self, model: type[Resource[Any]]) -> tuple[str, ...]:
         """The documented link relations of ``model`` (``<Model>Rel`` of its module)."""
         module = __import__(model.__module__, fromlist=["_"])

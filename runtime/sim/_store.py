@@ -123,7 +123,7 @@ class Store:
         (a free-form param, which anything satisfies)."""
         if param == "account":
             return params[param] == self.world.account
-        keyed = [s for s in self.shapes.shapes if s.key == param and s.home]
+        keyed = self.shapes.keyed_by(param)
         if not keyed:
             return None
         return any(self.find(shape, params) is not None for shape in keyed)
