@@ -30,7 +30,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Protocol, TypeGuard
 
-from ._openapi import ApiDoc, ApiField, ApiOperation, ApiParam, ApiSchema, enum_text
+from ._openapi import ApiDoc, ApiField, ApiOperation, ApiParam, enum_text
 from ._pages import DocOperation, DocPage
 from ._spec import PRIMITIVES, FieldSpec, ModelSpec, OperationSpec, ParamSpec, Spec
 

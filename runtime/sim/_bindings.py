@@ -70,10 +70,10 @@ def _queries(world: World) -> Items:
 
 def _query(world: World, record: Record) -> tuple[Report, Query] | None:
     report = world.reports.get(record.scope.get("report", ""))
-    for query in report.queries if report else ():
-        if query.token == record.token:
-            return report, query  # type: ignore[return-value]  # report is set here
-    return None
+    if report is None:
+        return None
+    query = next((q for q in report.queries if q.token == record.token), None)
+    return (report, query) if query is not None else None
 
 
 def _render_query(world: World, record: Record) -> dict[str, Any] | None:
