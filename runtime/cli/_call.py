@@ -16,6 +16,7 @@ from typing import Any
 
 from .._api import Endpoint, Param
 from .._download import Download
+from .._fields import as_datetime
 from .._hal import Resource
 from .._pagination import Collection
 from ._common import add_connection_options, connect, show
@@ -175,15 +176,14 @@ def _converter(param: Param) -> tuple[Callable[[str], Any], tuple[object, ...] |
 
 
 def _datetime(text: str) -> datetime:
-    """ISO 8601, as Mode writes it (``2024-01-31T09:00:00Z``); a date alone is its midnight."""
+    """ISO 8601 as Mode writes it (``2024-01-31T09:00:00Z``), read as responses' timestamps
+    are: a date alone is its midnight, and a time without an offset is UTC."""
     try:
-        # fromisoformat reads a trailing Z only from Python 3.11
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        return as_datetime(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"expected an ISO 8601 time such as 2024-01-31T09:00:00Z, got {text!r}"
         ) from None
-    return value
 
 
 def _boolean(text: str) -> bool:
