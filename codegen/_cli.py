@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ._drift import compare
-from ._errors import SpecError
+from ._errors import SourceError, SpecError
 from ._openapi import OpenApiError, parse_openapi
 from ._pages import PageError, parse_page
 from ._render import RenderError, render
@@ -201,12 +201,12 @@ def drift_main(argv: Sequence[str]) -> int:
     try:
         spec = load_spec(spec_dir)
         pages = [
-            parse_page(_read_page(path), str(path))
+            parse_page(_read_source(path, PageError), str(path))
             for path in args.sources
             if not _is_openapi(path)
         ]
         openapi = [
-            parse_openapi(_read_openapi(path), str(path))
+            parse_openapi(_read_source(path, OpenApiError), str(path))
             for path in args.sources
             if _is_openapi(path)
         ]
@@ -237,18 +237,12 @@ def _is_openapi(path: Path) -> bool:
     return path.suffix.lower() in (".yaml", ".yml", ".json")
 
 
-def _read_openapi(path: Path) -> str:
+def _read_source(path: Path, error: type[SourceError]) -> str:
+    """A page's or an OpenAPI file's text (one saved with a BOM still reads), or ``error``."""
     try:
         return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise OpenApiError(str(path), None, f"cannot read: {exc}") from None
-
-
-def _read_page(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")  # a page saved with a BOM is still a page
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PageError(str(path), None, f"cannot read: {exc}") from None
+        raise error(str(path), None, f"cannot read: {exc}") from None
 
 
 def _add_changelog_entry(path: Path, entry: str) -> None:
