@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._hal import Resource
 from ._handlers import (
     Handler,
     Reply,
@@ -39,7 +38,10 @@ def document(store: Store, shape: Shape, record: Record) -> dict[str, Any]:
     binding = store.bindings.get(shape.name)
     base = binding.render(store.world, record) if binding and binding.render else None
     doc: dict[str, Any] = dict(base or {})
-    if shape.model is not Resource:
+    # A record the store made holds every field already; one the world holds (a binding's)
+    # gets a plausible value for each documented field the world's document lacks.
+    fields = shape.model.field_names
+    if any(name not in doc and name not in record.fields for name in fields):
         for name, value in plausible(store.world, shape.model, record.token, 0).items():
             doc.setdefault(name, value)
     doc.update(record.fields)
