@@ -304,7 +304,7 @@ def _compare_resource(spec: Spec, page: DocPage, model: ModelSpec) -> list[Drift
     table = {
         f.name: f for f in page.fields if f.table == "properties" and not f.name.startswith("_")
     }
-    declared = {f.name: f for f in model.fields}
+    declared = {f.key: f for f in model.fields}  # by JSON key, as the sources name them
     if table:  # a page with no property table (dataset schedules) documents no fields to compare
         for name, doc in table.items():
             field = declared.get(name)
@@ -549,7 +549,7 @@ def _compare_model(spec: Spec, model: ModelSpec, docs: Sequence[ApiDoc]) -> list
     def add(kind: str, subject: str, detail: str, value: str = "") -> None:
         found.append(Drift(doc.file, model.name, None, kind, subject, detail, value))
 
-    declared = {f.name: f for f in model.fields}
+    declared = {f.key: f for f in model.fields}  # by JSON key, as the sources name them
     for api_field in schema.fields:
         field = declared.get(api_field.name)
         if field is None:

@@ -123,7 +123,7 @@ def _field_view(model: ModelSpec, spec: FieldSpec, imports: Imports) -> dict[str
     annotation = alias or base
     if not required:
         annotation += " | None"
-    read = f'self.{"_required" if required else "_optional"}("{spec.name}", {decoder})'
+    read = f'self.{"_required" if required else "_optional"}({json.dumps(spec.key)}, {decoder})'
     if alias:
         read = f"cast({alias if required else repr(annotation)}, {read})"
     notes = []
@@ -137,6 +137,7 @@ def _field_view(model: ModelSpec, spec: FieldSpec, imports: Imports) -> dict[str
         notes.append("Always present: reading it raises ``DecodeError`` if Mode sent none.")
     return {
         "name": spec.name,
+        "key": spec.key,
         "type": spec.type,
         "annotation": annotation,
         "read": read,
@@ -343,10 +344,11 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
         "group_doc": _sentence(model.group_doc or ""),
         "fields": fields,
         "enums": [
-            {"name": field.name, "choices": [str(value) for value in field.enum]}
+            {"key": field.key, "choices": [str(value) for value in field.enum]}
             for field in model.fields
             if field.enum
         ],
+        "attributes": [field for field in fields if field["key"] != field["name"]],
         "links": [
             {
                 "rel": link.rel,

@@ -42,6 +42,14 @@ class FieldSpec:
     enum: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    # the JSON key, when it is not a Python name (a space's `viewable?`); `name` is then the
+    # attribute that reads it
+    json_key: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The field's key in Mode's JSON."""
+        return self.json_key or self.name
 
 
 @dataclass(frozen=True)
@@ -352,6 +360,14 @@ def _read_model(
                 )
 
     fields = _read_fields(reader, root, refs)
+    if kind == "object":
+        for prefix, _, node in _items(reader, root, "fields"):
+            if "key" in node:
+                reader.error(
+                    reader.line(node, "key"),
+                    f"{prefix}.key",
+                    "only a resource's fields are read by JSON key; this model is kind: object",
+                )
     links = _read_links(reader, root, refs)
     poll = _read_poll(reader, root, fields)
     location = reader.name(root, "location", "", "path") or None
@@ -452,9 +468,22 @@ def _read_fields(reader: _Reader, root: Located, refs: _Refs) -> tuple[FieldSpec
             node,
             prefix,
             {"name", "type", "doc"},
-            {"required", "nullable", "enum", "minimum", "maximum"},
+            {"required", "nullable", "enum", "minimum", "maximum", "key"},
         )
         name = reader.name(node, "name", prefix, "field")
+        json_key = reader.value(node, "key", prefix, str, "") if "key" in node else None
+        if json_key == name:
+            reader.error(
+                reader.line(node, "key"), f"{prefix}.key", "is the field's name: leave it out"
+            )
+        if json_key and json_key in seen:
+            reader.error(
+                reader.line(node, "key"),
+                f"{prefix}.key",
+                f"{json_key!r} is already a field (line {seen[json_key]})",
+            )
+        if json_key:
+            seen[json_key] = reader.line(node, "key")
         type_ = reader.value(node, "type", prefix, str, "string")
         if name in seen:
             reader.error(
@@ -487,6 +516,7 @@ def _read_fields(reader: _Reader, root: Located, refs: _Refs) -> tuple[FieldSpec
                 enum=enum,
                 minimum=minimum,
                 maximum=maximum,
+                json_key=json_key or None,
             )
         )
     return tuple(fields)

@@ -380,9 +380,15 @@ CATALOG = Catalog(
             "queries": (Query, True),
         },
         DatasetRun: {
+            "account": (Account, False),
             "dataset": (Dataset, False),
+            "executed_by": (Account, False),
             "latest_successful_dataset_run_api_url": (DatasetRun, False),
             "self": (DatasetRun, False),
+        },
+        DatasetSchedule: {
+            "account": (Account, False),
+            "creator": (Account, False),
         },
         Definition: {
             "self": (Definition, False),
@@ -415,6 +421,8 @@ CATALOG = Catalog(
         QueryRun: {
             "self": (QueryRun, False),
             "report_run": (ReportRun, False),
+            "query": (Query, False),
+            "executed_by": (Account, False),
         },
         Report: {
             "self": (Report, False),
@@ -435,6 +443,8 @@ CATALOG = Catalog(
             "report": (Report, False),
         },
         ReportRun: {
+            "account": (Account, False),
+            "executed_by": (Account, False),
             "latest_successful_report_run_api_url": (ReportRun, False),
             "pdf_export": (PdfExport, False),
             "query_runs": (QueryRun, True),
@@ -446,6 +456,8 @@ CATALOG = Catalog(
             "self": (ReportRunDuplicate, False),
         },
         ReportSchedule: {
+            "account": (Account, False),
+            "creator": (Account, False),
             "report": (Report, False),
             "report_runs": (ReportRun, True),
             "self": (ReportSchedule, False),

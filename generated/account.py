@@ -226,6 +226,7 @@ class Account(Resource[AccountRel]):
 
     resource_name: ClassVar[str] = "account"
     plural: ClassVar[str | None] = "accounts"
+    location: ClassVar[str | None] = "/api/{account}"
     field_types: ClassVar[Mapping[str, str]] = {
         "token": "string",
         "id": "integer",

@@ -22,6 +22,7 @@ from modehal._polling import Pollable
 from ._apis import REST
 
 if TYPE_CHECKING:
+    from .account import Account
     from .dataset import Dataset
 
 __all__ = [
@@ -59,14 +60,7 @@ DatasetRunRel = Literal[
 """Link relations of a dataset run, for ``follow()``."""
 
 DatasetRunState = Literal[
-    "pending",
-    "enqueued",
-    "running",
-    "cancelled",
-    "failed",
-    "succeeded",
-    "completed",
-    "running_notebook",
+    "pending", "enqueued", "cancelled", "failed", "succeeded", "completed", "running_notebook"
 ]
 """Documented values of ``DatasetRun.state``."""
 
@@ -133,7 +127,6 @@ class DatasetRun(Pollable[DatasetRunRel]):
         "state": (
             "pending",
             "enqueued",
-            "running",
             "cancelled",
             "failed",
             "succeeded",
@@ -153,7 +146,13 @@ class DatasetRun(Pollable[DatasetRunRel]):
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
 
     @overload
+    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
+
+    @overload
     def follow(self, rel: Literal["dataset"], **variables: object) -> Dataset: ...
+
+    @overload
+    def follow(self, rel: Literal["executed_by"], **variables: object) -> Account: ...
 
     @overload
     def follow(
@@ -182,8 +181,8 @@ class DatasetRun(Pollable[DatasetRunRel]):
     def state(self) -> DatasetRunState:
         """The run's state.
 
-        One of ``pending``, ``enqueued``, ``running``, ``cancelled``, ``failed``, ``succeeded``,
-        ``completed``, ``running_notebook``; a value Mode adds later is returned as is.
+        One of ``pending``, ``enqueued``, ``cancelled``, ``failed``, ``succeeded``, ``completed``,
+        ``running_notebook``; a value Mode adds later is returned as is.
 
         Always present: reading it raises ``DecodeError`` if Mode sent none.
         """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
 
 from modehal._api import Endpoint
 from modehal._fields import as_boolean, as_datetime, as_integer, as_object, as_string
@@ -18,6 +18,9 @@ from modehal._operations import Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
+
+if TYPE_CHECKING:
+    from .account import Account
 
 __all__ = ["DATASET_SCHEDULES_LIST", "DatasetSchedule", "DatasetScheduleRel", "DatasetSchedules"]
 
@@ -66,6 +69,19 @@ class DatasetSchedule(Resource[DatasetScheduleRel]):
         "hour": "string",
         "minute": "string",
     }
+
+    @overload
+    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: DatasetScheduleRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: DatasetScheduleRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:

@@ -22,6 +22,8 @@ from modehal._results import Results
 from ._apis import REST
 
 if TYPE_CHECKING:
+    from .account import Account
+    from .query import Query
     from .report_run import ReportRun
 
 __all__ = [
@@ -100,6 +102,12 @@ class QueryRun(Resource[QueryRunRel]):
 
     @overload
     def follow(self, rel: Literal["report_run"], **variables: object) -> ReportRun: ...
+
+    @overload
+    def follow(self, rel: Literal["query"], **variables: object) -> Query: ...
+
+    @overload
+    def follow(self, rel: Literal["executed_by"], **variables: object) -> Account: ...
 
     @overload
     def follow(self, rel: QueryRunRel, **variables: object) -> Resource[Any]: ...

@@ -27,6 +27,7 @@ from .report import Report
 from .report_run_duplicate import ReportRunDuplicate
 
 if TYPE_CHECKING:
+    from .account import Account
     from .pdf_export import PdfExport
     from .query_run import QueryRun
     from .report_schedule import ReportSchedule
@@ -70,14 +71,7 @@ ReportRunRel = Literal[
 """Link relations of a report run, for ``follow()``."""
 
 ReportRunState = Literal[
-    "pending",
-    "enqueued",
-    "running",
-    "cancelled",
-    "failed",
-    "succeeded",
-    "completed",
-    "running_notebook",
+    "pending", "enqueued", "cancelled", "failed", "succeeded", "completed", "running_notebook"
 ]
 """Documented values of ``ReportRun.state``."""
 
@@ -139,7 +133,6 @@ class ReportRun(Pollable[ReportRunRel]):
         "state": (
             "pending",
             "enqueued",
-            "running",
             "cancelled",
             "failed",
             "succeeded",
@@ -157,6 +150,12 @@ class ReportRun(Pollable[ReportRunRel]):
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
+
+    @overload
+    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["executed_by"], **variables: object) -> Account: ...
 
     @overload
     def follow(
@@ -235,8 +234,8 @@ class ReportRun(Pollable[ReportRunRel]):
     def state(self) -> ReportRunState:
         """The run's state.
 
-        One of ``pending``, ``enqueued``, ``running``, ``cancelled``, ``failed``, ``succeeded``,
-        ``completed``, ``running_notebook``; a value Mode adds later is returned as is.
+        One of ``pending``, ``enqueued``, ``cancelled``, ``failed``, ``succeeded``, ``completed``,
+        ``running_notebook``; a value Mode adds later is returned as is.
 
         Always present: reading it raises ``DecodeError`` if Mode sent none.
         """

@@ -21,6 +21,7 @@ from ._apis import REST
 from .cron import Cron
 
 if TYPE_CHECKING:
+    from .account import Account
     from .report import Report
     from .report_run import ReportRun
 
@@ -87,6 +88,12 @@ class ReportSchedule(Resource[ReportScheduleRel]):
         "hour": "string",
         "minute": "string",
     }
+
+    @overload
+    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
 
     @overload
     def follow(self, rel: Literal["report"], **variables: object) -> Report: ...

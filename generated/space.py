@@ -86,8 +86,12 @@ class Space(Resource[SpaceRel]):
         "state": "string",
         "restricted": "boolean",
         "free_default": "boolean",
+        "viewable?": "boolean",
+        "viewed?": "boolean",
         "default_access_level": "string",
     }
+    # JSON keys that are not Python names, and the attribute reading each
+    field_attributes: ClassVar[Mapping[str, str]] = {"viewable?": "viewable", "viewed?": "viewed"}
 
     @overload
     def follow(self, rel: Literal["self"], **variables: object) -> Space: ...
@@ -155,6 +159,16 @@ class Space(Resource[SpaceRel]):
     def free_default(self) -> bool | None:
         """Whether this is the default space of a free workspace."""
         return self._optional("free_default", as_boolean)
+
+    @property
+    def viewable(self) -> bool | None:
+        """Whether the authenticated user may view the space."""
+        return self._optional("viewable?", as_boolean)
+
+    @property
+    def viewed(self) -> bool | None:
+        """Whether the authenticated user has viewed the space."""
+        return self._optional("viewed?", as_boolean)
 
     @property
     def default_access_level(self) -> str | None:

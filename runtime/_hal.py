@@ -324,6 +324,8 @@ class Resource(Generic[RelT]):
     field_types: ClassVar[Mapping[str, str]] = {}
     field_names: ClassVar[tuple[str, ...]] = ()
     field_enums: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    # the attribute reading each field whose JSON key is not a Python name (`viewable?`)
+    field_attributes: ClassVar[Mapping[str, str]] = {}
 
     __slots__ = ("_data", "_client", "_url", "_links", "_problems", "response")
 
@@ -403,7 +405,8 @@ class Resource(Generic[RelT]):
         errors: dict[str, str] = {}
         for name in self.field_names:
             try:
-                getattr(self, name)  # decoding records what was wrong in self._problems
+                # decoding records what was wrong in self._problems
+                getattr(self, self.field_attributes.get(name, name))
             except DecodeError as exc:
                 errors[name] = exc.problem
         errors.update(self._problems or {})
@@ -518,7 +521,8 @@ class Resource(Generic[RelT]):
         )
 
     def __dir__(self) -> list[str]:
-        return sorted(set(super().__dir__()) | set(self.field_names))
+        attributes = (self.field_attributes.get(name, name) for name in self.field_names)
+        return sorted(set(super().__dir__()) | set(attributes))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Resource):

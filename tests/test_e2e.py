@@ -85,7 +85,7 @@ def test_failing_report_run_raises_run_failed(
 
 def test_runs_list_pages_through_every_run(e2e_sim: Simulator, e2e_client: modehal.Client) -> None:
     report = e2e_sim.reports[0]
-    expected = len(e2e_sim.world.runs_of(report))
+    expected = len(e2e_sim.runs(report))
     tokens = [run.token for run in e2e_client.report_runs.list(report, order="asc")]
     assert len(tokens) == expected > 30  # more than one clamped page of 30
     assert len(set(tokens)) == len(tokens)
@@ -122,7 +122,7 @@ def test_discovery_pages_through_every_report(
     everything = e2e_client.reports.list(include_spaces="all")
     tokens = [report.token for report in everything]
     assert (
-        len(tokens) == len(set(tokens)) == everything.total == len(e2e_sim.world.discovery) >= 2500
+        len(tokens) == len(set(tokens)) == everything.total == len(e2e_sim.store.tables["report"]) >= 2500
     )
     assert everything.pages_fetched == 3
     small_pages = e2e_client.reports.list(per_page=250)
@@ -207,7 +207,7 @@ def test_one_connection_for_many_calls(e2e_sim: Simulator) -> None:
     with e2e_sim.client() as fresh:
         before = e2e_sim.connections
         for _ in range(50):
-            fresh.report_runs.get(e2e_sim.reports[0], next(iter(e2e_sim.world.runs)))
+            fresh.report_runs.get(e2e_sim.reports[0], e2e_sim.runs(e2e_sim.reports[0])[0])
         assert e2e_sim.connections - before == 1
 
 
@@ -215,7 +215,7 @@ def test_quirks_off_follow_the_docs(make_sim: SimFactory) -> None:
     plain = make_sim(quirks=False, discovery_reports=10)
     with plain.client() as client:
         runs = list(client.report_runs.list(plain.reports[0]))
-        assert len(runs) == len(plain.world.runs_of(plain.reports[0]))
+        assert len(runs) == len(plain.runs(plain.reports[0]))
         run = next(iter(runs))
         assert client.report_runs.clone(plain.reports[0], run.token).response.status == 200  # type: ignore[union-attr]
 

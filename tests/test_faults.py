@@ -40,7 +40,7 @@ def faults_client(faults_sim: Simulator) -> Iterator[modehal.Client]:
 
 def get_run(sim: Simulator, client: modehal.Client) -> modehal.Resource[str]:
     report = sim.reports[0]
-    return client.report_runs.get(report, sim.world.runs_of(report)[0].token)
+    return client.report_runs.get(report, sim.runs(report)[0])
 
 
 def create_run(sim: Simulator, client: modehal.Client) -> modehal.Resource[str]:
@@ -240,13 +240,13 @@ def test_post_is_never_retried_once_it_may_have_arrived(
     error: type[Exception],
     effects: int,
 ) -> None:
-    before = len(faults_sim.world.runs)
+    before = len(faults_sim.store.tables["report_run"])
     faults_sim.inject("report_runs.create", times=None, **fault)
     with pytest.raises(error):
         create_run(faults_sim, faults_client)
     assert faults_sim.calls["report_runs.create"] == 1
     assert faults_sim.effects["report_runs.create"] == effects
-    assert len(faults_sim.world.runs) - before == effects  # the run was triggered at most once
+    assert len(faults_sim.store.tables["report_run"]) - before == effects  # the run was triggered at most once
 
 
 def test_post_read_timeout_after_the_run_started_is_not_retried(faults_sim: Simulator) -> None:
@@ -296,7 +296,7 @@ def test_logs_and_errors_never_hold_the_secret(
 
 def test_mode_log_environment_variable_logs_to_stderr(faults_sim: Simulator) -> None:
     report = faults_sim.reports[0]
-    run = faults_sim.world.runs_of(report)[0].token
+    run = faults_sim.runs(report)[0]
     code = (
         "import sys, modehal\n"
         f"c = modehal.Client({faults_sim.token!r}, {faults_sim.secret!r}, "

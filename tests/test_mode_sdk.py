@@ -239,7 +239,7 @@ def _record(sim: Simulator, model: str, **scope: str) -> Any:
 
 @pytest.fixture(scope="module")
 def ids(sdk_sim: Simulator) -> SimpleNamespace:
-    """Tokens of seeded resources, read off the simulator's store and world."""
+    """Tokens of seeded resources, read off the simulator's store."""
     form_field = _record(sdk_sim, "form_field")
     report, run = form_field.scope["report"], form_field.scope["run"]
     chart = _record(sdk_sim, "chart")
@@ -257,7 +257,7 @@ def ids(sdk_sim: Simulator) -> SimpleNamespace:
         subscription=(subscription.scope["report"], subscription.token),
         schedule=subscription.joins["schedule"],
         dataset=dataset,
-        dataset_run=sdk_sim.world.runs_of(dataset)[0].token,
+        dataset_run=sdk_sim.runs(dataset)[0],
         space=space,
         data_source=_record(sdk_sim, "data_source").token,
         definition=_record(sdk_sim, "definition").token,
@@ -269,7 +269,7 @@ def ids(sdk_sim: Simulator) -> SimpleNamespace:
 
 
 def _last_run(sim: Simulator, report: str) -> str:
-    return str(max(sim.world.runs_of(report), key=lambda run: run.created).token)
+    return sim.runs(report)[-1]
 
 
 # -- reads: mode-sdk and modehal read the same thing --------------------------------------------
@@ -548,7 +548,7 @@ def test_reports_list_by_data_source_is_distinct(
 def test_report_runs_list_get_create(sdk_sim: Simulator, sdk_client: Any) -> None:
     report = sdk_sim.reports[0]
     runs = list(sdk_client.report_runs.list(report))
-    assert len(runs) == len(sdk_sim.world.runs_of(report))  # across the 30-item pages
+    assert len(runs) == len(sdk_sim.runs(report))  # across the 30-item pages
     assert len({run.token for run in runs}) == len(runs)
     fetched = sdk_client.report_runs.get(report, runs[0].token)
     assert fetched.token == runs[0].token and fetched.state == "succeeded"
@@ -560,14 +560,16 @@ def test_report_runs_list_get_create(sdk_sim: Simulator, sdk_client: Any) -> Non
 
 def test_runs_waited_for(sdk_sim: Simulator, sdk_client: Any) -> None:
     report = sdk_sim.reports[1]
-    # seeded last, but clones and duplicates are newer: picked by its flag, not its place
-    failing = next(r.token for r in sdk_sim.world.reports.values() if r.fails)
+    failing = sdk_sim.reports[-1]  # seeded to fail; clones made since do not move it
     started = sdk_client.reports.run(report, parameters={"house": "Hufflepuff"})
-    assert sdk_sim.world.runs[started.token].parameters == {"house": "Hufflepuff"}
+    assert sdk_sim.store.tables["report_run"][started.token].fields["parameters"] == {
+        "house": "Hufflepuff"
+    }
     done = sdk_client.report_runs.wait(report, started, interval=0.01)
     assert done.token == started.token and done.state == "succeeded"
     waited = sdk_client.report_runs.create_and_wait(report, interval=0.01)
-    assert sdk_sim.world.run_state(sdk_sim.world.runs[waited.token]) == waited.state == "succeeded"
+    assert waited.state == "succeeded"
+    assert sdk_sim.runs(report)[-1] == waited.token
     failed = sdk_client.reports.run_and_wait(failing, interval=0.01)
     assert failed.state == "failed" and not failed.succeeded
     detail = sdk_client.report_runs.failure_detail(failing, failed)
@@ -580,7 +582,10 @@ def test_report_lifecycle_through_a_clone(
 ) -> None:
     report = sdk_sim.reports[0]
     clone = sdk_client.report_runs.clone(report, _last_run(sdk_sim, report))
-    assert clone.token in sdk_sim.world.reports and clone.name == mh.reports.get(clone.token).name
+    assert (
+        clone.token in sdk_sim.store.tables["report"]
+        and clone.name == mh.reports.get(clone.token).name
+    )
     assert clone.name.startswith("Copy of ")
     updated = sdk_client.reports.update(clone, name="Marauder's Map", description="mischief")
     assert updated.name == mh.reports.get(clone.token).name == "Marauder's Map"
@@ -600,14 +605,15 @@ def test_report_lifecycle_through_a_clone(
     with pytest.raises(modehal.NotFound):
         mh.queries.get(clone.token, query.token)
     sdk_client.reports.delete(clone)
-    assert clone.token not in sdk_sim.world.reports
+    assert clone.token not in sdk_sim.store.tables["report"]
 
 
 def test_report_run_duplicate(sdk_sim: Simulator, sdk_client: Any, mh: modehal.Client) -> None:
     report = sdk_sim.reports[0]
     run = _last_run(sdk_sim, report)
     duplicate = sdk_client.report_runs.duplicate(report, run)
-    assert duplicate.token in sdk_sim.world.duplicates
+    assert duplicate.token in sdk_sim.store.tables["report_run_duplicate"]
+    sdk_sim.advance(10)  # the duplication is done: both clients read the same state
     status = sdk_client.report_runs.duplication_status(report, run, duplicate.token)
     assert status.token == duplicate.token
     assert status.state == mh.report_runs.get_duplicate(report, run, duplicate.token).state
@@ -618,7 +624,7 @@ def test_results_and_exports(sdk_sim: Simulator, sdk_client: Any) -> None:
     run = _last_run(sdk_sim, single)
     results = sdk_client.report_runs.results(single, run)
     assert results.media_type == "text/csv"
-    assert len(results.text.splitlines()) == 1 + sdk_sim.world.rows_of(single)
+    assert len(results.text.splitlines()) == 1 + sdk_sim.store.rows_of(single)
     assert sdk_client.exports.report_run(single, run).content == results.content
     assert (
         sdk_client.exports.from_href(sdk_client.report_runs.get(single, run).link("content"))
@@ -708,7 +714,7 @@ def test_report_schedules(sdk_sim: Simulator, sdk_client: Any) -> None:
     )
     assert sdk_client.report_schedules.get(report, created.token).token == created.token
     sdk_client.report_schedules.update(report, created.token, timeout=120)
-    assert sdk_sim.world.schedules[created.token].timeout == 120
+    assert sdk_sim.store.tables["report_schedule"][created.token].fields["timeout"] == 120
     sdk_client.report_schedules.delete(report, created.token)
     assert [s.token for s in sdk_client.report_schedules.list(report)] == before
 
@@ -764,9 +770,12 @@ def test_dataset_writes(sdk_sim: Simulator, sdk_client: Any, mh: modehal.Client)
     renamed = sdk_client.datasets.update(dataset, name="Owl Post, Weekly")
     assert renamed.name == mh.datasets.get(dataset).name == "Owl Post, Weekly"
     run = sdk_client.dataset_runs.create(dataset)
-    assert sdk_sim.world.runs[run.token].parent == dataset and run.state == "enqueued"
+    assert (
+        sdk_sim.store.tables["dataset_run"][run.token].scope["dataset"] == dataset
+        and run.state == "enqueued"
+    )
     refreshed = sdk_client.datasets.refresh_in_report(report, [dataset])
-    assert sdk_sim.world.runs[refreshed["token"]].parent == report
+    assert sdk_sim.store.tables["report_run"][refreshed["token"]].scope["report"] == report
     described = mh.dataset_field_descriptions.create(dataset, name="house", desc="<p>House</p>")
     sdk_client.dataset_fields.delete(dataset, described.token)
     assert described.token not in [d.token for d in mh.dataset_field_descriptions.list(dataset)]
@@ -777,7 +786,7 @@ def test_dataset_delete(make_sim: SimFactory) -> None:
     dataset = sim.datasets[0]
     with _sdk(sim) as client:
         client.datasets.delete(dataset)
-    assert dataset not in sim.world.datasets
+    assert dataset not in sim.datasets
 
 
 FIELD_BODY = (
@@ -994,7 +1003,7 @@ def test_discovery_listings(
 
 def test_discovery_paging(sdk_sim: Simulator, discovery: Any) -> None:
     reports = list(discovery.reports(include_spaces="all"))
-    assert len(reports) == len({r.token for r in reports}) == len(sdk_sim.world.discovery)
+    assert len(reports) == len({r.token for r in reports}) == len(sdk_sim.store.tables["report"])
 
 
 def test_create_signature_token(sdk_sim: Simulator) -> None:

@@ -68,7 +68,7 @@ def test_a_new_dataset_run_links_the_last_successful_one(make_sim: SimFactory) -
     sim = make_sim(speed=500.0)
     dataset = sim.datasets[1]
     with sim.client() as client:
-        before = max(sim.world.runs_of(dataset), key=lambda run: run.created).token
+        before = sim.runs(dataset)[-1]
         run = client.dataset_runs.create(dataset)
         assert run.data["is_latest_dataset_run"] is True
         assert run.data["is_latest_successful_dataset_run"] is False
@@ -87,7 +87,7 @@ def test_a_schedule_has_a_name_and_the_openapi_files_fields(make_sim: SimFactory
         got = client.report_schedules.get(report, made.token)
         assert got.data["name"] == "Morning owls"
         assert got.data["report_token"] == report
-        assert got.data["report_name"] == sim.world.reports[report].name
+        assert got.data["report_name"] == sim.store.tables["report"][report].fields["name"]
         for name in ("report_type", "delivery", "subscriber_count"):
             assert name in got.data, name
         web = got.data["_links"]["report_web"]["href"]
@@ -128,7 +128,7 @@ def test_bulk_delete_deletes_that_schedule_of_that_report(make_sim: SimFactory) 
             client.report_schedules.get(report, schedule)
         assert sim.schedules(other)  # the other report's schedules stay
         # a run the schedule started no longer links it (the link would not resolve)
-        assert all(run.schedule != schedule for run in sim.world.runs.values())
+        assert all(run.facts.get("report_schedule") != schedule for run in sim.store.tables["report_run"].values())
 
 
 # -- refresh shares create's method and path ------------------------------------------------------
@@ -168,7 +168,6 @@ def test_a_listing_by_a_parent_lists_some_not_all(name: str, shared: Simulator) 
     (param,) = [p.name for p in op.params if p.location == "path" and p.name != "account"]
     store = shared.store
     assert store is not None
-    store.sync()
     parents = list(dict.fromkeys(ids[param] for ids in store.scopes(["account", param])))
     every = {r.token for r in store.records(store.shapes.plans[name].shape)}
     assert len(parents) >= 2
@@ -184,7 +183,7 @@ def test_a_listing_by_a_parent_lists_some_not_all(name: str, shared: Simulator) 
 def test_a_report_is_listed_under_the_data_source_its_queries_read(shared: Simulator) -> None:
     with shared.client() as client:
         for report in shared.reports:
-            source = shared.world.reports[report].queries[0].data_source_token
+            source = shared.store.tables["report"][report].joins["data_source"]
             listed = client.reports.list_for_data_source(source)
             assert report in {item.token for item in listed}
 

@@ -23,11 +23,12 @@ from typing import Any
 import pytest
 import requests
 
-from modehal.api import OPERATIONS
+from modehal.api import OPERATIONS, Client
 from modehal.sim import Simulator
 from modehal.sim._downloads import NAMES, Rows, pdf_document
+from modehal.sim._runs import PDF_RENDER_FOR
 from modehal.sim._server import build_routes
-from modehal.sim._world import PDF_RENDER_FOR
+from modehal.sim._shapes import Shapes
 
 from .conftest import SimFactory
 
@@ -50,7 +51,7 @@ def get(sim: Simulator, path: str, **options: Any) -> requests.Response:
 
 
 def run_path(sim: Simulator, report: str, run: str | None = None) -> str:
-    run = run or sim.world.runs_of(report)[0].token  # seeded runs finished long ago
+    run = run or sim.runs(report)[0]  # seeded runs finished long ago
     return f"/api/{sim.account}/reports/{report}/runs/{run}"
 
 
@@ -84,7 +85,7 @@ def assert_not_found(answer: requests.Response, message: str = "") -> None:
 
 
 def test_each_download_path_matches_exactly_its_own_route() -> None:
-    routes = build_routes(OPERATIONS)
+    routes = build_routes(OPERATIONS, Shapes(Client.catalog))
     run = "/api/acme/reports/r1/runs/x1"
     expected = {
         f"{run}/results/content.csv": ("report_runs.results", {"format": "csv"}),
@@ -135,8 +136,14 @@ def test_a_query_run_mirrors_its_run_and_links_a_result_without_a_format(
     assert {"created_at", "data_source_id", "data_source_token", "raw_source"} <= set(item)
     links = {rel: link["href"] for rel, link in item["_links"].items()}
     assert links["result"] == f"{links['self']}/results"  # Mode's link: no /content.csv
-    assert get(shared, links["result"]).status_code == 404
-    assert get(shared, links["result"] + "/content.csv").status_code == 200
+    # Mode's link names no format: what it answers links the rows in each one
+    result = get(shared, links["result"])
+    assert result.status_code == 200, result.text
+    formats = {rel: link["href"] for rel, link in result.json()["_links"].items()}
+    assert formats["csv"] == formats["content"] == links["result"] + "/content.csv"
+    assert formats["json"] == links["result"] + "/content.json"
+    for href in (formats["csv"], formats["json"]):
+        assert get(shared, href).status_code == 200
     assert get(shared, links["self"]).json()["token"] == item["token"]
     assert get(shared, links["report_run"]).json()["token"] in links["self"]
     assert get(shared, links["query"]).json()["token"] == item["query_token"]
@@ -165,7 +172,7 @@ def test_a_single_query_report_answers_a_gzipped_csv(shared: Simulator) -> None:
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("text/csv")
     assert answer.headers["Content-Encoding"] == "gzip"
-    name = shared.world.reports[report].name
+    name = shared.store.tables["report"][report].fields["name"]
     assert answer.headers["Content-Disposition"] == f'attachment; filename="{name}.csv"'
     raw = wire_bytes(answer)
     assert raw[:2] == GZIP_MAGIC
@@ -385,7 +392,7 @@ def test_a_pdf_is_requested_by_the_first_get_and_downloadable_once_rendered(
 ) -> None:
     sim = make_sim(speed=1.0, discovery_reports=10)
     report = sim.reports[1]
-    run = sim.world.runs_of(report)[0].token
+    run = sim.runs(report)[0]
     download = pdf_path(sim, report, run).removesuffix(".pdf") + "/download"
     assert_not_found(get(sim, download), "export not yet generated")  # never requested
     job = get(sim, pdf_path(sim, report, run)).json()
@@ -403,7 +410,7 @@ def test_a_pdf_is_requested_by_the_first_get_and_downloadable_once_rendered(
     assert raw[:2] == GZIP_MAGIC
     pdf = zlib.decompress(raw, 31)
     assert pdf.startswith(b"%PDF-1.4") and pdf.endswith(b"%%EOF")
-    assert sim.world.reports[report].name.encode() in pdf
+    assert sim.store.tables["report"][report].fields["name"].encode() in pdf
 
 
 def test_the_pdf_is_well_formed() -> None:
@@ -441,7 +448,7 @@ def test_an_offsite_download_redirects_to_storage_and_no_credentials_go_there(
 def test_an_offsite_pdf_download(make_sim: SimFactory) -> None:
     sim = make_sim(speed=1.0, discovery_reports=10)
     report = sim.reports[0]
-    run = sim.world.runs_of(report)[0].token
+    run = sim.runs(report)[0]
     get(sim, pdf_path(sim, report, run))
     sim.advance(PDF_RENDER_FOR)
     sim.inject("pdf_exports.download", offsite=True)

@@ -24,16 +24,21 @@ from typing import Any
 
 from .._navigation import Catalog
 
+from ._clock import Clock
 from ._faults import Fault
-from ._handlers import Quirks
+from ._replies import Quirks
 from ._seed import seed_store
-from ._server import SimServer, build_routes, generic_operations
+from ._server import SimServer, build_routes
 from ._shapes import Shapes
 from ._storage import Storage
+from ._store import RESULTS_ROWS, Store
 from ._wire import Recorded
-from ._world import RESULTS_ROWS, Clock, World, seed_world
 
 __all__ = ["Fault", "Quirks", "Recorded", "Simulator"]
+
+# The user the simulator's API token belongs to (``accounts.current``), creator of what the
+# API makes.
+_ME = "albus_dumbledore"
 
 
 class Simulator:
@@ -41,10 +46,12 @@ class Simulator:
 
     ``url``, ``account``, ``token``, ``secret`` and ``discovery`` are what any HTTP client
     needs to talk to it. ``speed`` scales its clock: at ``speed=100`` a new run finishes in
-    30 ms instead of 3 s. ``results_rows`` is how many rows each query of a run returns: one
+    30 ms instead of 3 s. ``reports`` is how many reports have queries, charts, runs and
+    schedules (the last one is seeded to fail when run); ``discovery_reports`` how many
+    reports the workspace holds in all (the others are never-run reports in its spaces, as
+    Discovery lists them). ``results_rows`` is how many rows each query of a run returns: one
     number for every report, or a mapping from report token to number (the others get 5).
-    ``catalog`` is the spec it serves (``modehal.api.Client.catalog`` unless given): every
-    operation without a hand-written handler is served by a generic store (``_store``).
+    ``catalog`` is the spec it serves (``modehal.api.Client.catalog`` unless given).
     """
 
     def __init__(
@@ -62,35 +69,40 @@ class Simulator:
         discovery_reports: int = 2600,
         results_rows: int | Mapping[str, int] = RESULTS_ROWS,
         catalog: Catalog | None = None,
+        reports: int = 5,
     ) -> None:
         if catalog is None:
             from ..api import Client
 
             catalog = Client.catalog
+        if isinstance(reports, bool) or not isinstance(reports, int) or reports < 1:
+            raise ValueError(f"reports must be a whole number of at least 1, got {reports!r}")
 
         self.account = account
         self.token = token
         self.secret = secret
         self.discovery = discovery
         self.clock = Clock(speed)
-        self.world: World = seed_world(
-            seed, self.clock, account=account, discovery_reports=discovery_reports
-        )
         shapes = Shapes(catalog)
-        operations = catalog.operations.values()
-        self.store = seed_store(self.world, shapes, generic_operations(operations))
+        operations = list(catalog.operations.values())
+        self.store = Store(shapes, account=account, clock=self.clock, seed=seed, me=_ME)
+        self._reports = seed_store(
+            self.store,
+            [shapes.plans[op.name] for op in operations],
+            reports=reports,
+            discovery_reports=discovery_reports,
+        )
         if isinstance(results_rows, Mapping):
             for report, rows in results_rows.items():
                 self.set_results_rows(report, rows)
         else:
-            self.world.results_rows = _row_count(results_rows)
+            self.store.results_rows = _row_count(results_rows)
         self.quirks = (
             quirks if isinstance(quirks, Quirks) else (Quirks() if quirks else Quirks.none())
         )
         self._storage = Storage(host)
         self._server = SimServer(
             (host, port),
-            world=self.world,
             store=self.store,
             routes=build_routes(operations, shapes),
             quirks=self.quirks,
@@ -151,31 +163,51 @@ class Simulator:
 
     @property
     def reports(self) -> list[str]:
-        """Tokens of the workspace's reports; the last one is seeded to fail when run."""
-        return [report.token for report in sorted(self.world.reports.values(), key=lambda r: r.id)]
+        """Tokens of the seeded reports with queries, runs and schedules, in seed order (a
+        report made later, by a clone say, does not join them); the last one is seeded to fail
+        when run. Deleted ones drop out."""
+        with self.store.lock:
+            return [token for token in self._reports if self.store.get("report", token)]
 
     @property
     def datasets(self) -> list[str]:
-        return list(self.world.datasets)
+        with self.store.lock:
+            return [record.token for record in self.store.records("dataset")]
 
-    def schedules(self, report: str) -> list[str]:
-        return [schedule.token for schedule in self.world.schedules_of(report)]
+    def schedules(self, parent: str) -> list[str]:
+        """Tokens of the schedules of a report or dataset, oldest first."""
+        with self.store.lock:
+            kind = "dataset" if self.store.get("dataset", parent) else "report"
+            found = self.store.children(f"{kind}_schedule", kind, parent)
+            return [s.token for s in sorted(found, key=lambda s: s.fields["created_at"])]
 
     def queries(self, report: str) -> list[str]:
         """Tokens of a report's queries: the first report has one, the others two or three."""
-        return [query.token for query in self.world.reports[report].queries]
+        with self.store.lock:
+            return [q.token for q in self.store.children("query", "report", report)]
+
+    def runs(self, parent: str) -> list[str]:
+        """Tokens of the runs of a report or dataset, oldest first."""
+        with self.store.lock:
+            kind = "dataset" if self.store.get("dataset", parent) else "report"
+            found = self.store.children(f"{kind}_run", kind, parent)
+            return [r.token for r in sorted(found, key=lambda r: r.facts["started"])]
 
     def set_results_rows(self, report: str, rows: int) -> None:
         """Make each query of ``report`` return ``rows`` rows (a run's results are generated
         when downloaded, so this applies to its past runs too)."""
-        with self.world.lock:
-            if report not in self.world.reports:
+        with self.store.lock:
+            if self.store.get("report", report) is None:
                 raise ValueError(f"no report {report!r} in this workspace")
-            self.world.results_rows_of[report] = _row_count(rows)
+            self.store.results_rows_of[report] = _row_count(rows)
 
     def cancel_run(self, token: str) -> None:
         """Cancel a run, as a person could in Mode's UI: its state becomes ``cancelled``."""
-        self.world.runs[token].cancelled = True
+        with self.store.lock:
+            run = self.store.get("report_run", token) or self.store.get("dataset_run", token)
+            if run is None:
+                raise ValueError(f"no run {token!r} in this workspace")
+            run.facts["cancelled"] = True
 
     # -- time ---------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""The handler of every operation without a hand-written one: get, list, create, update,
-delete or act on records of the generic store, as the operation's ``Plan`` says.
+"""What an operation does when no behaviour says more: get, list, create, update, delete or
+act on records of the store, as the operation's ``Plan`` says.
 
 Answers follow the ``Endpoint``: its documented status, its model's document or no body, a
 REST page (``_embedded.<key>``, 30 a page) or a Discovery page (``<key>`` + ``pagination``).
@@ -10,44 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._handlers import (
-    Handler,
-    Reply,
-    Request,
-    bad_request,
-    discovery_page,
-    not_found,
-    rest_collection,
-)
-from ._links import links
-from ._shapes import Plan, Shape
+from ._documents import document
+from ._replies import Reply, Request, bad_request, discovery_page, not_found, rest_collection
+from ._shapes import Plan
 from ._store import Record, Store
 from ._values import body_values, plausible, value_problem
-
-
-def store_of(request: Request) -> Store:
-    store = request.store
-    if store is None:
-        raise RuntimeError("the simulator's world has no store")
-    store.sync()
-    return store
-
-
-def document(store: Store, shape: Shape, record: Record) -> dict[str, Any]:
-    """A record as Mode would send it: every documented field, then its links."""
-    binding = store.bindings.get(shape.name)
-    base = binding.render(store.world, record) if binding and binding.render else None
-    doc: dict[str, Any] = dict(base or {})
-    # A record the store made holds every field already; one the world holds (a binding's)
-    # gets a plausible value for each documented field the world's document lacks.
-    fields = shape.model.field_names
-    if any(name not in doc and name not in record.fields for name in fields):
-        for name, value in plausible(store.world, shape.model, record.token, 0).items():
-            doc.setdefault(name, value)
-    doc.update(record.fields)
-    doc.setdefault("token", record.token)  # Mode's documents carry it, documented or not
-    doc["_links"] = links(store, shape, record, doc.get("_links") or {})
-    return doc
 
 
 def answer(plan: Plan, doc: dict[str, Any] | None) -> Reply:
@@ -98,7 +65,8 @@ def found(store: Store, plan: Plan, request: Request) -> Record:
 
 def values_of(plan: Plan, request: Request, *, creating: bool) -> dict[str, Any]:
     try:
-        return body_values(plan.op, request.body, creating=creating)
+        fields = plan.shape.model.field_types if plan.kind in ("create", "update") else None
+        return body_values(plan.op, request.body, creating=creating, fields=fields)
     except ValueError as problem:
         raise bad_request(str(problem)) from None
 
@@ -109,12 +77,12 @@ def values_of(plan: Plan, request: Request, *, creating: bool) -> dict[str, Any]
 def get(store: Store, plan: Plan, request: Request) -> Reply:
     shape = plan.shape
     if shape.key is not None and shape.key in request.params:
-        return answer(plan, document(store, shape, found(store, plan, request)))
-    # a singleton such as GET /account: the one record of its scope
+        return answer(plan, document(store, found(store, plan, request)))
+    # a singleton: the one record of its scope
     records = store.matching(shape, request.params)
     if not records:
         raise not_found(shape.model.__name__)
-    return answer(plan, document(store, shape, records[0]))
+    return answer(plan, document(store, records[0]))
 
 
 def list_(
@@ -125,8 +93,8 @@ def list_(
     records = [r for r in store.matching(shape, request.params) if keep is None or keep(r)]
     key = plan.op.item_key or shape.model.plural or shape.name
 
-    def render(_: object, record: Record) -> dict[str, Any]:
-        return document(store, shape, record)
+    def render(record: Record) -> dict[str, Any]:
+        return document(store, record)
 
     if plan.op.api.name == "discovery":
         return discovery_page(request, key, records, render)
@@ -144,15 +112,14 @@ def create(
     scope = {name: path_params[name] for name in scoped if name in path_params}
     joins = {name: value for name, value in path_params.items() if name not in scope}
     token = store.new_token(shape)
-    fields = plausible(store.world, shape.model, token, len(store.records(shape)))
+    fields = plausible(store, shape.model, token, len(store.records(shape)))
     # a resource just made holds nothing yet: no members, runs, views or queries
     fields.update({name: 0 for name, value in fields.items() if name.endswith("_count")})
+    now = store.clock.timestamp(store.clock.now())
+    fields.update({name: now for name in ("created_at", "updated_at") if name in fields})
     fields.update(values)
-    record = store.add(Record(shape.name, token, scope, fields, joins))
-    binding = store.bindings.get(shape.name)
-    if binding is not None and binding.make is not None:
-        binding.make(store.world, record)
-    return answer(plan, document(store, shape, record)), record
+    record = store.add(Record(shape.name, token, scope, fields, joins, {"creator": store.me}))
+    return answer(plan, document(store, record)), record
 
 
 def update(
@@ -162,17 +129,14 @@ def update(
     if values is None:
         values = values_of(plan, request, creating=False)
     record.fields.update(values)
-    if "updated_at" in plan.shape.model.field_names:
-        record.fields["updated_at"] = store.world.clock.timestamp(store.world.clock.now())
-    binding = store.bindings.get(plan.shape.name)
-    if binding is not None and binding.change is not None:
-        binding.change(store.world, record, values)
-    return answer(plan, document(store, plan.shape, record))
+    if "updated_at" in plan.shape.model.field_types:
+        record.fields["updated_at"] = store.clock.timestamp(store.clock.now())
+    return answer(plan, document(store, record))
 
 
 def delete(store: Store, plan: Plan, request: Request) -> tuple[Reply, Record]:
     record = found(store, plan, request)
-    doc = document(store, plan.shape, record)  # Mode answers with what it deleted
+    doc = document(store, record)  # Mode answers with what it deleted
     store.remove(plan.shape, record)
     return answer(plan, doc), record
 
@@ -185,24 +149,15 @@ def action(store: Store, plan: Plan, request: Request) -> Reply:
     if shape.key is not None and shape.key in request.params:
         record = found(store, plan, request)
         if plan.op.returns is shape.model:
-            return answer(plan, document(store, shape, record))
+            return answer(plan, document(store, record))
     return answer(plan, None)
 
 
-def generic_handler(plan: Plan) -> Handler:
-    def handle(request: Request) -> Reply:
-        store = store_of(request)
-        check_params(store, plan, request)
-        if plan.kind == "get":
-            return get(store, plan, request)
-        if plan.kind == "list":
-            return list_(store, plan, request)
-        if plan.kind == "create":
-            return create(store, plan, request)[0]
-        if plan.kind == "update":
-            return update(store, plan, request)
-        if plan.kind == "delete":
-            return delete(store, plan, request)[0]
-        return action(store, plan, request)
-
-    return handle
+KINDS: dict[str, Callable[[Store, Plan, Request], Reply]] = {
+    "get": get,
+    "list": list_,
+    "create": lambda store, plan, request: create(store, plan, request)[0],
+    "update": update,
+    "delete": lambda store, plan, request: delete(store, plan, request)[0],
+    "action": action,
+}

@@ -1,52 +1,87 @@
-"""The ``_links`` of a store document, from the catalog alone.
+"""The ``_links`` of a document, from the catalog alone.
 
 A rel leads into the API only where the simulator would answer it: its target model has a GET
 whose path params this resource (its parents, joins and own token) fills, and, for one
-resource, that resource is in the store. Every other rel is a web page on Mode's site, outside
-``/api`` and ``/batch``, as Mode's own ``web_*`` links are.
+resource, that resource is in the store. A fact named after the rel names the target when
+the resource's own ids do not (``facts["creator"] = "albus_dumbledore"``: the creator's account;
+``facts["report_schedule"]``: the schedule a run was started by); a rel naming one resource
+that the record has none of (the schedule of a run no schedule started) is left out, as Mode
+leaves it out. Every other rel is a web page on Mode's site, outside ``/api`` and ``/batch``, as
+Mode's own ``web_*`` links are.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from ._shapes import Shape, fill
+from ._shapes import Shape, Shapes, fill
 from ._store import Record, Store
 
 
+@dataclass(frozen=True)
+class _Rel:
+    """What the catalog says of one rel of a model, read once per model."""
+
+    name: str
+    lists: tuple[str, ...] = ()  # a collection: the paths of the GETs listing its target
+    target: Shape | None = None  # one resource of a model with a GET
+
+
 def links(store: Store, shape: Shape, record: Record, present: dict[str, Any]) -> dict[str, Any]:
-    """``present`` (a bound document's own links) plus every documented rel it lacks."""
-    found = dict(present)
-    ids = {"account": store.world.account, **record.ids(shape.key)}
-    for rel in ("self", *store.shapes.rels(shape.model)):
-        if rel not in found:
-            path = _api_path(store, shape, ids, rel)
-            found[rel] = {"href": path or web_path(store, shape, record, rel)}
+    """``present`` (links the document's own rules made; a rel mapped to None is left out)
+    plus every documented rel it lacks."""
+    found = {rel: link for rel, link in present.items() if link is not None}
+    ids = {"account": store.account, **record.ids(shape.key)}
+    for rel in _rels(store.shapes, shape):
+        if rel.name in present:
+            continue
+        path: str | None = None
+        if rel.name == "self":
+            path = fill(shape.home, ids) if shape.gettable and shape.home else None
+        elif rel.lists:
+            path = next(filter(None, (fill(p, ids) for p in rel.lists)), None)
+        elif rel.target is not None:
+            other, key = rel.target, str(rel.target.key)
+            named = record.facts.get(rel.name)
+            if isinstance(named, str):
+                where = {**ids, key: named}
+            elif key in ids:
+                where = ids
+            else:
+                continue  # one resource the record has none of: no link
+            path = fill(str(other.home), where)
+            if path is not None and store.find(other, where) is None:
+                path = None
+        found[rel.name] = {"href": path or web_path(store, shape, record, rel.name)}
     return found
 
 
 def web_path(store: Store, shape: Shape, record: Record, rel: str) -> str:
-    where = f"/{store.world.account}/{shape.model.plural or shape.name}/{record.token}"
+    where = f"/{store.account}/{shape.model.plural or shape.name}/{record.token}"
     return where if rel == "self" else f"{where}/{rel}"
 
 
-def _api_path(store: Store, shape: Shape, ids: dict[str, str], rel: str) -> str | None:
-    if rel == "self":
-        return fill(shape.home, ids) if shape.gettable and shape.home else None
-    target = store.shapes.catalog.link_target(shape.model, rel)
-    if target is None:
-        return None
-    model, many = target
-    if many:
-        for op in store.shapes.list_paths(model):
-            path = fill(op.full_path, ids)
-            if path is not None:
-                return path
-        return None
-    other = store.shapes.of(model)
-    if not other.gettable or other.home is None:
-        return None
-    path = fill(other.home, ids)
-    if path is None or store.find(other, ids) is None:
-        return None
-    return path
+def _rels(shapes: Shapes, shape: Shape) -> tuple[_Rel, ...]:
+    key = ("links", shape.name)
+    if key not in shapes.derived:
+        shapes.derived[key] = _read_rels(shapes, shape)
+    rels: tuple[_Rel, ...] = shapes.derived[key]
+    return rels
+
+
+def _read_rels(shapes: Shapes, shape: Shape) -> tuple[_Rel, ...]:
+    found = [_Rel("self")]
+    for name in shapes.rels(shape.model):
+        if name == "self":
+            continue
+        target = shapes.catalog.link_target(shape.model, name)
+        if target is None:
+            found.append(_Rel(name))
+        elif target[1]:
+            found.append(_Rel(name, lists=tuple(op.full_path for op in shapes.list_paths(target[0]))))
+        else:
+            other = shapes.of(target[0])
+            gettable = other.gettable and other.home is not None and other.key is not None
+            found.append(_Rel(name, target=other if gettable else None))
+    return tuple(found)

@@ -2,7 +2,7 @@
 
 Built on the standard library's ``ThreadingHTTPServer``. Answers are buffered and sent in one
 write with Nagle disabled: a response split in two writes would stall each call ~40 ms on
-delayed ACKs. Downloads (results, PDFs) are streamed instead, once the world's lock is released
+delayed ACKs. Downloads (results, PDFs) are streamed instead, once the store's lock is released
 (see ``_wire.send_body``).
 """
 
@@ -22,22 +22,22 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .._api import Endpoint
-from ._behaviours import BEHAVIOURS, behaviour_handler
+from ._behaviours import BEHAVIOURS, UNDOCUMENTED
+from ._documents import document
 from ._downloads import Body
 from ._faults import Fault, Faults
-from ._generic import generic_handler
-from ._handlers import EXTRA_ROUTES, OPERATION_HANDLERS, Handler, Quirks, Refusal, Reply, Request
-from ._shapes import Shapes
+from ._generic import KINDS, check_params
+from ._replies import Handler, Quirks, Refusal, Reply, Request, not_found
+from ._shapes import Plan, Shape, Shapes
 from ._store import Store
 from ._wire import Dropped, Recorded, TrackedServer, send_body
-from ._world import World
 
 _HTML_ERROR = "<html><head><title>{status} Error</title></head><body><h1>{status}</h1><p>upstream failed</p></body></html>"
 
 
 @dataclass(frozen=True)
 class Route:
-    name: str  # operation name, or "GET /api/{account}" for an undocumented document
+    name: str  # operation name, or "GET /api/{account}/..." for an undocumented document
     method: str
     pattern: re.Pattern[str]
     api: str  # "rest" or "discovery"
@@ -57,14 +57,30 @@ class Route:
         return self.name, self.handler
 
 
-def handler_for(op: Endpoint[Any], shapes: Shapes) -> Handler:
-    """The hand-written handler of ``op``, else its behaviour on the store, else the store's
-    generic handling of its kind."""
-    if op.name in OPERATION_HANDLERS:
-        return OPERATION_HANDLERS[op.name]
-    if op.name in BEHAVIOURS:
-        return behaviour_handler(shapes.plans[op.name], BEHAVIOURS[op.name])
-    return generic_handler(shapes.plans[op.name])
+def handler_for(plan: Plan) -> Handler:
+    """The operation's params checked, then its behaviour, or the generic handling of its
+    kind."""
+    behaviour = BEHAVIOURS.get(plan.op.name)
+
+    def handle(request: Request) -> Reply:
+        check_params(request.store, plan, request)
+        if behaviour is not None:
+            return behaviour(request, plan)
+        return KINDS[plan.kind](request.store, plan, request)
+
+    return handle
+
+
+def _located(shape: Shape) -> Handler:
+    """A model Mode shows at a path it documents no GET for (an account at /api/{username})."""
+
+    def handle(request: Request) -> Reply:
+        record = request.store.find(shape, request.params)
+        if record is None:
+            raise not_found(shape.model.__name__)
+        return Reply(200, document(request.store, record))
+
+    return handle
 
 
 def _route(method: str, path: str, ops: list[Endpoint[Any]], shapes: Shapes) -> Route:
@@ -72,35 +88,36 @@ def _route(method: str, path: str, ops: list[Endpoint[Any]], shapes: Shapes) -> 
     wrapper (else the first) answers any body the others' wrappers do not name."""
     plain = next((op for op in ops if op.body_wrapper is None), ops[0])
     variants = tuple(
-        (op.body_wrapper, op.name, handler_for(op, shapes))
+        (op.body_wrapper, op.name, handler_for(shapes.plans[op.name]))
         for op in ops
         if op is not plain and op.body_wrapper is not None
     )
     return Route(
-        plain.name, method, _compile(path), plain.api.name, handler_for(plain, shapes), variants
+        plain.name,
+        method,
+        _compile(path),
+        plain.api.name,
+        handler_for(shapes.plans[plain.name]),
+        variants,
     )
 
 
-def generic_operations(operations: Iterable[Endpoint[Any]]) -> set[str]:
-    """The operations the generic store serves (with or without a behaviour)."""
-    return {op.name for op in operations if op.name not in OPERATION_HANDLERS}
-
-
-def build_routes(operations: Iterable[Endpoint[Any]], shapes: Shapes | None = None) -> list[Route]:
-    """A route per operation, then the undocumented documents Mode links to."""
-    operations = tuple(operations)
-    if shapes is None:
-        from ..api import Client
-
-        shapes = Shapes(Client.catalog)
+def build_routes(operations: Iterable[Endpoint[Any]], shapes: Shapes) -> list[Route]:
+    """A route per operation, then the documents Mode links to without documenting them."""
     shared: dict[tuple[str, str], list[Endpoint[Any]]] = {}
     for op in operations:
         shared.setdefault((op.method, op.full_path), []).append(op)
     routes = [_route(method, path, ops, shapes) for (method, path), ops in shared.items()]
-    routes += [
-        Route(f"{method} {path}", method, _compile(path), "rest", handler)
-        for method, path, handler in EXTRA_ROUTES
-    ]
+    for method, path, behaviour in UNDOCUMENTED:
+
+        def handle(request: Request, behaviour: Any = behaviour) -> Reply:
+            return behaviour(request, None)  # type: ignore[no-any-return]
+
+        routes.append(Route(f"{method} {path}", method, _compile(path), "rest", handle))
+    for shape in shapes.shapes:
+        if shape.located and shape.home is not None:
+            name = f"GET {shape.home}"
+            routes.append(Route(name, "GET", _compile(shape.home), "rest", _located(shape)))
     return routes
 
 
@@ -117,15 +134,13 @@ class SimServer(TrackedServer):
         self,
         address: tuple[str, int],
         *,
-        world: World,
-        store: Store | None = None,
+        store: Store,
         routes: list[Route],
         quirks: Quirks,
         credentials: dict[str, str],
         publish: Callable[[Body], str],
     ) -> None:
         super().__init__(address, SimHandler)
-        self.world = world
         self.store = store
         self.routes = routes
         self.quirks = quirks
@@ -191,7 +206,8 @@ class SimHandler(BaseHTTPRequestHandler):
             return
         raw_body = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
-        path = unquote(split.path)
+        # Mode's routing answers a path with a trailing slash as the path without it
+        path = unquote(split.path).rstrip("/") or "/"
         route, params = self._match(path)
         body = _json_body(raw_body)
         name, handler = route.pick(body) if route else (None, None)
@@ -269,20 +285,23 @@ class SimHandler(BaseHTTPRequestHandler):
         if body is _NOT_JSON:
             return _error(400, "bad_request", "body is not valid JSON")
         request = Request(
-            world=server.world,
+            store=server.store,
             quirks=server.quirks,
             params=params,
             query=dict(parse_qsl(query, keep_blank_values=True)),
             raw_query=query,
             path=path,
             body=body,
-            store=server.store,
         )
         try:
-            with server.world.lock:  # handlers read and change one world: one at a time
+            with server.store.lock:  # handlers read and change one store: one at a time
                 reply = handler(request)
         except Refusal as refusal:
             return _error(refusal.status, refusal.error_id, refusal.message)
+        except Exception as exc:  # noqa: BLE001 - a fault of the simulator's: say so, stay up
+            return _error(
+                500, "internal_server_error", f"simulator error: {type(exc).__name__}: {exc}"
+            )
         server.effects[name] += 1
         return reply
 

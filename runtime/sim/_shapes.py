@@ -73,6 +73,8 @@ class Shapes:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        # tables other modules derive from these shapes, once per simulator (_links' rels)
+        self.derived: dict[Any, Any] = {}
         ops = list(catalog.operations.values())
         self.by_name: dict[str, Shape] = {}
         for model in catalog.models:
