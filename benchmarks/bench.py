@@ -489,7 +489,7 @@ def main() -> int:
 
     with Simulator(port=0, account=ACCOUNT, token=TOKEN, secret=SECRET, discovery=DISCOVERY) as sim:
         report = sim.reports[0]
-        run = next(iter(sim.world.runs_of(report))).token
+        run = sim.runs(report)[0]
         globals().update(REPORT=report, RUN=run)
         sim_calls = interleaved(
             {

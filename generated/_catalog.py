@@ -378,6 +378,8 @@ CATALOG = Catalog(
             "creator": (Account, False),
             "space": (Space, False),
             "queries": (Query, True),
+            "last_run": (DatasetRun, False),
+            "last_successful_run": (DatasetRun, False),
         },
         DatasetRun: {
             "account": (Account, False),
@@ -460,6 +462,7 @@ CATALOG = Catalog(
             "creator": (Account, False),
             "report": (Report, False),
             "report_runs": (ReportRun, True),
+            "report_subscriptions": (Subscription, True),
             "self": (ReportSchedule, False),
         },
         Space: {

@@ -23,6 +23,7 @@ from .dataset_field import DatasetField
 
 if TYPE_CHECKING:
     from .account import Account
+    from .dataset_run import DatasetRun
     from .query import Query
     from .space import Space
 
@@ -127,6 +128,12 @@ class Dataset(Resource[DatasetRel]):
 
     @overload
     def follow(self, rel: Literal["queries"], **variables: object) -> Collection[Query]: ...
+
+    @overload
+    def follow(self, rel: Literal["last_run"], **variables: object) -> DatasetRun: ...
+
+    @overload
+    def follow(self, rel: Literal["last_successful_run"], **variables: object) -> DatasetRun: ...
 
     @overload
     def follow(self, rel: DatasetRel, **variables: object) -> Resource[Any]: ...

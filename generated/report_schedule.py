@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .account import Account
     from .report import Report
     from .report_run import ReportRun
+    from .subscription import Subscription
 
 __all__ = [
     "REPORT_SCHEDULES_BULK_DELETE",
@@ -100,6 +101,11 @@ class ReportSchedule(Resource[ReportScheduleRel]):
 
     @overload
     def follow(self, rel: Literal["report_runs"], **variables: object) -> Collection[ReportRun]: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["report_subscriptions"], **variables: object
+    ) -> Collection[Subscription]: ...
 
     @overload
     def follow(self, rel: Literal["self"], **variables: object) -> ReportSchedule: ...

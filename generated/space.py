@@ -181,7 +181,7 @@ SPACES_LIST: Endpoint[Collection[Space]] = Endpoint(
     REST,
     "GET /{account}/spaces",
     params=(
-        Param("filter", "query", enum=("all",)),
+        Param("filter", "query", enum=("all", "custom")),
         Param("page", "query", type="integer"),
         Param("per_page", "query", type="integer"),
     ),
@@ -262,7 +262,7 @@ class Spaces(Operations):
     def list(
         self,
         *,
-        filter: Literal["all"] | None = None,
+        filter: Literal["all", "custom"] | None = None,
         page: int | None = None,
         per_page: int | None = None,
         account: str | None = None,
@@ -274,7 +274,8 @@ class Spaces(Operations):
         ``GET /api/{account}/spaces``
 
         Args:
-            filter: With ``all``, include other members' personal spaces. One of ``'all'``.
+            filter: With ``all``, include other members' personal spaces; with ``custom``, only
+                shared spaces. One of ``'all'``, ``'custom'``.
             page: Page of results to start from.
             per_page: Spaces per page.
             account: Workspace username. Defaults to the client's account.

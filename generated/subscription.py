@@ -56,7 +56,7 @@ class Subscription(Resource[SubscriptionRel]):
     __slots__ = ()
 
     resource_name: ClassVar[str] = "subscription"
-    plural: ClassVar[str | None] = "subscriptions"
+    plural: ClassVar[str | None] = "report_subscriptions"
     field_types: ClassVar[Mapping[str, str]] = {
         "csv_attachments_enabled": "boolean",
         "pdf_attachments_enabled": "boolean",

@@ -265,6 +265,14 @@ TOLERATED: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
         ("boolean",),
         'spec/space.yaml known_drift field-type-differs:free_default=string: The file types free_default as a string; it is a yes/no flag, declared boolean ("true"/"false" strings still decode).',
     ),
+    ("Space", "viewable?"): (
+        ("boolean",),
+        'spec/space.yaml known_drift field-type-differs:viewable?=string: The file types `viewable?` as a string; it is a yes/no flag, declared boolean ("true"/"false" strings still decode).',
+    ),
+    ("Space", "viewed?"): (
+        ("boolean",),
+        'spec/space.yaml known_drift field-type-differs:viewed?=string: The file types `viewed?` as a string; it is a yes/no flag, declared boolean ("true"/"false" strings still decode).',
+    ),
     ("SpaceMembership", "member_id"): (
         ("integer",),
         "spec/space_membership.yaml known_drift field-type-differs:member_id=string: The file types member_id as a string; it is a numeric id, declared integer (a numeric string still decodes).",
@@ -564,7 +572,7 @@ def _writes(mode: Mode) -> list[tuple[str, str, str, Any, str]]:
     with bodies shaped as the file's own request schemas."""
     sim, account = mode.sim, mode.account
     report, dataset = sim.reports[0], sim.datasets[0]
-    run = mode.get_json(f"/api/{account}/reports/{report}")["last_run_token"]
+    run = mode.get_json(f"/api/{account}/reports/{report}")["last_successful_run_token"]
     cron = {"freq": "daily", "hour": 1, "minute": 0, "time_zone": "UTC"}
     return [
         # report-runs.txt's "create a report run" shares its path with refreshDataset, whose

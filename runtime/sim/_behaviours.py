@@ -675,10 +675,11 @@ def _account_listing(model: str) -> Callable[[Request, Plan | None], Reply]:
 
     def handle(request: Request, plan: Plan | None) -> Reply:
         store = request.store
-        if request.params["account"] != store.account:
+        if not store.exists("account", request.params):
             raise not_found("Account")
         key = store.shape(model).model.plural or model
-        return rest_collection(request, key, store.records(model), _render(store))
+        records = store.matching(store.shape(model), {"account": request.params["account"]})
+        return rest_collection(request, key, records, _render(store))
 
     return handle
 

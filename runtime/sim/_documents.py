@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ._clock import EPOCH
-from ._links import links
+from ._links import links, web_path
 from ._runs import duplicate_state, export_state, finished_at, latest, run_state, runs_of
 from ._store import Record, Store
 from ._values import plausible
@@ -133,17 +133,23 @@ def report_run_live(store: Store, run: Record) -> dict[str, Any]:
     report = run.scope["report"]
     siblings = runs_of(store, "report_run", "report", report)
     newest, latest_ok, failed = latest(store, siblings)
+    state = run_state(store, run)
+    done = state == "succeeded"  # only then are there results and a PDF to link
     own = {
         # an action link, as Mode sends it: POST it to clone the run (report_runs.clone)
         "clone": href(f"{base}/clone"),
         # Mode's content link is the CSV flavour of the results
-        "content": href(f"{base}/results/content.csv"),
-        "pdf_export": href(f"/api/{store.account}/reports/{report}/exports/runs/{run.token}/pdf.pdf"),
+        "content": href(f"{base}/results/content.csv") if done else None,
+        "pdf_export": (
+            href(f"/api/{store.account}/reports/{report}/exports/runs/{run.token}/pdf.pdf")
+            if done
+            else None
+        ),
     }
     if latest_ok is not None:
         own["latest_successful_report_run_api_url"] = href(str(store.path(latest_ok)))
     return {
-        "state": run_state(store, run),
+        "state": state,
         **_run_times(store, run),
         "is_latest_report_run": run is newest,
         "is_latest_successful_report_run": run is latest_ok,
@@ -303,10 +309,8 @@ def schedule_live(store: Store, schedule: Record) -> dict[str, Any]:
 
 
 def account_live(store: Store, account: Record) -> dict[str, Any]:
-    """A workspace links its reports and datasets, and any one report by a HAL template."""
-    if account.token != store.account:
-        return {}
-    base = f"/api/{store.account}"
+    """An account links its reports and datasets, and any one report by a HAL template."""
+    base = f"/api/{account.token}"
     return {
         "_links": {
             "reports": href(f"{base}/reports"),
@@ -316,7 +320,52 @@ def account_live(store: Store, account: Record) -> dict[str, Any]:
     }
 
 
+def dataset_live(store: Store, dataset: Record) -> dict[str, Any]:
+    """Mode answers a dataset with the whole report document (swagger.yaml's getDataset is a
+    Report): the report's fields and rels beside the dataset's own, its runs its own."""
+    report = store.shape("report")
+    runs = runs_of(store, "dataset_run", "dataset", dataset.token)
+    newest, latest_ok, _ = latest(store, runs)
+    fields = {
+        key: value
+        for key, value in plausible(store, report.model, dataset.token, 0).items()
+        if key not in dataset.fields
+    }
+    # The report's rels the dataset's own do not cover, as web pages: the simulator serves a
+    # dataset's runs and schedules under /datasets, not under /reports.
+    shape = store.shape("dataset")
+    own_rels = set(store.shapes.rels(shape.model)) | {"self"}
+    as_report = Record("report", dataset.token, dataset.scope, {}, {"dataset": ""}, dataset.facts)
+    own = {
+        rel: (
+            link
+            if link.get("templated") or not link["href"].startswith("/api/")
+            else href(web_path(store, shape, dataset, rel))
+        )
+        for rel, link in links(store, report, as_report, {}).items()
+        if rel not in own_rels
+    }
+    base = str(store.path(dataset))
+    own["dataset_runs"] = href(f"{base}/runs")
+    own["dataset_schedules"] = href(f"{base}/schedules")
+    if newest is not None:
+        own["last_run"] = href(str(store.path(newest)))
+    if latest_ok is not None:
+        own["last_successful_run"] = href(str(store.path(latest_ok)))
+    return {
+        **fields,
+        "runs_count": len(runs),
+        "last_run_at": stamp(store, newest.facts["started"]) if newest else None,
+        "last_successfully_run_at": (
+            stamp(store, finished_at(store, latest_ok)) if latest_ok else None
+        ),
+        "last_successful_run_token": latest_ok.token if latest_ok else None,
+        "_links": own,
+    }
+
+
 LIVE: dict[str, Live] = {
+    "dataset": dataset_live,
     "account": account_live,
     "report": report_live,
     "report_run": report_run_live,

@@ -5,8 +5,8 @@ whose path params this resource (its parents, joins and own token) fills, and, f
 resource, that resource is in the store. A fact named after the rel names the target when
 the resource's own ids do not (``facts["creator"] = "albus_dumbledore"``: the creator's account;
 ``facts["report_schedule"]``: the schedule a run was started by); a rel naming one resource
-that the record has none of (the schedule of a run no schedule started) is left out, as Mode
-leaves it out. Every other rel is a web page on Mode's site, outside ``/api`` and ``/batch``, as
+that the record has none of (the last run of a report never run) is a HAL template of that
+resource's path, since Mode's file requires the rel. Every other rel is a web page on Mode's site, outside ``/api`` and ``/batch``, as
 Mode's own ``web_*`` links are.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._shapes import Shape, Shapes, fill
+from ._shapes import Shape, Shapes, fill, template
 from ._store import Record, Store
 
 
@@ -49,7 +49,11 @@ def links(store: Store, shape: Shape, record: Record, present: dict[str, Any]) -
             elif key in ids:
                 where = ids
             else:
-                continue  # one resource the record has none of: no link
+                # One resource the record names none of (a report's last run before it ever
+                # ran): Mode's file still requires the rel, so it is the target's path as a
+                # HAL template of the token it lacks.
+                found[rel.name] = {"href": template(str(other.home), ids), "templated": True}
+                continue
             path = fill(str(other.home), where)
             if path is not None and store.find(other, where) is None:
                 path = None
@@ -79,7 +83,10 @@ def _read_rels(shapes: Shapes, shape: Shape) -> tuple[_Rel, ...]:
         if target is None:
             found.append(_Rel(name))
         elif target[1]:
-            found.append(_Rel(name, lists=tuple(op.full_path for op in shapes.list_paths(target[0]))))
+            # the most specific listing the record fills: a schedule's subscriptions before
+            # its report's
+            paths = sorted((op.full_path for op in shapes.list_paths(target[0])), key=len)
+            found.append(_Rel(name, lists=tuple(reversed(paths))))
         else:
             other = shapes.of(target[0])
             gettable = other.gettable and other.home is not None and other.key is not None

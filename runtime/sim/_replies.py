@@ -102,7 +102,7 @@ def rest_collection(
     if request.quirks.rest_page_limit:
         per_page = min(per_page, REST_PAGE_LIMIT)
     page = int_param(request, "page", 1, 1)
-    total_pages = max(1, -(-len(items) // per_page))
+    total_pages = -(-len(items) // per_page)  # none for an empty collection
     chunk = items[(page - 1) * per_page : page * per_page]
     more = page < total_pages
     links = {
@@ -124,7 +124,7 @@ def rest_collection(
                 "total_pages": total_pages,
                 "total_count": len(items),
                 "first_page": _page_path(request, 1),
-                "last_page": _page_path(request, total_pages),
+                "last_page": _page_path(request, max(total_pages, 1)),
             },
             "_links": links,
             "_embedded": {key: [render(item) for item in chunk]},
@@ -158,6 +158,10 @@ def discovery_page(
     links = {}
     if page < total_pages or (request.quirks.next_page_past_end and chunk):
         links["next_page"] = at(page + 1)
+    elif request.quirks.next_page_past_end:
+        # Mode's file requires next_page on every page (BatchApiRepresenters::*Links); on the
+        # empty page past the end it leads nowhere new, so a walk that follows it ends
+        links["next_page"] = at(page)
     # The docs page's example has a prev_page on its first page too, pointing at page 1
     links["prev_page"] = at(max(page - 1, 1))
     return Reply(

@@ -46,7 +46,10 @@ DATASET_NAMES = ("Enrollment", "Owl Post Deliveries")
 # The first user is the one the simulator's API token belongs to.
 USERS = ("albus_dumbledore", "minerva_mcgonagall", "severus_snape")
 SHARED_SPACES = ("Hogwarts", "Gryffindor", "Hufflepuff", "Ravenclaw", "Slytherin")
-DATA_SOURCES = ((7, "Hogwarts Warehouse", "postgres"), (8, "Ministry Archive", "snowflake"))
+DATA_SOURCES = (
+    (7, "Hogwarts Warehouse", "jdbc:postgresql"),
+    (8, "Ministry Archive", "jdbc:snowflake"),
+)
 
 
 def seed_store(
@@ -128,6 +131,7 @@ class _World:
                 "name": account.replace("_", " ").title(),
                 "user": False,
                 "email": None,
+                "avatar": {"type": "initials"},
                 "space_count": len(SHARED_SPACES) + len(USERS),
                 "data_source_count": len(DATA_SOURCES),
                 "created_at": self.stamp(PAST * 12),
@@ -146,6 +150,7 @@ class _World:
                     "email": f"{username.split('_')[0]}@{account}.example",
                     "email_verified": True,
                     "user": True,
+                    "avatar": {"type": "initials"},
                     "created_at": self.stamp(PAST * 6),
                 },
             )
@@ -248,7 +253,14 @@ class _World:
                 "chart",
                 chart,
                 self.scope(report=token, query=query),
-                {"token": chart, "created_at": self.stamp(PAST), "updated_at": self.stamp(PAST)},
+                {
+                    "token": chart,
+                    "view": chart_view(query_name),
+                    "view_version": 2,
+                    "view_vegas": {"chartType": "line", "format": {}, "encoding": {}},
+                    "created_at": self.stamp(PAST),
+                    "updated_at": self.stamp(PAST),
+                },
             )
         # The first report has a long history, so its runs span several pages.
         for number in range(45 if index == 0 else 3):
@@ -378,6 +390,12 @@ def _schedule_fields(token: str, name: str, created: str, timeout: int) -> dict[
     }
 
 
+def chart_view(title: str) -> dict[str, Any]:
+    """A chart's ``view`` as Mode's VizView has it: the chart picked, and each kind's settings."""
+    kinds = ("bar", "bigNumber", "line", "linePlusBar", "scatter", "pie", "area", "pivotTable")
+    return {"selectedChart": "line", "chartTitle": title, **{kind: {} for kind in kinds}}
+
+
 def sql(query_name: str) -> str:
     table = query_name.lower().replace(",", "").replace(" ", "_")
     return f"SELECT id, name, amount, created_at FROM {table}"
@@ -440,7 +458,7 @@ def start_run(
                     "statement_annotation": None,
                     "data_source_id": source,
                     "data_source_token": f"{source:012x}",
-                    "limit": False,
+                    "limit": None,  # no row limit (spec/query_run.yaml: an integer when set)
                     "max_result_bytes": 1_000_000_000,
                     "help_url": None,
                     "dbt_metric_id": None,

@@ -33,6 +33,11 @@ def fill(path: str, values: dict[str, str]) -> str | None:
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], path)
 
 
+def template(path: str, values: dict[str, str]) -> str:
+    """``path`` with the placeholders ``values`` fills filled, the others left as they are."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), path)
+
+
 @dataclass(frozen=True)
 class Shape:
     """Where resources of one model live. ``home`` is None for a model only ever listed or
