@@ -430,7 +430,7 @@ def _forget_schedule(store: Store, record: Record) -> None:
     """A schedule gone; its past runs stay, no longer naming it."""
     for run in store.children("report_run", "report", record.scope["report"]):
         if run.facts.get("report_schedule") == record.token:
-            del run.facts["report_schedule"]
+            run.facts["report_schedule"] = None
 
 
 def delete_schedule(request: Request, plan: Plan) -> Reply:

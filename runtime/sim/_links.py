@@ -4,9 +4,10 @@ A rel leads into the API only where the simulator would answer it: its target mo
 whose path params this resource (its parents, joins and own token) fills, and, for one
 resource, that resource is in the store. A fact named after the rel names the target when
 the resource's own ids do not (``facts["creator"] = "albus_dumbledore"``: the creator's account;
-``facts["report_schedule"]``: the schedule a run was started by); a rel naming one resource
-that the record has none of (the last run of a report never run) is a HAL template of that
-resource's path, since Mode's file requires the rel. Every other rel is a web page on Mode's site, outside ``/api`` and ``/batch``, as
+``facts["report_schedule"]``: the schedule a run was started by, None for a run started by
+hand, which then has no such link); any other rel naming one resource the record has none of
+(the last run of a report never run) is a HAL template of that resource's path, since Mode's
+file requires such rels. Every other rel is a web page on Mode's site, outside ``/api`` and ``/batch``, as
 Mode's own ``web_*`` links are.
 """
 
@@ -43,8 +44,10 @@ def links(store: Store, shape: Shape, record: Record, present: dict[str, Any]) -
             path = next(filter(None, (fill(p, ids) for p in rel.lists)), None)
         elif rel.target is not None:
             other, key = rel.target, str(rel.target.key)
-            named = record.facts.get(rel.name)
-            if isinstance(named, str):
+            named = record.facts.get(rel.name, "")
+            if named is None:
+                continue  # the record says it has none (a run no schedule started): no link
+            if named:
                 where = {**ids, key: named}
             elif key in ids:
                 where = ids

@@ -436,8 +436,7 @@ def start_run(
     )
     owner = store.get("report", report)
     record.facts["fails"] = bool(owner and owner.facts.get("fails")) if fails is None else fails
-    if schedule is not None:
-        record.facts["report_schedule"] = schedule
+    record.facts["report_schedule"] = schedule  # None: started by hand (_links leaves it out)
     store.add(record)
     for query in store.children("query", "report", report):  # in the report's order
         query_run = derived_token(token, query.token)
