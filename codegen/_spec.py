@@ -471,19 +471,6 @@ def _read_fields(reader: _Reader, root: Located, refs: _Refs) -> tuple[FieldSpec
             {"required", "nullable", "enum", "minimum", "maximum", "key"},
         )
         name = reader.name(node, "name", prefix, "field")
-        json_key = reader.value(node, "key", prefix, str, "") if "key" in node else None
-        if json_key == name:
-            reader.error(
-                reader.line(node, "key"), f"{prefix}.key", "is the field's name: leave it out"
-            )
-        if json_key and json_key in seen:
-            reader.error(
-                reader.line(node, "key"),
-                f"{prefix}.key",
-                f"{json_key!r} is already a field (line {seen[json_key]})",
-            )
-        if json_key:
-            seen[json_key] = reader.line(node, "key")
         type_ = reader.value(node, "type", prefix, str, "string")
         if name in seen:
             reader.error(
@@ -492,6 +479,19 @@ def _read_fields(reader: _Reader, root: Located, refs: _Refs) -> tuple[FieldSpec
                 f"field {name!r} is declared twice (first at line {seen[name]})",
             )
         seen[name] = reader.line(node, "name")
+        json_key = reader.value(node, "key", prefix, str, "") if "key" in node else None
+        if json_key == name:
+            reader.error(
+                reader.line(node, "key"), f"{prefix}.key", "is the field's name: leave it out"
+            )
+        elif json_key and json_key in seen:
+            reader.error(
+                reader.line(node, "key"),
+                f"{prefix}.key",
+                f"{json_key!r} is already a field (line {seen[json_key]})",
+            )
+        elif json_key:
+            seen[json_key] = reader.line(node, "key")
         if type_ not in PRIMITIVES:
             reader.error(
                 reader.line(node, "type"),

@@ -630,3 +630,59 @@ def test_the_current_files_spare_blacks_second_pass_without_changing_the_output(
     del current["query.py"]  # missing
     assert generate(SPEC, current=current) == rendered
     assert generate(SPEC, current=rendered, jobs=2) == rendered
+
+
+# -- JSON keys that are not Python names --------------------------------------------------------
+
+
+def test_a_field_key_is_read_and_declared_by_its_json_key(rendered: dict[str, str]) -> None:
+    source = rendered["space.py"]
+    assert '"viewable?": "boolean"' in source  # field_types: what the simulator and drift use
+    assert 'field_attributes: ClassVar[Mapping[str, str]] = {"viewable?": "viewable"' in source
+    assert "def viewable(self) -> bool | None:" in source
+    assert 'return self._optional("viewable?", as_boolean)' in source
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "at", "says"),
+    [
+        (
+            '    key: "viewable?"\n',
+            '    key: "viewable"\n',
+            'key: "viewable"',
+            "is the field's name",
+        ),
+        (
+            '    key: "viewable?"\n',
+            '    key: "token"\n',
+            'key: "token"',
+            "'token' is already a field",
+        ),
+        ('    key: "viewable?"\n', "    key: 3\n", "key: 3", "expected a string"),
+    ],
+)
+def test_a_bad_field_key_is_named_with_its_line(
+    spec_copy: Path, old: str, new: str, at: str, says: str
+) -> None:
+    text = edit(spec_copy, "space.yaml", old, new)
+    index = [f["name"] for f in original("space.yaml")["fields"]].index("viewable")
+    assert_error(
+        only_error(spec_copy), "spec/space.yaml", line_of(text, at), f"fields[{index}].key", says
+    )
+
+
+def test_an_object_models_field_has_no_json_key(spec_copy: Path) -> None:
+    text = edit(
+        spec_copy,
+        "cron.yaml",
+        "  - name: freq\n    type: string\n",
+        '  - name: freq\n    key: "freq?"\n    type: string\n',
+    )
+    index = [f["name"] for f in original("cron.yaml")["fields"]].index("freq")
+    assert_error(
+        only_error(spec_copy),
+        "spec/cron.yaml",
+        line_of(text, 'key: "freq?"'),
+        f"fields[{index}].key",
+        "kind: object",
+    )

@@ -122,7 +122,11 @@ def test_discovery_pages_through_every_report(
     everything = e2e_client.reports.list(include_spaces="all")
     tokens = [report.token for report in everything]
     assert (
-        len(tokens) == len(set(tokens)) == everything.total == len(e2e_sim.store.tables["report"]) >= 2500
+        len(tokens)
+        == len(set(tokens))
+        == everything.total
+        == len(e2e_sim.store.tables["report"])
+        >= 2500
     )
     assert everything.pages_fetched == 3
     small_pages = e2e_client.reports.list(per_page=250)

@@ -246,7 +246,9 @@ def test_post_is_never_retried_once_it_may_have_arrived(
         create_run(faults_sim, faults_client)
     assert faults_sim.calls["report_runs.create"] == 1
     assert faults_sim.effects["report_runs.create"] == effects
-    assert len(faults_sim.store.tables["report_run"]) - before == effects  # the run was triggered at most once
+    assert (
+        len(faults_sim.store.tables["report_run"]) - before == effects
+    )  # the run was triggered at most once
 
 
 def test_post_read_timeout_after_the_run_started_is_not_retried(faults_sim: Simulator) -> None:

@@ -431,3 +431,13 @@ def test_a_misspelt_cron_key_is_named_without_python_internals(
     assert "'hr' (did you mean 'hour'?)" in str(caught.value) and "__init__" not in str(
         caught.value
     )
+
+
+def test_a_field_whose_json_key_is_not_a_python_name_reads_through_its_attribute() -> None:
+    from modehal.api import Space
+
+    space = Space({"token": "s1", "viewable?": "true", "viewed?": "perhaps"})
+    assert space.viewable is True and space.viewed is None  # "perhaps" does not decode
+    assert set(space.field_errors) == {"viewed?"}  # named by the key Mode sent
+    assert "viewable" in dir(space) and "viewable?" not in dir(space)
+    assert "viewable?" not in space.extra  # declared, so not an unknown field

@@ -115,7 +115,9 @@ def test_wait_until_succeeded_with_a_progress_callback(
     )
     assert finished.state == "succeeded" and finished.done
     # only the states Mode documents (docs README item 14): enqueued until it ends
-    assert seen[0] == "enqueued" and seen[-1] == "succeeded" and set(seen) == {"enqueued", "succeeded"}
+    assert (
+        seen[0] == "enqueued" and seen[-1] == "succeeded" and set(seen) == {"enqueued", "succeeded"}
+    )
 
 
 def test_wait_raises_run_failed_carrying_the_run(repl_sim: Simulator, repl_client: Any) -> None:

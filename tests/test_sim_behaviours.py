@@ -128,7 +128,10 @@ def test_bulk_delete_deletes_that_schedule_of_that_report(make_sim: SimFactory) 
             client.report_schedules.get(report, schedule)
         assert sim.schedules(other)  # the other report's schedules stay
         # a run the schedule started no longer links it (the link would not resolve)
-        assert all(run.facts.get("report_schedule") != schedule for run in sim.store.tables["report_run"].values())
+        assert all(
+            run.facts.get("report_schedule") != schedule
+            for run in sim.store.tables["report_run"].values()
+        )
 
 
 # -- refresh shares create's method and path ------------------------------------------------------
@@ -228,3 +231,29 @@ def test_a_body_that_is_not_json_is_refused_after_the_credentials(shared: Simula
     signed = requests.post(url, data=b"{nope", auth=(shared.token, shared.secret), timeout=10)
     assert anonymous.status_code == 401
     assert signed.status_code == 400 and signed.json()["message"] == "body is not valid JSON"
+
+
+def test_a_big_workspace_has_every_part_in_proportion(make_sim: SimFactory) -> None:
+    sim = make_sim(reports=60, discovery_reports=100, speed=500.0)
+    assert len(sim.reports) == 60 and len(set(sim.reports)) == 60
+    with sim.client() as client:
+        spaces = {space.token for space in client.spaces.list(filter="all")}
+        placed = {client.reports.get(report).space_token for report in sim.reports}
+        assert placed <= spaces and len(placed) > 5  # spread over the shared spaces
+        assert sum(1 for _ in client.reports.list(include_spaces="all")) == 100
+        for report in (sim.reports[0], sim.reports[-1]):
+            got = client.reports.get(report)
+            assert got.query_count == len(sim.queries(report)) >= 1
+            assert got.schedules_count == len(sim.schedules(report)) == 1
+            assert got.runs_count == len(sim.runs(report))
+        failed = client.report_runs.create(sim.reports[-1])
+        sim.advance(10)
+        assert failed.refresh().state == "failed"  # the last one is seeded to fail
+
+
+def test_sim_reports_stay_the_seeded_ones_in_order(make_sim: SimFactory) -> None:
+    sim = make_sim(speed=500.0)
+    seeded = list(sim.reports)
+    with sim.client() as client:
+        client.report_runs.clone(seeded[0], sim.runs(seeded[0])[0])
+    assert sim.reports == seeded  # a clone is a report, not one of the seeded ones

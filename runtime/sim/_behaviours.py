@@ -90,7 +90,9 @@ def _sorted_runs(request: Request, runs: list[Record]) -> list[Record]:
         limit = store.clock.sim_time(when)
         field_key = created if field_name == "created_at" else updated
         runs = [
-            r for r in runs if (field_key(r) > limit if comparison == "gt" else field_key(r) < limit)
+            r
+            for r in runs
+            if (field_key(r) > limit if comparison == "gt" else field_key(r) < limit)
         ]
     key = created if order_by == "created_at" else updated
     return sorted(runs, key=key, reverse=order == "desc")
@@ -290,9 +292,7 @@ def query_run_result(request: Request, plan: Plan | None) -> Reply:
     """A query run's ``result`` link (``…/query_runs/{query_run}/results``): a small document
     linking the rows in each format (``content`` is the CSV, as a run's own is)."""
     store = request.store
-    query_run = store.find(
-        store.shape("query_run"), {"account": store.account, **request.params}
-    )
+    query_run = store.find(store.shape("query_run"), {"account": store.account, **request.params})
     if query_run is None:
         raise not_found("QueryRun")
     base = request.path
@@ -669,6 +669,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "space_memberships.create": create_membership,
     "space_memberships.delete": delete_membership,
 }
+
 
 def _account_listing(model: str) -> Callable[[Request, Plan | None], Reply]:
     """Every ``model`` of the account, as the account's own links list them."""

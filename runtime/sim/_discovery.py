@@ -57,9 +57,7 @@ def report_stat(store: Store, record: Record) -> dict[str, Any]:
     doc = document(store, record)
     schedules = store.children("report_schedule", "report", record.token)
     runs = runs_of(store, "report_run", "report", record.token)
-    people = {
-        run.facts.get("executed_by") for run in runs if not run.facts.get("report_schedule")
-    }
+    people = {run.facts.get("executed_by") for run in runs if not run.facts.get("report_schedule")}
     emails = [
         user.fields.get("email")
         for user in (store.get("account", name) for name in sorted(filter(None, people)))

@@ -311,12 +311,15 @@ def schedule_live(store: Store, schedule: Record) -> dict[str, Any]:
 def account_live(store: Store, account: Record) -> dict[str, Any]:
     """An account links its reports and datasets, and any one report by a HAL template."""
     base = f"/api/{account.token}"
+    scope = {"account": account.token}
     return {
+        "space_count": len(store.matching(store.shape("space"), scope)),
+        "data_source_count": len(store.matching(store.shape("data_source"), scope)),
         "_links": {
             "reports": href(f"{base}/reports"),
             "datasets": href(f"{base}/datasets"),
             "report": href(f"{base}/reports/{{report}}", templated=True),
-        }
+        },
     }
 
 

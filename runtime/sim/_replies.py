@@ -106,7 +106,9 @@ def rest_collection(
     chunk = items[(page - 1) * per_page : page * per_page]
     more = page < total_pages
     links = {
-        "self": {"href": f"{request.path}?{request.raw_query}" if request.raw_query else request.path}
+        "self": {
+            "href": f"{request.path}?{request.raw_query}" if request.raw_query else request.path
+        }
     }
     if more or (request.quirks.next_page_past_end and chunk):
         links["next_page"] = {"href": _page_path(request, page + 1)}

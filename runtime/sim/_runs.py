@@ -41,9 +41,7 @@ def latest(store: Store, runs: list[Record]) -> tuple[Record | None, Record | No
     newest = runs[-1] if runs else None
     latest_ok = next((r for r in reversed(runs) if run_state(store, r) in FINISHED_OK), None)
     since = latest_ok.facts["started"] if latest_ok is not None else float("-inf")
-    failed = any(
-        run_state(store, r) == "failed" and r.facts["started"] > since for r in runs
-    )
+    failed = any(run_state(store, r) == "failed" and r.facts["started"] > since for r in runs)
     return newest, latest_ok, failed
 
 

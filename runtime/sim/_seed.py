@@ -61,15 +61,22 @@ def seed_store(
     world = _World(store)
     world.accounts()
     main_space = world.draw()
-    spaces = world.spaces(main_space)
+    # a big workspace has more spaces: one more for every 20 reports past the first five
+    spaces = world.spaces(main_space, extra=max(reports - len(REPORT_NAMES), 0) // 20)
     sources = world.data_sources()
+    personal = [s for s in spaces if s.fields["space_type"] == "personal"]
+    shared = [s for s in spaces if s.fields["space_type"] != "personal"]
     full = [
-        world.report(index, reports, main_space, sources) for index in range(max(reports, 1))
+        world.report(
+            index,
+            reports,
+            main_space if index < len(REPORT_NAMES) else shared[index % len(shared)].token,
+            sources,
+        )
+        for index in range(reports)
     ]
     for index, name in enumerate(DATASET_NAMES):
         world.dataset(index, name)
-    personal = [s for s in spaces if s.fields["space_type"] == "personal"]
-    shared = [s for s in spaces if s.fields["space_type"] != "personal"]
     for number in range(max(discovery_reports - len(full), 0)):
         if number % 5 == 0:
             space = personal[number % len(personal)]
@@ -132,8 +139,6 @@ class _World:
                 "user": False,
                 "email": None,
                 "avatar": {"type": "initials"},
-                "space_count": len(SHARED_SPACES) + len(USERS),
-                "data_source_count": len(DATA_SOURCES),
                 "created_at": self.stamp(PAST * 12),
             },
         )
@@ -155,15 +160,16 @@ class _World:
                 },
             )
 
-    def spaces(self, main: str) -> list[Record]:
+    def spaces(self, main: str, *, extra: int = 0) -> list[Record]:
         made = []
-        for number, name in enumerate(SHARED_SPACES):
+        names = [*SHARED_SPACES, *(f"Common Room {n + 1}" for n in range(extra))]
+        for number, name in enumerate(names):
             token = main if number == 0 else derived_token(str(self.store.seed), "space", name)
             made.append(self._space(token, 41 + number, name, "custom", USERS[0]))
         for number, username in enumerate(USERS):
             token = derived_token(str(self.store.seed), "personal space", username)
             title = username.replace("_", " ").title()
-            made.append(self._space(token, 61 + number, f"{title}'s space", "personal", username))
+            made.append(self._space(token, 9000 + number, f"{title}'s space", "personal", username))
         return made
 
     def _space(self, token: str, id_: int, name: str, kind: str, creator: str) -> Record:
@@ -524,7 +530,9 @@ def _seed_model(store: Store, shape: Shape, plans: list[Plan]) -> None:
             index += 1
 
 
-def _joins(store: Store, plans: list[Plan], params: list[str], shape: Shape) -> list[dict[str, str]]:
+def _joins(
+    store: Store, plans: list[Plan], params: list[str], shape: Shape
+) -> list[dict[str, str]]:
     """Other parents a model is listed under (the schedule of a report's subscriptions): each
     seeded record joins one of them, in turn."""
     found: list[dict[str, str]] = []

@@ -42,9 +42,7 @@ class Record:
 class Store:
     """Every record of the workspace, and what they are measured against (the clock)."""
 
-    def __init__(
-        self, shapes: Shapes, *, account: str, clock: Clock, seed: int, me: str
-    ) -> None:
+    def __init__(self, shapes: Shapes, *, account: str, clock: Clock, seed: int, me: str) -> None:
         self.shapes = shapes
         self.account = account
         self.clock = clock
@@ -102,11 +100,7 @@ class Store:
         """Records listed under ``params``: each param the record knows must agree (one it
         does not know does not narrow the list; seeded records know one of each such parent,
         see ``_seed.spread``, a record made later may not)."""
-        return [
-            r
-            for r in self.records(shape)
-            if _agrees({**r.joins, **r.ids(shape.key)}, params)
-        ]
+        return [r for r in self.records(shape) if _agrees({**r.joins, **r.ids(shape.key)}, params)]
 
     def path(self, record: Record) -> str | None:
         """The API path of ``record``: its model's home filled with its ids."""
