@@ -86,6 +86,19 @@ def int_param(request: Request, name: str, default: int, low: int, high: int | N
     return value
 
 
+def _pagination(
+    page: int, per_page: int, count: int, total_pages: int, total: int
+) -> dict[str, Any]:
+    """The ``pagination`` object both APIs send (the REST one adds its first and last pages)."""
+    return {
+        "page": page,
+        "per_page": per_page,
+        "count": count,
+        "total_pages": total_pages,
+        "total_count": total,
+    }
+
+
 def _page_path(request: Request, page: int) -> str:
     query = {**request.query, "page": str(page)}
     # Brackets stay literal, as Mode writes them (`embed[report_runs][executed_by]=1`).
@@ -120,11 +133,7 @@ def rest_collection(
             # Pagination (swagger.yaml): first_page and last_page are typed strings; here the
             # hrefs of those pages, beside the counts Discovery pages carry too
             "pagination": {
-                "page": page,
-                "per_page": per_page,
-                "count": len(chunk),
-                "total_pages": total_pages,
-                "total_count": len(items),
+                **_pagination(page, per_page, len(chunk), total_pages, len(items)),
                 "first_page": _page_path(request, 1),
                 "last_page": _page_path(request, max(total_pages, 1)),
             },
@@ -169,13 +178,7 @@ def discovery_page(
     return Reply(
         200,
         {
-            "pagination": {
-                "page": page,
-                "per_page": per_page,
-                "count": len(chunk),
-                "total_pages": total_pages,
-                "total_count": len(items),
-            },
+            "pagination": _pagination(page, per_page, len(chunk), total_pages, len(items)),
             key: [render(item) for item in chunk],
             "_links": links,
         },
