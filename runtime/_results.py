@@ -14,6 +14,7 @@ import io
 import itertools
 import json
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -104,18 +105,21 @@ class Results(Download):
         # next chunks arrive and are decompressed (which releases it too).
         chunks = _read_ahead(self.iter_bytes(1 << 20))
         try:
-            frame = pandas.read_csv(_ByteStream(chunks), encoding="utf-8-sig")
-        except (pandas.errors.ParserError, pandas.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            with warnings.catch_warnings():
+                # index_col=False: a first row one value wider than the header is not "the
+                # first column is the index" but values no column holds, which pandas only
+                # warns about: an error, as rows() has it
+                warnings.simplefilter("error", pandas.errors.ParserWarning)
+                return pandas.read_csv(_ByteStream(chunks), encoding="utf-8-sig", index_col=False)
+        except (
+            pandas.errors.ParserError,
+            pandas.errors.ParserWarning,
+            pandas.errors.EmptyDataError,
+            UnicodeDecodeError,
+        ) as exc:
             raise DecodeError(self.url, f"the CSV cannot be read: {exc}") from None
         finally:
             chunks.close()  # type: ignore[attr-defined]  # stops the read-ahead thread
-        if not isinstance(frame.index, pandas.RangeIndex):
-            # pandas takes a first data row one value wider than the header as "the first
-            # column is the index" where rows() sees a row too wide: the same rule for both
-            raise DecodeError(
-                self.url, "the CSV cannot be read: its rows have more values than its header"
-            )
-        return frame
 
     def _only_table(self) -> Results:
         tables = self.tables()
@@ -181,7 +185,8 @@ def _read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
 def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
     """The rows of a CSV, read by the rule ``to_pandas()`` follows too (pandas' C parser):
     blank lines are skipped, a row short of the header's width has None for its missing
-    values, and column names are those pandas gives (an empty one is ``Unnamed: i``, a
+    values, an empty value after the last column is a trailing delimiter when the first row
+    has one, and column names are those pandas gives (an empty one is ``Unnamed: i``, a
     repeated one ``name.1``, ``name.2``...). A body without a header row, a row with more
     values than the header, and a quoted value still open at the end of the body are
     ``DecodeError``."""
@@ -224,11 +229,16 @@ def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
             )
         names = _column_names(header)
         width = len(names)
+        trailing: bool | None = None  # whether rows end with a delimiter: decided by the first
         for values in reader:
             if ended:
                 raise malformed(f"a quoted value on line {reader.line_num} is never closed")
             if blank(values):
                 continue
+            if trailing is None:
+                trailing = len(values) == width + 1 and values[-1] == ""
+            if trailing and len(values) == width + 1 and values[-1] == "":
+                del values[-1]
             if len(values) > width:
                 raise malformed(
                     f"line {reader.line_num} has {len(values)} values, the header {width}"
@@ -242,15 +252,16 @@ def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
 
 def _column_names(header: list[str]) -> list[str]:
     """The header's names as pandas makes them: ``Unnamed: i`` for an empty one, and
-    ``name.1``, ``name.2``... for repeats (so that no column hides another)."""
+    ``name.1``, ``name.2``... for repeats, skipping names the header holds (so that no column
+    hides another). The loop is pandas' C parser's (``parsers.pyx``, ``_get_header``)."""
     names = [name or f"Unnamed: {number}" for number, name in enumerate(header)]
     counts: dict[str, int] = {}
-    for number, name in enumerate(names):
-        count = counts.get(name, 0)
-        while count > 0:  # pandas' dedup_names: the next free name.N
-            counts[name] = count + 1
-            name = f"{name}.{count}"
-            count = counts.get(name, 0)
+    for number, original in enumerate(names):
+        name, count = original, counts.get(original, 0)
+        while count > 0:
+            counts[original] = count + 1
+            name = f"{original}.{count}"
+            count = count + 1 if name in names else counts.get(name, 0)
         names[number] = name
         counts[name] = count + 1
     return names

@@ -21,6 +21,8 @@ _URL_SAFE = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%"
 )
 
+_STRAY_PERCENT = re.compile("%(?![0-9A-Fa-f]{2})")  # a % that starts no escape: sent as %25
+
 
 def origin(url: str) -> str:
     """``scheme://host:port`` with the default port filled in; ValueError if malformed."""
@@ -161,7 +163,7 @@ def as_sent(url: str) -> str:
     control characters and non-ASCII text of the path and query percent-encoded (brackets
     kept, docs README item 11). ``ValueError`` saying why for a URL that cannot be sent: a
     host with spaces or control characters, text that is no Unicode (``text_problem``)."""
-    if _URL_SAFE.issuperset(url):
+    if _URL_SAFE.issuperset(url) and ("%" not in url or not _STRAY_PERCENT.search(url)):
         return url  # the usual case: nothing to encode
     problem = text_problem(url)
     if problem is not None:
