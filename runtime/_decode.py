@@ -51,17 +51,13 @@ def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
     """Whether arrays and objects nest in ``value`` deeper than ``limit`` levels; found without
     recursion, so any depth (a cycle included) is answered."""
     containers = (Mapping, list, tuple)
-    stack = [(value, 1)] if isinstance(value, containers) else []
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, containers) else []
     while stack:
         item, depth = stack.pop()
         if depth > limit:
             return True
         children = item.values() if isinstance(item, Mapping) else item
-        stack.extend(
-            (child, depth + 1)
-            for child in children  # type: ignore[union-attr]
-            if isinstance(child, containers)
-        )
+        stack.extend((child, depth + 1) for child in children if isinstance(child, containers))
     return False
 
 

@@ -151,12 +151,16 @@ def _variable_problem(value: object) -> str | None:
     what ``{x}`` encoded, so no string of it may be a dot segment, encoded or not."""
     if isinstance(value, str):
         return segment_problem(value)
-    items = value.items() if isinstance(value, dict) else value
-    for item in items:  # a list's items; a dict's keys and values (RFC 6570 explodes both)
-        for text in item if isinstance(value, dict) else (item,):
-            problem = _variable_problem(text)
-            if problem is not None:
-                return problem
+    if isinstance(value, dict):  # RFC 6570 explodes both keys and values
+        parts: list[object] = [*value.keys(), *value.values()]
+    elif isinstance(value, (list, tuple)):
+        parts = list(value)
+    else:
+        return None
+    for part in parts:
+        problem = _variable_problem(part)
+        if problem is not None:
+            return problem
     return None
 
 

@@ -177,7 +177,7 @@ def as_sent(url: str) -> str:
             request.prepare_url(f"{scheme}://{netloc}/", None)
         except (requests.RequestException, UnicodeError) as exc:
             raise ValueError(str(exc)) from None
-        url = f"{scheme}://{urlsplit(request.url).netloc}{rest[len(netloc):]}"
+        url = f"{scheme}://{urlsplit(str(request.url)).netloc}{rest[len(netloc):]}"
     return str(requote_uri(url))
 
 
