@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -155,6 +156,11 @@ def test_deep_parameters_from_the_caller_are_invalid_and_not_sent(
 ) -> None:
     with pytest.raises(modehal.InvalidParameter, match=f"more than {MAX_DEPTH} levels"):
         offline_client.report_runs.create("r", parameters=deep_mapping(depth))
+    ordered: Any = OrderedDict()
+    for _ in range(5_000):  # a mapping type json.loads never makes: json.dumps finds the depth
+        ordered = OrderedDict(a=ordered)
+    with pytest.raises(modehal.InvalidParameter, match=f"more than {MAX_DEPTH} levels"):
+        offline_client.report_runs.create("r", parameters=ordered)
     cyclic: dict[str, Any] = {}
     cyclic["a"] = cyclic
     with pytest.raises(modehal.InvalidParameter):
