@@ -92,14 +92,20 @@ def json_kind(document: object) -> str:
 
 
 def encode_body(body: Mapping[str, Any], operation: str) -> bytes:
-    """A request body as compact JSON; datetimes become ISO 8601 strings (``iso_time``)."""
+    """A request body as compact UTF-8 JSON; datetimes become ISO 8601 strings
+    (``iso_time``). Text holding a lone surrogate is refused, as it is in a URL: a ``\\udcff``
+    escape would carry no character to Mode."""
     problem = f"is nested more than {MAX_DEPTH} levels deep" if too_deep(body) else None
     if problem is None:
         try:
             return json.dumps(
-                body, separators=(",", ":"), allow_nan=False, default=_jsonable
+                body, separators=(",", ":"), allow_nan=False, default=_jsonable, ensure_ascii=False
             ).encode()
-        except (TypeError, ValueError) as exc:  # UnicodeEncodeError: a lone surrogate
+        except UnicodeEncodeError as exc:
+            problem = (
+                f"holds {exc.object[exc.start]!r}, a lone surrogate (bytes that were not UTF-8)"
+            )
+        except (TypeError, ValueError) as exc:
             problem = f"cannot be sent as JSON: {exc}"
         except RecursionError:  # deep inside mapping types other than dict
             problem = f"is nested more than {MAX_DEPTH} levels deep"

@@ -291,6 +291,8 @@ def test_path_and_query_arguments_with_a_lone_surrogate_are_invalid(
         )
     with pytest.raises(modehal.InvalidParameter, match="name .* surrogate"):
         offline_client.spaces.create(name=f"a{SURROGATE}")
+    with pytest.raises(modehal.InvalidParameter, match="body holds .* surrogate"):
+        offline_client.report_runs.create("r", parameters={"region": [f"a{SURROGATE}"]})
     with pytest.raises(modehal.InvalidParameter, match="surrogate"):
         Link("/api/{x}", templated=True).expand(x=SURROGATE)
     assert len(mocked.calls) == 0
