@@ -14,7 +14,9 @@ from typing import Any
 
 from ._api import Endpoint, Param
 from ._checks import in_range, invalid, mapping, matches, one_of
+from ._decode import iso_time
 from ._errors import ConfigurationError
+from ._urls import segment_problem, text_problem
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,14 @@ def _token(endpoint: Endpoint[Any], param: Param, value: object) -> str:
         raise ConfigurationError(
             f"{endpoint.name}: no account: pass account= or set MODE_ACCOUNT (or Client(account=...))"
         )
-    # `.` and `..` would be resolved away by the server (/reports/.. is /reports' parent)
-    if not isinstance(value, str) or not value or value in (".", ".."):
+    if not isinstance(value, str) or not value:
         raise invalid(
             endpoint.name, param.name, f"must be a token (a non-empty string), got {value!r}"
         )
+    # `.` and `..` would be resolved away by the server (/reports/.. is /reports' parent)
+    problem = segment_problem(value)
+    if problem is not None:
+        raise invalid(endpoint.name, param.name, f"{value!r} is not a token: {problem}")
     return value
 
 
@@ -90,6 +95,9 @@ def _checked(operation: str, param: Param, value: object) -> object:
             value = str(value)  # an id typed as a number is still the same id
         if not isinstance(value, str):
             raise invalid(operation, param.name, f"must be a string, got {type(value).__name__}")
+        problem = text_problem(value)
+        if problem is not None:
+            raise invalid(operation, param.name, f"{value!r} cannot be sent: {problem}")
         if param.pattern is not None:
             matches(operation, param.name, value, param.pattern)
     elif param.type == "number":
@@ -101,7 +109,7 @@ def _checked(operation: str, param: Param, value: object) -> object:
     elif param.type == "datetime":
         if not isinstance(value, (datetime, date)):
             raise invalid(operation, param.name, f"must be a datetime, got {type(value).__name__}")
-        return value.isoformat()
+        return iso_time(value)
     elif param.type == "object":
         return mapping(operation, param.name, value, param.model)
     elif param.type == "array":

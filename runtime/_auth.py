@@ -64,7 +64,7 @@ def basic_header(token: object, secret: object) -> Secret | None:
             raise ConfigurationError(f"{name} must be a string, got {_kind(value)}")
     if not token or not secret:
         return None
-    return Secret("Basic " + base64.b64encode(f"{token}:{secret}".encode()).decode("ascii"))
+    return Secret("Basic " + base64.b64encode(_utf8(f"{token}:{secret}")).decode("ascii"))
 
 
 def bearer_header(discovery: Sequence[str] | None) -> Secret | None:
@@ -81,7 +81,14 @@ def bearer_header(discovery: Sequence[str] | None) -> Secret | None:
             "discovery must be (id, access_key, access_secret), three non-empty strings; got "
             + _describe_discovery(discovery)
         )
-    return Secret("Bearer " + base64.b64encode(":".join(discovery).encode()).decode("ascii"))
+    return Secret("Bearer " + base64.b64encode(_utf8(":".join(discovery))).decode("ascii"))
+
+
+def _utf8(credentials: str) -> bytes:
+    try:
+        return credentials.encode()
+    except UnicodeEncodeError:  # a lone surrogate: bytes that were not UTF-8, not shown
+        raise ConfigurationError("credentials must be UTF-8 text") from None
 
 
 def _describe_discovery(discovery: object) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
+from urllib3.exceptions import HTTPError, InvalidChunkLength, ProtocolError, ReadTimeoutError
 
 from ._errors import ConnectionError, DecodeError, ModeError, ResponseTooLarge, Timeout
 from ._transport import caused_by
@@ -38,7 +38,8 @@ class Download:
 
     ``content_type`` is the media type without parameters, ``filename`` comes from
     ``Content-Disposition`` or the URL, ``size`` is the decompressed size when known (else
-    None). Use it as a context manager, or ``close()`` it, to let the connection go when the
+    None), ``max_bytes`` the client's ``max_download_bytes`` (what the body, and what the
+    members read from a zip, may inflate to in all; None: no limit). Use it as a context manager, or ``close()`` it, to let the connection go when the
     body is not read to its end.
     """
 
@@ -51,12 +52,14 @@ class Download:
         filename: str = "download",
         size: int | None = None,
         close: Callable[[], None] | None = None,
+        max_bytes: int | None = None,
     ) -> None:
         self._chunks: Chunks | None = chunks
         self.url = url
         self.content_type = content_type
         self.filename = filename
         self.size = size
+        self.max_bytes = max_bytes
         self._close = close
 
     @classmethod
@@ -80,6 +83,7 @@ class Download:
             filename=_filename(headers.get("Content-Disposition"), response.url or url),
             size=stated if encoding == "identity" else None,
             close=response.close,
+            max_bytes=max_bytes,
         )
 
     def iter_bytes(self, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
@@ -167,10 +171,13 @@ def _decoded(
                 yield chunk
         yield from decoder.finish()
     except ProtocolError as exc:
-        if caused_by(exc, IncompleteRead):
-            raise DecodeError(
-                url, f"the body is truncated: it ended before its Content-Length ({stated} bytes)"
-            ) from None
+        # short of its Content-Length, or of its chunked encoding's last chunk: truncated
+        if (
+            caused_by(exc, IncompleteRead)
+            or caused_by(exc, InvalidChunkLength)
+            or _chunked(response)
+        ):
+            raise DecodeError(url, _truncated(response, stated, produced)) from None
         raise ConnectionError(
             f"GET {url}: the connection dropped after {produced:,} bytes of the body",
             method="GET",
@@ -191,6 +198,22 @@ def _decoded(
             url=url,
             retryable=False,
         ) from None
+
+
+def _truncated(response: requests.Response, stated: int | None, produced: int) -> str:
+    """What a body cut short looked like, from its framing."""
+    if stated is not None:
+        return f"the body is truncated: it ended before its Content-Length ({stated:,} bytes)"
+    if _chunked(response):
+        return (
+            f"the body is truncated: the connection closed in the middle of its chunked "
+            f"encoding, before its last chunk ({produced:,} bytes read)"
+        )
+    return f"the body is truncated after {produced:,} bytes"
+
+
+def _chunked(response: requests.Response) -> bool:
+    return "chunked" in response.headers.get("Transfer-Encoding", "").lower()
 
 
 class _Decompressor:

@@ -109,8 +109,9 @@ class TooManyRedirects(TransportError):
 
 class RedirectError(TransportError):
     """A redirect modehal will not follow: a POST, PATCH, PUT or DELETE sent to another origin
-    (it would replay the request, body and all, somewhere else), or any redirect to a
-    link-local or cloud-metadata address."""
+    (it would replay the request, body and all, somewhere else), any redirect to a
+    link-local or cloud-metadata address, or a ``Location`` that is no URL (not UTF-8, a host
+    with spaces or control characters)."""
 
 
 class ResponseTooLarge(ModeError):

@@ -1,15 +1,17 @@
 """Decoders for the typed attributes of generated models.
 
-Each decoder takes a raw JSON value and returns the typed value, or raises ``ValueError``.
+Each decoder takes a raw JSON value and returns the typed value, or raises ``ValueError``
+(``OverflowError`` too, where a number is too large for a float: ``Resource`` catches both).
 They are lenient where Mode's payloads and docs disagree (docs README item 1): a numeric
 string is an integer, "true" is a boolean, a JSON string can hold an object.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
+
+from ._decode import loads
 
 
 def as_string(value: Any) -> str:
@@ -75,7 +77,7 @@ def as_object(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
     if isinstance(value, str) and value.strip().startswith("{"):
-        decoded = json.loads(value)
+        decoded = loads(value)
         if isinstance(decoded, dict):
             return decoded
     raise ValueError(f"expected an object, got {type(value).__name__}")

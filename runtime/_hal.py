@@ -26,12 +26,17 @@ from typing import (
 from . import _display
 from ._download import Download
 from ._errors import DecodeError, InvalidParameter, LinkError, did_you_mean
+from ._urls import segment_problem
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
 T = TypeVar("T")
 RelT = TypeVar("RelT", bound=str)
+
+# What a field decoder raises for a value it cannot read: ValueError, and OverflowError for a
+# number past a float's range (float(10**400)).
+_UNREADABLE = (ValueError, ArithmeticError)
 
 # Expressions whose variables RFC 6570 treats as optional query parts ({?page}, {&per_page}).
 _OPTIONAL_OPERATORS = {"?", "&"}
@@ -90,13 +95,12 @@ class Link:
                 f"{', '.join(missing)}: pass {', '.join(f'{m}=...' for m in missing)}",
                 rel=self.rel,
             )
-        for name, value in variables.items():
-            if _has_dot_segment(value):
-                raise InvalidParameter(
-                    f"link {self.rel!r}: {name}={value!r} would step out of the path the link "
-                    "names ('.' and '..' are not tokens)"
-                )
-        return str(template.expand({k: _template_value(v) for k, v in variables.items()}))
+        values = {name: _template_value(value) for name, value in variables.items()}
+        for name, value in values.items():
+            problem = _variable_problem(value)
+            if problem is not None:
+                raise InvalidParameter(f"link {self.rel!r}: {name}={value!r}: {problem}")
+        return str(template.expand(values))
 
     def __repr__(self) -> str:
         suffix = ", templated=True" if self.templated else ""
@@ -141,19 +145,36 @@ def _plain_literal_annotations(cls: type) -> None:
                 attribute.fget.__annotations__["return"] = erased
 
 
-def _has_dot_segment(value: object) -> bool:
+def _variable_problem(value: object) -> str | None:
+    """Why a template variable cannot be expanded, or None. Every expansion gets the same
+    check, whatever its operator: ``{+x}`` keeps ``%2e`` as it is, and a server may decode
+    what ``{x}`` encoded, so no string of it may be a dot segment, encoded or not."""
     if isinstance(value, str):
-        return any(part in (".", "..") for part in value.split("/"))
-    if isinstance(value, (list, tuple)):
-        return any(_has_dot_segment(item) for item in value)
-    if isinstance(value, dict):
-        return any(_has_dot_segment(item) for item in value.values())
-    return False
+        return segment_problem(value)
+    if isinstance(value, dict):  # RFC 6570 explodes both keys and values
+        parts: list[object] = [*value.keys(), *value.values()]
+    elif isinstance(value, (list, tuple)):
+        parts = list(value)
+    else:
+        return None
+    for part in parts:
+        problem = _variable_problem(part)
+        if problem is not None:
+            return problem
+    return None
 
 
 def _template_value(value: object) -> Any:
-    if isinstance(value, (str, list, dict, tuple)):
+    """A variable as uritemplate expands it: text, or a list or dict of text (one level, as
+    RFC 6570 allows; anything else is made text)."""
+    if isinstance(value, str):
         return value
+    if isinstance(value, (list, tuple)):
+        return [item if isinstance(item, str) else str(item) for item in value]
+    if isinstance(value, dict):
+        return {
+            str(key): item if isinstance(item, str) else str(item) for key, item in value.items()
+        }
     return str(value)
 
 
@@ -460,7 +481,7 @@ class Resource(Generic[RelT]):
             raise DecodeError(self._describe_source(), f"field {name!r} is missing")
         try:
             return decode(value)
-        except ValueError as exc:
+        except _UNREADABLE as exc:
             raise DecodeError(self._describe_source(), f"field {name!r}: {exc}") from None
 
     def _optional(self, name: str, decode: Callable[[Any], T]) -> T | None:
@@ -469,7 +490,7 @@ class Resource(Generic[RelT]):
             return None
         try:
             return decode(value)
-        except ValueError as exc:
+        except _UNREADABLE as exc:
             if self._problems is None:
                 self._problems = {}
             shown = repr(value)

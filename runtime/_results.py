@@ -14,12 +14,14 @@ import io
 import itertools
 import json
 import threading
+import warnings
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from ._decode import MAX_DEPTH, too_deep
 from ._download import CHUNK_SIZE, Chunks, Download
-from ._errors import DecodeError, ModeError
+from ._errors import DecodeError, ModeError, ResponseTooLarge
 
 if TYPE_CHECKING:
     import zipfile
@@ -78,8 +80,9 @@ class Results(Download):
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Each row as a dict (column → value), streamed. CSV values are strings, as the csv
-        module reads them (a ragged row keeps its extra values under the key None, and its
-        missing ones as None); JSON values keep their JSON types."""
+        module reads them, and rows are those ``to_pandas()`` reads: a short row has None for
+        its missing values; a row longer than the header, or a quote never closed, is a
+        ``DecodeError`` (see ``_csv_rows``). JSON values keep their JSON types."""
         if self.format == "zip":
             return self._only_table().rows()
         if self.format == "json":
@@ -102,8 +105,18 @@ class Results(Download):
         # next chunks arrive and are decompressed (which releases it too).
         chunks = _read_ahead(self.iter_bytes(1 << 20))
         try:
-            return pandas.read_csv(_ByteStream(chunks), encoding="utf-8-sig")
-        except (pandas.errors.ParserError, pandas.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            with warnings.catch_warnings():
+                # index_col=False: a first row one value wider than the header is not "the
+                # first column is the index" but values no column holds, which pandas only
+                # warns about: an error, as rows() has it
+                warnings.simplefilter("error", pandas.errors.ParserWarning)
+                return pandas.read_csv(_ByteStream(chunks), encoding="utf-8-sig", index_col=False)
+        except (
+            pandas.errors.ParserError,
+            pandas.errors.ParserWarning,
+            pandas.errors.EmptyDataError,
+            UnicodeDecodeError,
+        ) as exc:
             raise DecodeError(self.url, f"the CSV cannot be read: {exc}") from None
         finally:
             chunks.close()  # type: ignore[attr-defined]  # stops the read-ahead thread
@@ -124,6 +137,8 @@ class Results(Download):
 _END = object()
 MAX_JSON_ROW = 16 * 1024 * 1024  # characters: a longer row is a malformed body, not a row
 MAX_CSV_CELL = 16 * 1024 * 1024
+MAX_ZIP_MEMBERS = 1_000  # tables in one zip of results: a report has far fewer queries
+_TOO_DEEP = f"a JSON row is nested too deeply (more than {MAX_DEPTH} levels)"
 
 
 def _read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
@@ -168,6 +183,13 @@ def _read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
 
 
 def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
+    """The rows of a CSV, read by the rule ``to_pandas()`` follows too (pandas' C parser):
+    blank lines are skipped, a row short of the header's width has None for its missing
+    values, an empty value after the last column is a trailing delimiter when the first row
+    has one, and column names are those pandas gives (an empty one is ``Unnamed: i``, a
+    repeated one ``name.1``, ``name.2``...). A body without a header row, a row with more
+    values than the header, and a quoted value still open at the end of the body are
+    ``DecodeError``."""
     import csv
 
     # the csv module refuses cells over 128 KiB by default; pandas reads them, so do we
@@ -178,11 +200,71 @@ def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
         encoding="utf-8-sig",
         newline="",
     )
+    ended = False
+    last = ""
+
+    def lines() -> Iterator[str]:
+        # Each line ends with a line break (one is added to the last if it has none), so a
+        # record that is complete is returned before the reader asks for the next line: one
+        # returned after the end was still inside quotes there.
+        nonlocal ended, last
+        for last in text:
+            yield last if last.endswith(("\n", "\r")) else last + "\n"
+        ended = True
+
+    def blank(values: list[str]) -> bool:
+        # pandas skips a line of spaces and tabs as it skips an empty one (a quoted " " is a
+        # value): the line itself tells them apart
+        return not values or len(values) == 1 and not last.strip(" \t\r\n")
+
+    def malformed(problem: str) -> DecodeError:
+        return DecodeError(results.url, f"the CSV cannot be read: {problem}")
+
+    reader = csv.reader(lines())
     try:
-        for row in csv.DictReader(text):
-            yield dict(row)
+        header = next((row for row in reader if not blank(row)), None)
+        if ended or header is None:
+            raise malformed(
+                "a quoted value is never closed" if header and ended else "it has no header row"
+            )
+        names = _column_names(header)
+        width = len(names)
+        trailing: bool | None = None  # whether rows end with a delimiter: decided by the first
+        for values in reader:
+            if ended:
+                raise malformed(f"a quoted value on line {reader.line_num} is never closed")
+            if blank(values):
+                continue
+            if trailing is None:
+                trailing = len(values) == width + 1 and values[-1] == ""
+            if trailing and len(values) == width + 1 and values[-1] == "":
+                del values[-1]
+            if len(values) > width:
+                raise malformed(
+                    f"line {reader.line_num} has {len(values)} values, the header {width}"
+                )
+            if len(values) < width:
+                values += [None] * (width - len(values))  # type: ignore[list-item]
+            yield dict(zip(names, values))
     except (csv.Error, UnicodeDecodeError) as exc:
-        raise DecodeError(results.url, f"the CSV cannot be read: {exc}") from None
+        raise malformed(str(exc)) from None
+
+
+def _column_names(header: list[str]) -> list[str]:
+    """The header's names as pandas makes them: ``Unnamed: i`` for an empty one, and
+    ``name.1``, ``name.2``... for repeats, skipping names the header holds (so that no column
+    hides another). The loop is pandas' C parser's (``parsers.pyx``, ``_get_header``)."""
+    names = [name or f"Unnamed: {number}" for number, name in enumerate(header)]
+    counts: dict[str, int] = {}
+    for number, original in enumerate(names):
+        name, count = original, counts.get(original, 0)
+        while count > 0:
+            counts[original] = count + 1
+            name = f"{original}.{count}"
+            count = count + 1 if name in names else counts.get(name, 0)
+        names[number] = name
+        counts[name] = count + 1
+    return names
 
 
 def _json_rows(chunks: Iterator[bytes], url: str) -> Iterator[dict[str, Any]]:
@@ -238,8 +320,12 @@ def _json_rows(chunks: Iterator[bytes], url: str) -> Iterator[dict[str, Any]]:
                     raise DecodeError(url, f"a JSON row is malformed: {exc}") from None
                 if not more():
                     raise DecodeError(url, f"the JSON rows end mid-way: {exc.msg}") from None
-            except (ValueError, RecursionError) as exc:  # an integer of 5,000 digits, say
+            except ValueError as exc:  # an integer of 5,000 digits, say
                 raise DecodeError(url, f"a JSON row cannot be read: {exc}") from None
+            except RecursionError:
+                raise DecodeError(url, _TOO_DEEP) from None
+        if too_deep(row):
+            raise DecodeError(url, _TOO_DEEP)
         if not isinstance(row, dict):
             raise DecodeError(url, f"expected rows as JSON objects, got {type(row).__name__}")
         yield row
@@ -271,10 +357,18 @@ def _zip_tables(results: Results) -> dict[str, Results]:
     except Exception as exc:  # zipfile raises many kinds for a corrupt archive
         spool.close()
         raise DecodeError(results.url, f"the zip cannot be read: {exc}") from None
+    members = [member for member in archive.infolist() if not member.is_dir()]
+    if len(members) > MAX_ZIP_MEMBERS:
+        archive.close()
+        spool.close()
+        raise DecodeError(
+            results.url,
+            f"the zip holds {len(members):,} files, more than the {MAX_ZIP_MEMBERS:,} tables "
+            "results may have",
+        )
+    inflated = _Inflated(results.url, results.max_bytes)
     tables: dict[str, Results] = {}
-    for member in archive.infolist():
-        if member.is_dir():
-            continue
+    for member in members:
         path = PurePosixPath(member.filename.replace("\\", "/"))
         if path.is_absolute() or ".." in path.parts or ":" in member.filename:
             archive.close()
@@ -287,24 +381,45 @@ def _zip_tables(results: Results) -> dict[str, Results]:
             if name not in tables:
                 break
             name = f"{path.stem} ({number})"
+        url = f"{results.url}#{member.filename}"
         tables[name] = Results(
-            _member_chunks(archive, member),
-            url=f"{results.url}#{member.filename}",
+            _member_chunks(archive, member, url, inflated),
+            url=url,
             content_type="application/json" if path.suffix == ".json" else "text/csv",
             filename=path.name,
-            size=member.file_size,
+            size=None,  # what the archive declares is not known to be true until read
+            max_bytes=results.max_bytes,
         )
     return tables
 
 
-def _member_chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Chunks:
+class _Inflated:
+    """What the members read from one zip have inflated to, in all, against its limit."""
+
+    def __init__(self, url: str, limit: int | None) -> None:
+        self.url = url
+        self.limit = limit
+        self.total = 0
+
+    def count(self, size: int) -> None:
+        self.total += size
+        if self.limit is not None and self.total > self.limit:
+            raise ResponseTooLarge("GET", self.url, self.limit)
+
+
+def _member_chunks(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, url: str, inflated: _Inflated
+) -> Chunks:
     def chunks(chunk_size: int) -> Iterator[bytes]:
         try:
             with archive.open(member) as stream:
                 while chunk := stream.read(chunk_size):
+                    inflated.count(len(chunk))
                     yield chunk
+        except ModeError:
+            raise
         except Exception as exc:  # corrupt, encrypted, an unknown compression: all the same here
-            raise DecodeError(member.filename, f"the zip member cannot be read: {exc}") from None
+            raise DecodeError(url, f"the zip member cannot be read: {exc}") from None
 
     return chunks
 

@@ -123,7 +123,15 @@ class _Variables:
         self._environ = environ
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        return (os.environ if self._environ is None else self._environ).get(name, default)
+        """The variable without surrounding whitespace (a value written with ``echo``, or read
+        from a secret file, ends with a newline no credential has); ``default`` if unset or
+        blank."""
+        value = (os.environ if self._environ is None else self._environ).get(name)
+        if value is None or not value.strip():
+            return default
+        if _urls.text_problem(value) is not None:  # not shown: it may be a secret
+            raise ConfigurationError(f"{name} is not UTF-8 text: set it again")
+        return value.strip()
 
     def __repr__(self) -> str:
         return "<environment>"

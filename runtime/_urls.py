@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 import socket
 from collections.abc import Mapping
-from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlencode, urlsplit
 
+import requests
 from requests.utils import requote_uri
 
 from ._errors import ConfigurationError, LinkError
@@ -18,6 +20,8 @@ DEFAULT_BASE_URL = "https://app.mode.com"
 _URL_SAFE = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%"
 )
+
+_STRAY_PERCENT = re.compile("%(?![0-9A-Fa-f]{2})")  # a % that starts no escape: sent as %25
 
 
 def origin(url: str) -> str:
@@ -141,6 +145,7 @@ def resolve(
     else:
         raise LinkError(f"{what}href {href!r} is neither a URL nor a host-relative path", rel=rel)
     try:
+        url = as_sent(url)
         host = split_http(url).hostname or ""
     except ValueError as exc:
         raise LinkError(f"{what}href {href!r} is not a valid URL: {exc}", rel=rel) from None
@@ -150,9 +155,64 @@ def resolve(
             "metadata services answer: not followed",
             rel=rel,
         )
-    if not _URL_SAFE.issuperset(url):
-        url = requote_uri(url)
     return url
+
+
+def as_sent(url: str) -> str:
+    """``url`` as ``requests`` would send it: an international host in IDNA form, spaces,
+    control characters and non-ASCII text of the path and query percent-encoded (brackets
+    kept, docs README item 11). ``ValueError`` saying why for a URL that cannot be sent: a
+    host with spaces or control characters, text that is no Unicode (``text_problem``)."""
+    if _URL_SAFE.issuperset(url) and ("%" not in url or not _STRAY_PERCENT.search(url)):
+        return url  # the usual case: nothing to encode
+    problem = text_problem(url)
+    if problem is not None:
+        raise ValueError(problem)
+    # The host as written: urlsplit would drop tabs and line breaks from it.
+    scheme, separator, rest = url.partition("://")
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0] if separator else ""
+    if not _URL_SAFE.issuperset(netloc):
+        request = requests.PreparedRequest()  # requests' own reading of a host: IDNA, or refused
+        try:
+            request.prepare_url(f"{scheme}://{netloc}/", None)
+        except (requests.RequestException, UnicodeError) as exc:
+            raise ValueError(str(exc)) from None
+        url = f"{scheme}://{urlsplit(str(request.url)).netloc}{rest[len(netloc):]}"
+    return str(requote_uri(url))
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be sent as text, or None: it holds a lone surrogate, which is what
+    Python makes of bytes that are not UTF-8 (in a command line, a file name, a JSON escape)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"it holds {value[exc.start]!r}, a lone surrogate (bytes that were not UTF-8), "
+            "which no URL or JSON body can carry"
+        )
+    return None
+
+
+def segment_problem(value: str) -> str | None:
+    """Why ``value`` cannot fill a path segment (a path argument, a template variable), or
+    None. Besides ``text_problem``: a ``/``-separated part that is ``.`` or ``..``, as it is
+    or once percent-decoded (``%2e%2E``, ``.%2e``, as often as it decodes), which a server
+    would resolve to another resource than the one named."""
+    problem = text_problem(value)
+    if problem is not None:
+        return problem
+    decoded = value
+    while True:
+        if any(part in (".", "..") for part in decoded.split("/")):
+            return (
+                "would step out of the path it names ('.' and '..', percent-encoded or not, "
+                "are not tokens)"
+            )
+        once = unquote(decoded) if "%" in decoded else decoded
+        if once == decoded:
+            return None
+        decoded = once
 
 
 def api_path(base_url: str, url: str) -> str:

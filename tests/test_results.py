@@ -181,12 +181,17 @@ def test_rows_of_a_csv(offline_client: modehal.Client, mocked: responses.Request
     ]
 
 
-def test_ragged_csv_rows_are_read_as_the_csv_module_reads_them(
+def test_short_csv_rows_read_none_and_long_ones_are_decode_errors(
     offline_client: modehal.Client, mocked: responses.RequestsMock
 ) -> None:
-    answer(mocked, CSV_URL, b"a,b\r\n1,2,3\r\n4\r\n", "text/csv")
+    # as to_pandas() reads them (issue 23): a short row is missing values, a long one has
+    # values no column holds
+    answer(mocked, CSV_URL, b"a,b\r\n4\r\n1,2\r\n", "text/csv")
     rows = list(offline_client.report_runs.results("r1", "run1").rows())
-    assert rows == [{"a": "1", "b": "2", None: ["3"]}, {"a": "4", "b": None}]
+    assert rows == [{"a": "4", "b": None}, {"a": "1", "b": "2"}]
+    answer(mocked, CSV_URL, b"a,b\r\n1,2\r\n1,2,3\r\n", "text/csv")
+    with pytest.raises(modehal.DecodeError, match="line 3 has 3 values, the header 2"):
+        list(offline_client.report_runs.results("r1", "run1").rows())
 
 
 def test_rows_of_a_json_array_stream_one_by_one(

@@ -20,6 +20,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in (_demo, _sim, _ops, _get, _call, _explore, _run, _results, _pdf):
         command.add_parser(commands)
+    for stream in (sys.stdout, sys.stderr):
+        # a server's text may hold lone surrogates (JSON escapes of no character): shown
+        # escaped rather than failing the print
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from .._api import Endpoint, Param
+from .._decode import loads
 from .._download import Download
 from .._fields import as_datetime
 from .._hal import Resource
@@ -204,7 +205,7 @@ def _json_object(text: str) -> Mapping[str, Any]:
             raise argparse.ArgumentTypeError(f"expected name=value pairs, got {text!r}")
         return {name.strip(): json_or_text(value) for name, value in pairs}
     try:
-        value = json.loads(text)
+        value = loads(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(
             f'expected a JSON object such as \'{{"name": "value"}}\' or name=value pairs: {exc}'
@@ -216,7 +217,7 @@ def _json_object(text: str) -> Mapping[str, Any]:
 
 def _json_array(text: str) -> list[Any]:
     try:
-        value = json.loads(text)
+        value = loads(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected a JSON array: {exc}") from None
     if not isinstance(value, list):

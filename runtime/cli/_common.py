@@ -49,7 +49,7 @@ def connect(args: argparse.Namespace) -> Iterator[Any]:
         with Simulator(port=0, speed=20.0) as sim, sim.client() as client:
             yield client
         return
-    missing = [name for name in (TOKEN, SECRET, ACCOUNT) if not os.environ.get(name)]
+    missing = [name for name in (TOKEN, SECRET, ACCOUNT) if not os.environ.get(name, "").strip()]
     if missing:
         named = ", ".join(f"{name} ({_MEANING[name]})" for name in missing)
         raise CommandError(f"set {named}, or add --sim to try the offline simulator")

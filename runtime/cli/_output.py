@@ -10,7 +10,6 @@ stderr.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -19,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._decode import TooDeep, loads
 from .._download import Download
 from .._results import Results
 from ._common import CommandError
@@ -107,11 +107,10 @@ def parameter(text: str) -> tuple[str, Any]:
 
 
 def json_or_text(text: str) -> Any:
-    def no_constant(constant: str) -> Any:  # NaN and Infinity are not JSON
-        raise ValueError(constant)
-
     try:
-        return json.loads(text, parse_constant=no_constant)
+        return loads(text, constants=False)  # NaN and Infinity are not JSON: text
+    except TooDeep as exc:  # JSON meant as such, but no request could carry it
+        raise argparse.ArgumentTypeError(f"{text[:40]}...: {exc}") from None
     except ValueError:
         return text
 
@@ -345,6 +344,7 @@ def _metered(results: Results, update: Update | None) -> Results:
         filename=results.filename,
         size=results.size,
         close=results.close,
+        max_bytes=results.max_bytes,
     )
 
 
