@@ -1,0 +1,171 @@
+"""``client.run_reports()``: many reports run at once, waited for by one polling loop.
+
+Runs are triggered up to ``concurrency`` at a time and polled from the caller's own thread:
+each run has its next poll time (spaced as ``wait()`` spaces them, ``_polling.poll_intervals``),
+the loop sleeps until the earliest one, and every request goes through the client, so its
+``rate_limit`` bucket counts triggers and polls alike. A trigger (a POST) is never retried once
+it may have reached Mode, and each report is triggered once.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._errors import InvalidParameter, ModeError, RunFailed, Timeout
+from ._polling import poll_intervals
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How one report's run ended: ``run`` is the finished run (succeeded, or failed with
+    ``error`` a ``RunFailed``), None when the run was never made or timed out; ``error`` the
+    ``ModeError`` that stopped it, None when it succeeded."""
+
+    report: str
+    run: Any = None
+    error: ModeError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class RunsInterrupted(KeyboardInterrupt):
+    """Ctrl-C during ``run_reports()``: nothing more was triggered. ``started`` maps each
+    report whose run was started and had not finished to the run's token: those runs go on in
+    Mode."""
+
+    def __init__(self, started: Mapping[str, str], unsure: str | None = None) -> None:
+        self.started = dict(started)
+        self.unsure = unsure  # a report whose trigger was cut off: it may have started
+        lines = [f"report {report}: run {run}" for report, run in self.started.items()]
+        if unsure is not None:
+            lines.append(f"report {unsure}: interrupted while triggering it; it may have started")
+        detail = "".join(f"\n  {line}" for line in lines) or " none"
+        super().__init__(f"interrupted; runs started that go on in Mode:{detail}")
+
+
+@dataclass(order=True)
+class _InFlight:
+    due: float
+    order: int
+    report: str = field(compare=False)
+    run: Any = field(compare=False)
+    deadline: float | None = field(compare=False)
+    intervals: Iterator[float] = field(compare=False)
+
+
+def run_reports(
+    client: Any,
+    reports: Iterable[str],
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    concurrency: int = 4,
+    timeout: float | None = None,
+    poll_interval: float = 1.0,
+    max_interval: float = 15.0,
+) -> Iterator[RunOutcome]:
+    """Run each report (with ``parameters``, when given) and yield a ``RunOutcome`` as each
+    finishes, in the order they finish (see ``Client.run_reports``)."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise InvalidParameter(f"run_reports: concurrency must be 1 or more, got {concurrency!r}")
+    if timeout is not None and not timeout > 0:
+        raise InvalidParameter(f"run_reports: timeout must be positive seconds, got {timeout!r}")
+    if isinstance(reports, str):
+        raise InvalidParameter("run_reports: reports must be a list of report tokens, not one")
+    poll_intervals(poll_interval, max_interval, caller="run_reports")  # checked before any run
+    return _loop(
+        client,
+        list(dict.fromkeys(reports)),
+        parameters,
+        concurrency,
+        timeout,
+        (poll_interval, max_interval),
+    )
+
+
+def _loop(
+    client: Any,
+    queue: list[str],
+    parameters: Mapping[str, Any] | None,
+    concurrency: int,
+    timeout: float | None,
+    pacing: tuple[float, float],
+) -> Iterator[RunOutcome]:
+    waiting: list[_InFlight] = []  # a heap, earliest poll first
+    order = itertools.count()
+    pending = iter(queue)
+    triggering: str | None = None
+    try:
+        while True:
+            while len(waiting) < concurrency:
+                report = next(pending, None)
+                if report is None:
+                    break
+                triggering = report  # until Mode answers, the run may or may not exist
+                try:
+                    run = client.call(
+                        "report_runs.create", report=report, parameters=parameters or None
+                    )
+                except ModeError as error:
+                    triggering = None
+                    yield RunOutcome(report, None, error)
+                    continue
+                triggering = None
+                intervals = poll_intervals(*pacing, caller="run_reports")
+                now = time.monotonic()
+                deadline = None if timeout is None else now + timeout
+                heapq.heappush(
+                    waiting,
+                    _InFlight(now + next(intervals), next(order), report, run, deadline, intervals),
+                )
+            if not waiting:
+                return
+            entry = heapq.heappop(waiting)
+            pause = entry.due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            outcome = _poll(entry)
+            if outcome is None:
+                heapq.heappush(waiting, entry)
+            else:
+                yield outcome
+    except KeyboardInterrupt:
+        raise RunsInterrupted(
+            {entry.report: entry.run.data.get("token", "?") for entry in waiting}, triggering
+        ) from None
+
+
+def _poll(entry: _InFlight) -> RunOutcome | None:
+    """Refresh one run: its outcome when it is over (or out of time), else None with its
+    next poll scheduled."""
+    try:
+        run = entry.run.refresh()
+    except ModeError as error:
+        # A poll that failed after the client's own retries: the run may well go on in Mode,
+        # but this loop can no longer say how it ends.
+        return RunOutcome(entry.report, None, error)
+    entry.run = run
+    state = run.data.get(run.poll_field)
+    if state in run.success_states:
+        return RunOutcome(entry.report, run, None)
+    if state in run.failure_states:
+        return RunOutcome(entry.report, run, RunFailed(run, state))
+    now = time.monotonic()
+    if entry.deadline is not None and now >= entry.deadline:
+        token = run.data.get("token", "")
+        late = Timeout(
+            f"ReportRun {token} of report {entry.report} still {state!r} after the timeout; "
+            "it goes on in Mode",
+            method="GET",
+            url=run.url or "",
+        )
+        return RunOutcome(entry.report, None, late)
+    due = now + next(entry.intervals)
+    entry.due = due if entry.deadline is None else min(due, entry.deadline)
+    return None
