@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._download import Download
+from .._filenames import safe_name
 from .._results import Results
 from ._common import CommandError
 
@@ -77,10 +77,11 @@ def add_timeout_option(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def add_run_argument(parser: argparse.ArgumentParser) -> None:
+def add_run_argument(parser: argparse.ArgumentParser, *, optional: bool = False) -> None:
     parser.add_argument(
         "run_token",  # not `run`: that is the command's function
         metavar="RUN",
+        nargs="?" if optional else None,
         help=f"the report run's token, or '{LATEST}' for the report's most recent run",
     )
 
@@ -163,7 +164,7 @@ def resolve_run(client: Any, report: str, run: str) -> ReportRun:
 def wait_progress(label: str) -> Callable[[Any], None] | bool:
     """For ``wait(progress=...)``: the library's status line on a terminal; elsewhere (a log
     file, a pipe) one plain line per state the resource goes through."""
-    if _is_terminal(sys.stderr):
+    if is_terminal(sys.stderr):
         return True
     seen: list[object] = []
 
@@ -282,19 +283,6 @@ def _suffix(table: Results) -> str:
     return suffix if suffix in (".csv", ".json") else f".{table.format}"
 
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
-
-
-def safe_name(name: str, *, limit: int = 120) -> str:
-    """``name`` as one plain file name: no separators, control or reserved characters, no
-    leading dot (a hidden file), no trailing dot or space, not too long."""
-    cleaned = _UNSAFE.sub("_", name).strip().lstrip(".").rstrip(". ")[:limit].rstrip(". ")
-    if _RESERVED.match(cleaned):
-        cleaned = f"_{cleaned}"
-    return cleaned or "query"
-
-
 # -- progress bars ---------------------------------------------------------------------------
 
 
@@ -302,7 +290,7 @@ def safe_name(name: str, *, limit: int = 120) -> str:
 def progress_bar(download: Download) -> Iterator[Update | None]:
     """A tqdm bar of the bytes written when stderr is a terminal, for ``save(progress=...)``;
     None (no bar, no text) otherwise."""
-    if not _is_terminal(sys.stderr):
+    if not is_terminal(sys.stderr):
         yield None
         return
     from tqdm import tqdm  # here, not at the top: `import modehal` and `--help` stay fast
@@ -348,7 +336,7 @@ def _metered(results: Results, update: Update | None) -> Results:
     )
 
 
-def _is_terminal(stream: Any) -> bool:
+def is_terminal(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):  # replaced, or closed
