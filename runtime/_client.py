@@ -13,7 +13,7 @@ model to ``_navigation``; ``download()`` streams what is not a HAL document. The
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 from urllib.parse import quote, urlencode
 
@@ -34,7 +34,7 @@ from ._errors import (
     error_for_status,
 )
 from ._hal import Resource, ResponseInfo
-from ._jobs_runs import RunOutcome, run_reports
+from ._jobs_runs import Batch, run_reports
 from ._logging import log_to_stderr, logger, redacted
 from ._navigation import Catalog, Target, to_collection, to_model, to_resource
 from ._ratelimit import TokenBucket
@@ -279,7 +279,7 @@ class BaseClient:
         timeout: float | None = None,
         poll_interval: float = 1.0,
         max_interval: float = 15.0,
-    ) -> Iterator[RunOutcome]:
+    ) -> Batch:
         """Run several reports at once and yield a ``modehal.RunOutcome`` for each as it
         finishes (completion order): ``.report``, ``.run`` (the finished ``ReportRun``),
         ``.error`` (a ``ModeError``, None on success) and ``.ok``.

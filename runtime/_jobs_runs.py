@@ -69,7 +69,7 @@ def run_reports(
     timeout: float | None = None,
     poll_interval: float = 1.0,
     max_interval: float = 15.0,
-) -> Iterator[RunOutcome]:
+) -> Batch:
     """Run each report (with ``parameters``, when given) and yield a ``RunOutcome`` as each
     finishes, in the order they finish (see ``Client.run_reports``)."""
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
@@ -79,66 +79,94 @@ def run_reports(
     if isinstance(reports, str):
         raise InvalidParameter("run_reports: reports must be a list of report tokens, not one")
     poll_intervals(poll_interval, max_interval, caller="run_reports")  # checked before any run
-    return _loop(
+    return Batch(
         client,
         list(dict.fromkeys(reports)),
-        parameters,
-        concurrency,
-        timeout,
-        (poll_interval, max_interval),
+        parameters=parameters,
+        concurrency=concurrency,
+        timeout=timeout,
+        pacing=(poll_interval, max_interval),
     )
 
 
-def _loop(
-    client: Any,
-    queue: list[str],
-    parameters: Mapping[str, Any] | None,
-    concurrency: int,
-    timeout: float | None,
-    pacing: tuple[float, float],
-) -> Iterator[RunOutcome]:
-    waiting: list[_InFlight] = []  # a heap, earliest poll first
-    order = itertools.count()
-    pending = iter(queue)
-    triggering: str | None = None
-    try:
-        while True:
-            while len(waiting) < concurrency:
-                report = next(pending, None)
-                if report is None:
-                    break
-                triggering = report  # until Mode answers, the run may or may not exist
-                try:
-                    run = client.call(
-                        "report_runs.create", report=report, parameters=parameters or None
-                    )
-                except ModeError as error:
-                    triggering = None
-                    yield RunOutcome(report, None, error)
-                    continue
-                triggering = None
-                intervals = poll_intervals(*pacing, caller="run_reports")
-                now = time.monotonic()
-                deadline = None if timeout is None else now + timeout
-                heapq.heappush(
-                    waiting,
-                    _InFlight(now + next(intervals), next(order), report, run, deadline, intervals),
-                )
-            if not waiting:
-                return
-            entry = heapq.heappop(waiting)
-            pause = entry.due - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            outcome = _poll(entry)
-            if outcome is None:
-                heapq.heappush(waiting, entry)
-            else:
-                yield outcome
-    except KeyboardInterrupt:
-        raise RunsInterrupted(
-            {entry.report: entry.run.data.get("token", "?") for entry in waiting}, triggering
-        ) from None
+class Batch(Iterator[RunOutcome]):
+    """The iterator ``run_reports`` returns; ``started()`` names the runs in flight (for a
+    caller interrupted while it handled an outcome, outside the loop)."""
+
+    def __init__(
+        self,
+        client: Any,
+        queue: list[str],
+        *,
+        parameters: Mapping[str, Any] | None,
+        concurrency: int,
+        timeout: float | None,
+        pacing: tuple[float, float],
+    ) -> None:
+        self._waiting: list[_InFlight] = []  # a heap, earliest poll first
+        self._polling: _InFlight | None = None  # out of the heap while it is polled
+        self._triggering: str | None = None  # until Mode answers, its run may or may not exist
+        self._outcomes = self._loop(client, queue, parameters, concurrency, timeout, pacing)
+
+    def __next__(self) -> RunOutcome:
+        return next(self._outcomes)
+
+    def started(self) -> dict[str, str]:
+        """Report token -> run token, for every run triggered and not yet seen to finish."""
+        entries = [*self._waiting, *([self._polling] if self._polling else [])]
+        return {entry.report: str(entry.run.data.get("token", "?")) for entry in entries}
+
+    def interrupted(self) -> RunsInterrupted:
+        return RunsInterrupted(self.started(), self._triggering)
+
+    def _loop(
+        self,
+        client: Any,
+        queue: list[str],
+        parameters: Mapping[str, Any] | None,
+        concurrency: int,
+        timeout: float | None,
+        pacing: tuple[float, float],
+    ) -> Iterator[RunOutcome]:
+        waiting = self._waiting
+        order = itertools.count()
+        pending = iter(queue)
+        try:
+            while True:
+                while len(waiting) < concurrency:
+                    report = next(pending, None)
+                    if report is None:
+                        break
+                    self._triggering = report
+                    try:
+                        run = client.call(
+                            "report_runs.create", report=report, parameters=parameters or None
+                        )
+                    except ModeError as error:
+                        self._triggering = None
+                        yield RunOutcome(report, None, error)
+                        continue
+                    self._triggering = None
+                    intervals = poll_intervals(*pacing, caller="run_reports")
+                    now = time.monotonic()
+                    deadline = None if timeout is None else now + timeout
+                    due = now + next(intervals)
+                    entry = _InFlight(due, next(order), report, run, deadline, intervals)
+                    heapq.heappush(waiting, entry)
+                if not waiting:
+                    return
+                self._polling = heapq.heappop(waiting)
+                pause = self._polling.due - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                outcome = _poll(self._polling)
+                if outcome is None:
+                    heapq.heappush(waiting, self._polling)
+                self._polling = None
+                if outcome is not None:
+                    yield outcome
+        except KeyboardInterrupt:
+            raise self.interrupted() from None
 
 
 def _poll(entry: _InFlight) -> RunOutcome | None:

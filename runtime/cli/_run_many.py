@@ -36,8 +36,11 @@ def run_many(args: argparse.Namespace) -> int:
             for outcome in outcomes:
                 rows.append(_finish(outcome, directory, args.format))
                 print("  ".join(rows[-1]), file=sys.stderr, flush=True)
-        except RunsInterrupted as interrupted:
-            print(f"\nmodehal: {interrupted}", file=sys.stderr, flush=True)
+        except KeyboardInterrupt as interrupt:
+            # Within the loop it names the runs itself; while a result was being saved, the
+            # loop still knows which runs are in flight.
+            told = interrupt if isinstance(interrupt, RunsInterrupted) else outcomes.interrupted()
+            print(f"\nmodehal: {told}", file=sys.stderr, flush=True)
             raise
     print(_table(rows))
     return 0 if all(state == "succeeded" for _, _, state, _ in rows) else 1
