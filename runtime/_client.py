@@ -34,7 +34,7 @@ from ._errors import (
     error_for_status,
 )
 from ._hal import Resource, ResponseInfo
-from ._jobs_runs import Batch, run_reports
+from ._jobs_runs import Batch, Plan
 from ._logging import log_to_stderr, logger, redacted
 from ._navigation import Catalog, Target, to_collection, to_model, to_resource
 from ._ratelimit import TokenBucket
@@ -293,15 +293,8 @@ class BaseClient:
         stops only itself. Ctrl-C stops triggering and raises ``modehal.RunsInterrupted``
         (a ``KeyboardInterrupt``) naming the runs that go on in Mode.
         """
-        return run_reports(
-            self,
-            reports,
-            parameters=parameters,
-            concurrency=concurrency,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            max_interval=max_interval,
-        )
+        plan = Plan(reports, parameters, concurrency, timeout, poll_interval, max_interval)
+        return Batch(self, plan)
 
     # -- the generic navigator ----------------------------------------------------------
 

@@ -133,14 +133,11 @@ def _from_discovery(client: Any, only: set[str] | None) -> list[_Query]:
         if only is not None and space not in only:
             continue
         found.append(
-            _Query(
-                token=str(data.get("token") or ""),
-                name=str(data.get("name") or ""),
-                sql=str(data.get("raw_query") or ""),
+            _query(
+                data,
                 data_source=data.get("data_source_token"),
-                updated_at=data.get("updated_at"),
                 report=str(data.get("report_token") or ""),
-                report_name=str(report.get("name") or ""),
+                report_name=report.get("name"),
                 space=space,
                 space_name=spaces.get(space),
             )
@@ -154,21 +151,40 @@ def _from_rest(client: Any, only: set[str] | None) -> list[_Query]:
     for space, report in rest_reports(client, rest_spaces(client, only)):
         report_token = report.data["token"]
         for query in client.call("queries.list", report=report_token):
-            data = query.data
             found.append(
-                _Query(
-                    token=str(data.get("token") or ""),
-                    name=str(data.get("name") or ""),
-                    sql=str(data.get("raw_query") or ""),
-                    data_source=data.get("data_source_id"),
-                    updated_at=data.get("updated_at"),
+                _query(
+                    query.data,
+                    data_source=query.data.get("data_source_id"),
                     report=report_token,
-                    report_name=str(report.data.get("name") or ""),
+                    report_name=report.data.get("name"),
                     space=space.data.get("token"),
                     space_name=space.data.get("name"),
                 )
             )
     return found
+
+
+def _query(
+    data: dict[str, Any],
+    *,
+    data_source: Any,
+    report: str,
+    report_name: Any,
+    space: str | None,
+    space_name: str | None,
+) -> _Query:
+    """A query as either API lists it: its own fields, and where it sits."""
+    return _Query(
+        token=str(data.get("token") or ""),
+        name=str(data.get("name") or ""),
+        sql=str(data.get("raw_query") or ""),
+        data_source=data_source,
+        updated_at=data.get("updated_at"),
+        report=report,
+        report_name=str(report_name or ""),
+        space=space,
+        space_name=space_name,
+    )
 
 
 def _layout(queries: list[_Query], root: Path, old: dict[str, Any]) -> dict[str, _Query]:

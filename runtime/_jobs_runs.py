@@ -60,53 +60,47 @@ class _InFlight:
     intervals: Iterator[float] = field(compare=False)
 
 
-def run_reports(
-    client: Any,
-    reports: Iterable[str],
-    *,
-    parameters: Mapping[str, Any] | None = None,
-    concurrency: int = 4,
-    timeout: float | None = None,
-    poll_interval: float = 1.0,
-    max_interval: float = 15.0,
-) -> Batch:
-    """Run each report (with ``parameters``, when given) and yield a ``RunOutcome`` as each
-    finishes, in the order they finish (see ``Client.run_reports``)."""
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise InvalidParameter(f"run_reports: concurrency must be 1 or more, got {concurrency!r}")
-    if timeout is not None and not timeout > 0:
-        raise InvalidParameter(f"run_reports: timeout must be positive seconds, got {timeout!r}")
-    if isinstance(reports, str):
-        raise InvalidParameter("run_reports: reports must be a list of report tokens, not one")
-    poll_intervals(poll_interval, max_interval, caller="run_reports")  # checked before any run
-    return Batch(
-        client,
-        list(dict.fromkeys(reports)),
-        parameters=parameters,
-        concurrency=concurrency,
-        timeout=timeout,
-        pacing=(poll_interval, max_interval),
-    )
+@dataclass(frozen=True)
+class Plan:
+    """What ``client.run_reports()`` was asked, checked before anything is sent."""
+
+    reports: Iterable[str]
+    parameters: Mapping[str, Any] | None
+    concurrency: int
+    timeout: float | None
+    poll_interval: float
+    max_interval: float
+
+    def __post_init__(self) -> None:
+        concurrency, timeout = self.concurrency, self.timeout
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise InvalidParameter(
+                f"run_reports: concurrency must be 1 or more, got {concurrency!r}"
+            )
+        if timeout is not None and not timeout > 0:
+            raise InvalidParameter(
+                f"run_reports: timeout must be positive seconds, got {timeout!r}"
+            )
+        if isinstance(self.reports, str):
+            raise InvalidParameter("run_reports: reports must be a list of report tokens, not one")
+        self.intervals()
+        # each report once, in the order given (a generator is read here, once)
+        object.__setattr__(self, "reports", tuple(dict.fromkeys(self.reports)))
+
+    def intervals(self) -> Iterator[float]:
+        return poll_intervals(self.poll_interval, self.max_interval, caller="run_reports")
 
 
 class Batch(Iterator[RunOutcome]):
-    """The iterator ``run_reports`` returns; ``started()`` names the runs in flight (for a
-    caller interrupted while it handled an outcome, outside the loop)."""
+    """What ``client.run_reports()`` returns: an iterator of ``RunOutcome``, in the order
+    the runs finish. ``started()`` names the runs in flight (for a caller interrupted while it
+    handled an outcome, outside the loop)."""
 
-    def __init__(
-        self,
-        client: Any,
-        queue: list[str],
-        *,
-        parameters: Mapping[str, Any] | None,
-        concurrency: int,
-        timeout: float | None,
-        pacing: tuple[float, float],
-    ) -> None:
+    def __init__(self, client: Any, plan: Plan) -> None:
         self._waiting: list[_InFlight] = []  # a heap, earliest poll first
         self._polling: _InFlight | None = None  # out of the heap while it is polled
         self._triggering: str | None = None  # until Mode answers, its run may or may not exist
-        self._outcomes = self._loop(client, queue, parameters, concurrency, timeout, pacing)
+        self._outcomes = self._loop(client, plan)
 
     def __next__(self) -> RunOutcome:
         return next(self._outcomes)
@@ -119,37 +113,29 @@ class Batch(Iterator[RunOutcome]):
     def interrupted(self) -> RunsInterrupted:
         return RunsInterrupted(self.started(), self._triggering)
 
-    def _loop(
-        self,
-        client: Any,
-        queue: list[str],
-        parameters: Mapping[str, Any] | None,
-        concurrency: int,
-        timeout: float | None,
-        pacing: tuple[float, float],
-    ) -> Iterator[RunOutcome]:
+    def _loop(self, client: Any, plan: Plan) -> Iterator[RunOutcome]:
         waiting = self._waiting
         order = itertools.count()
-        pending = iter(queue)
+        pending = iter(plan.reports)
         try:
             while True:
-                while len(waiting) < concurrency:
+                while len(waiting) < plan.concurrency:
                     report = next(pending, None)
                     if report is None:
                         break
                     self._triggering = report
                     try:
                         run = client.call(
-                            "report_runs.create", report=report, parameters=parameters or None
+                            "report_runs.create", report=report, parameters=plan.parameters or None
                         )
                     except ModeError as error:
                         self._triggering = None
                         yield RunOutcome(report, None, error)
                         continue
                     self._triggering = None
-                    intervals = poll_intervals(*pacing, caller="run_reports")
+                    intervals = plan.intervals()
                     now = time.monotonic()
-                    deadline = None if timeout is None else now + timeout
+                    deadline = None if plan.timeout is None else now + plan.timeout
                     due = now + next(intervals)
                     entry = _InFlight(due, next(order), report, run, deadline, intervals)
                     heapq.heappush(waiting, entry)
