@@ -10,7 +10,8 @@ listing read newest first until a succeeded run turns up.
 from __future__ import annotations
 
 import json
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, cast
 
 from ._errors import LinkError, NotFound
 from ._hal import Resource
@@ -73,7 +74,7 @@ class LatestRuns(Operations, Generic[RunT]):
         return None
 
     @staticmethod
-    def _fetch(get: Any) -> RunT | None:
+    def _fetch(get: Callable[[], Resource[Any]]) -> RunT | None:
         """The run ``get()`` fetches when it is one that succeeded; None when it is not, or no
         longer exists (the listing is asked next)."""
         try:
@@ -82,7 +83,7 @@ class LatestRuns(Operations, Generic[RunT]):
             return None
         if run.data.get("state") != _SUCCEEDED or not _is_run(run):
             return None
-        return run  # type: ignore[no-any-return]
+        return cast(RunT, run)
 
     def _from_listing(self, report: str, account: str | None) -> RunT:
         runs = self._client.call(
@@ -90,7 +91,7 @@ class LatestRuns(Operations, Generic[RunT]):
         )
         for run in runs:
             if run.data.get("state") == _SUCCEEDED:
-                return run  # type: ignore[no-any-return]
+                return cast(RunT, run)
         raise NotFound(
             status=404,
             method="GET",

@@ -8,8 +8,11 @@ import csv
 import io
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +212,71 @@ def test_stale_with_discovery_confirms_on_stdin(sim: Simulator) -> None:
     assert few.returncode == 0 and few.stdout == ""
     confirmed = modehal(sim, "stale", "--days", "100000", "--archive", discovery=True, stdin=b"y\n")
     assert confirmed.returncode == 0 and sim.calls["reports.archive"] == 0
+
+
+def test_inventory_draws_a_bar_on_a_terminal(sim: Simulator, tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MODE_")}
+    env.update(
+        MODE_TOKEN=sim.token,
+        MODE_SECRET=sim.secret,
+        MODE_ACCOUNT=sim.account,
+        MODE_BASE_URL=sim.url,
+    )
+    primary, secondary = os.openpty()
+    try:
+        process = subprocess.Popen(
+            [*MODEHAL, "inventory", str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            env=env,
+        )
+        os.close(secondary)
+        terminal = b""
+        while True:
+            ready, _, _ = select.select([primary], [], [], 30.0)
+            if not ready:
+                break
+            try:
+                data = os.read(primary, 4096)
+            except OSError:  # Linux: the other end closed
+                break
+            if not data:
+                break
+            terminal += data
+        assert process.wait(timeout=60) == 0
+    finally:
+        os.close(primary)
+    text = terminal.decode(errors="replace")
+    assert "records" in text and "\r" in text  # tqdm's bar, redrawn in place
+    assert (tmp_path / "schedules.jsonl").exists()
+
+
+def test_run_several_ctrl_c_names_the_runs_that_go_on(sim: Simulator, tmp_path: Path) -> None:
+    sim.speed = 0.01  # runs take minutes
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MODE_")}
+    env.update(
+        MODE_TOKEN=sim.token,
+        MODE_SECRET=sim.secret,
+        MODE_ACCOUNT=sim.account,
+        MODE_BASE_URL=sim.url,
+    )
+    process = subprocess.Popen(
+        [*MODEHAL, "run", *sim.reports, "--concurrency", "2", "-o", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while sim.calls["report_runs.create"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert sim.calls["report_runs.create"] == 2
+    started = {r.target.split("/")[4] for r in sim.requests if r.route == "report_runs.create"}
+    for report in started:
+        assert f"report {report}: run " in stderr
+    assert "go on in Mode" in stderr

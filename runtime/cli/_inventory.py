@@ -10,7 +10,7 @@ from typing import Any
 
 from .._jobs_inventory import FORMATS, inventory
 from ._common import add_sim_option, connect
-from ._output import is_terminal
+from ._output import terminal_bar
 
 EPILOG = """\
 DIR gets one file per kind: spaces, reports, queries, charts, schedules, members and
@@ -53,12 +53,10 @@ def run(args: argparse.Namespace) -> int:
 @contextmanager
 def _progress() -> Iterator[Callable[[str], None] | None]:
     """A tqdm bar counting records on a terminal; nothing when stderr is not one."""
-    if not is_terminal(sys.stderr):
-        yield None
-        return
-    from tqdm import tqdm  # imported only when a bar is drawn
-
-    with tqdm(unit=" records", file=sys.stderr, leave=False) as bar:
+    with terminal_bar(unit=" records") as bar:
+        if bar is None:
+            yield None
+            return
 
         def tick(kind: str) -> None:
             bar.set_description(kind, refresh=False)

@@ -290,30 +290,34 @@ def _suffix(table: Results) -> str:
 def progress_bar(download: Download) -> Iterator[Update | None]:
     """A tqdm bar of the bytes written when stderr is a terminal, for ``save(progress=...)``;
     None (no bar, no text) otherwise."""
+    label = download.filename if len(download.filename) <= 32 else download.filename[:29] + "..."
+    with terminal_bar(total=download.size, unit="B", unit_scale=True, desc=label) as bar:
+        yield None if bar is None else bar.update
+
+
+@contextmanager
+def terminal_bar(**options: Any) -> Iterator[Any]:
+    """A tqdm bar on stderr (``options`` are tqdm's) when stderr is a terminal, else None."""
     if not is_terminal(sys.stderr):
         yield None
         return
     from tqdm import tqdm  # here, not at the top: `import modehal` and `--help` stay fast
 
-    label = download.filename if len(download.filename) <= 32 else download.filename[:29] + "..."
     try:
         size = os.get_terminal_size(sys.stderr.fileno())
         sized = size.columns > 0 and size.lines > 0
     except (OSError, ValueError):
         sized = False
     with tqdm(
-        total=download.size,
-        unit="B",
-        unit_scale=True,
-        desc=label,
         file=sys.stderr,
         dynamic_ncols=sized,
         # a terminal that tells no size (a bare pty): tqdm would print nothing
         ncols=None if sized else 80,
         nrows=None if sized else 20,
         leave=True,
+        **options,
     ) as bar:
-        yield bar.update
+        yield bar
 
 
 def _metered(results: Results, update: Update | None) -> Results:
