@@ -44,7 +44,8 @@ class _Query:
     token: str
     name: str
     sql: str
-    data_source: Any
+    data_source_token: Any  # the Discovery API names a query's data source by token,
+    data_source_id: Any  # the REST API by id
     updated_at: Any
     report: str
     report_name: str
@@ -59,7 +60,8 @@ class _Query:
             "report_name": self.report_name,
             "space": self.space,
             "space_name": self.space_name,
-            "data_source": self.data_source,
+            "data_source_token": self.data_source_token,
+            "data_source_id": self.data_source_id,
             "updated_at": self.updated_at,
             "sha256": hashlib.sha256(self.sql.encode("utf-8")).hexdigest(),
         }
@@ -135,7 +137,6 @@ def _from_discovery(client: Any, only: set[str] | None) -> list[_Query]:
         found.append(
             _query(
                 data,
-                data_source=data.get("data_source_token"),
                 report=str(data.get("report_token") or ""),
                 report_name=report.get("name"),
                 space=space,
@@ -154,7 +155,6 @@ def _from_rest(client: Any, only: set[str] | None) -> list[_Query]:
             found.append(
                 _query(
                     query.data,
-                    data_source=query.data.get("data_source_id"),
                     report=report_token,
                     report_name=report.data.get("name"),
                     space=space.data.get("token"),
@@ -167,7 +167,6 @@ def _from_rest(client: Any, only: set[str] | None) -> list[_Query]:
 def _query(
     data: dict[str, Any],
     *,
-    data_source: Any,
     report: str,
     report_name: Any,
     space: str | None,
@@ -178,7 +177,8 @@ def _query(
         token=str(data.get("token") or ""),
         name=str(data.get("name") or ""),
         sql=str(data.get("raw_query") or ""),
-        data_source=data_source,
+        data_source_token=data.get("data_source_token"),
+        data_source_id=data.get("data_source_id"),
         updated_at=data.get("updated_at"),
         report=report,
         report_name=str(report_name or ""),

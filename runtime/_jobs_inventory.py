@@ -6,7 +6,8 @@ listings (spaces; each space's reports; each report's queries; each query's char
 are listed report by report, and data sources once, in REST: Discovery has no listing of them.
 Each record holds the documented fields of what Mode sent, plus the tokens that tie the kinds
 together under the same names whichever API answered: ``space_token``, ``report_token``,
-``query_token``, ``data_source_token`` and ``owner`` (the creator's email, when Mode says).
+``query_token``, ``data_source_token`` and ``owner`` (the creator: an email from Discovery, a
+username from REST's ``creator`` link; None when Mode does not say).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InvalidParameter, ModeError, NotFound
-from ._jobs_walk import PER_PAGE, flat, has_discovery, rest_reports, rest_spaces
+from ._jobs_walk import PER_PAGE, counted, creator, flat, has_discovery, rest_reports, rest_spaces
 
 Record = dict[str, Any]
 Progress = Callable[[str], None]
@@ -78,7 +79,7 @@ def inventory(client: Any, *, progress: Progress | None = None) -> Inventory:
     """Read the workspace's catalog into an ``Inventory``, with the fewest requests: Discovery's
     account-wide listings where the client has Discovery credentials, REST paging elsewhere
     (see the module's docstring). ``progress`` is called with the kind of each record read."""
-    job = client.with_options()
+    job = counted(client)
     tick: Progress = progress or (lambda kind: None)
     found = Inventory()
     if has_discovery(job):
@@ -132,7 +133,8 @@ def _rest(client: Any, found: Inventory, tick: Progress) -> None:
         tick("spaces")
     for space, report in rest_reports(client, spaces):
         space_token = space.data.get("token")
-        found.reports.append({**flat(report), "space_token": space_token, "owner": None})
+        owner = creator(client, report)
+        found.reports.append({**flat(report), "space_token": space_token, "owner": owner})
         tick("reports")
         report_token = report.data.get("token")
         for query in client.call("queries.list", report=report_token):
@@ -143,7 +145,7 @@ def _rest(client: Any, found: Inventory, tick: Progress) -> None:
                     "report_token": report_token,
                     "space_token": space_token,
                     "data_source_token": None,  # filled in from the data sources' ids
-                    "owner": None,
+                    "owner": creator(client, query),
                 }
             )
             tick("queries")

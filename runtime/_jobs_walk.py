@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from ._hal import Resource
 
@@ -47,3 +48,14 @@ def rest_reports(client: Any, spaces: Iterable[Resource[Any]]) -> Iterator[tuple
     for space in spaces:
         for report in client.call("reports.list_in_space", space=space.data["token"]):
             yield space, report
+
+
+def creator(client: Any, resource: Resource[Any]) -> str | None:
+    """The username of whoever made ``resource``, read from its ``creator`` link (an account,
+    ``/api/<username>``) without fetching it; None when the link says otherwise."""
+    link = resource.links.get("creator")
+    url = None if link is None or link.templated else client.api_url(link.href)
+    if url is None:
+        return None
+    parts = [unquote(part) for part in urlsplit(url).path.split("/") if part]
+    return parts[1] if len(parts) == 2 and parts[0] == "api" else None

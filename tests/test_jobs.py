@@ -301,7 +301,11 @@ def test_export_sql_writes_each_query_and_a_manifest_then_follows_changes(
     for path, entry in manifest["files"].items():
         assert written[path] == expected[entry["query"]].encode()  # exactly the SQL
         assert f"--{entry['report']}/" in path and path.endswith(".sql")
-        assert entry["data_source"] is not None and entry["updated_at"]
+        assert (
+            entry["data_source_id"]
+            == client.queries.get(entry["report"], entry["query"]).data_source_id
+        )
+        assert entry["updated_at"]
     assert sorted(p.as_posix() for p in first.added) == sorted(manifest["files"])
     assert set(written) == set(manifest["files"]) | {"modehal-export.json"}
 
@@ -388,7 +392,7 @@ def test_export_sql_with_discovery_reads_the_account_wide_listings(
     for path, entry in manifest.items():
         query = listed[entry["query"]]
         assert (tmp_path / path).read_text() == query.raw_query
-        assert entry["data_source"] == query.data_source_token
+        assert entry["data_source_token"] == query.data_source_token
         assert path.split("/")[1].endswith(f"--{query.report_token}")
 
 
@@ -462,6 +466,8 @@ def test_inventory_over_rest_links_every_kind(sim: Simulator) -> None:
             expected = client.queries.get(report, query["token"])
             assert query["raw_query"] == expected.raw_query
             assert query["data_source_id"] == expected.data_source_id
+            creator = expected.links["creator"].href  # an account: /api/<username>
+            assert creator.startswith("/api/") and query["owner"] == creator.split("/")[-1]
             charts = {c.token for c in client.charts.list(report, query["token"])}
             assert tokens(c for c in found.charts if c["query_token"] == query["token"]) == charts
         schedules = [s for s in found.schedules if s["report_token"] == report]
