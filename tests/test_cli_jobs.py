@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import pytest
 from modehal.sim import Simulator
 
 from .conftest import SimFactory
+from ._terminal import run_on_a_terminal
 from .test_jobs import RequestTimes
 
 MODEHAL = [sys.executable, "-m", "modehal.cli"]
@@ -31,9 +31,8 @@ def sim(make_sim: SimFactory) -> Simulator:
     return make_sim(speed=200.0, discovery_reports=10)
 
 
-def modehal(
-    sim: Simulator, *args: str, discovery: bool = False, stdin: bytes = b""
-) -> subprocess.CompletedProcess[str]:
+def sim_env(sim: Simulator, *, discovery: bool = False) -> dict[str, str]:
+    """The environment of a command pointed at ``sim`` (with its Discovery credentials too)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("MODE_")}
     env.update(
         MODE_TOKEN=sim.token,
@@ -44,6 +43,13 @@ def modehal(
     if discovery:
         names = ("MODE_DISCOVERY_ID", "MODE_DISCOVERY_ACCESS_KEY", "MODE_DISCOVERY_ACCESS_SECRET")
         env.update(zip(names, sim.discovery))
+    return env
+
+
+def modehal(
+    sim: Simulator, *args: str, discovery: bool = False, stdin: bytes = b""
+) -> subprocess.CompletedProcess[str]:
+    env = sim_env(sim, discovery=discovery)
     result = subprocess.run(
         [*MODEHAL, *args],
         capture_output=True,
@@ -215,37 +221,10 @@ def test_stale_with_discovery_confirms_on_stdin(sim: Simulator) -> None:
 
 
 def test_inventory_draws_a_bar_on_a_terminal(sim: Simulator, tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MODE_")}
-    env.update(
-        MODE_TOKEN=sim.token,
-        MODE_SECRET=sim.secret,
-        MODE_ACCOUNT=sim.account,
-        MODE_BASE_URL=sim.url,
+    status, _, terminal = run_on_a_terminal(
+        [*MODEHAL, "inventory", str(tmp_path)], env=sim_env(sim)
     )
-    primary, secondary = os.openpty()
-    try:
-        process = subprocess.Popen(
-            [*MODEHAL, "inventory", str(tmp_path)],
-            stdout=subprocess.PIPE,
-            stderr=secondary,
-            env=env,
-        )
-        os.close(secondary)
-        terminal = b""
-        while True:
-            ready, _, _ = select.select([primary], [], [], 30.0)
-            if not ready:
-                break
-            try:
-                data = os.read(primary, 4096)
-            except OSError:  # Linux: the other end closed
-                break
-            if not data:
-                break
-            terminal += data
-        assert process.wait(timeout=60) == 0
-    finally:
-        os.close(primary)
+    assert status == 0
     text = terminal.decode(errors="replace")
     assert "records" in text and "\r" in text  # tqdm's bar, redrawn in place
     assert (tmp_path / "schedules.jsonl").exists()
@@ -253,13 +232,7 @@ def test_inventory_draws_a_bar_on_a_terminal(sim: Simulator, tmp_path: Path) -> 
 
 def test_run_several_ctrl_c_names_the_runs_that_go_on(sim: Simulator, tmp_path: Path) -> None:
     sim.speed = 0.01  # runs take minutes
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MODE_")}
-    env.update(
-        MODE_TOKEN=sim.token,
-        MODE_SECRET=sim.secret,
-        MODE_ACCOUNT=sim.account,
-        MODE_BASE_URL=sim.url,
-    )
+    env = sim_env(sim)
     process = subprocess.Popen(
         [*MODEHAL, "run", *sim.reports, "--concurrency", "2", "-o", str(tmp_path)],
         stdout=subprocess.PIPE,
