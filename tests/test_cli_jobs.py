@@ -109,6 +109,13 @@ def test_run_several_reports_saves_each_and_tells_the_failure(
     assert sim.calls["report_runs.create"] == 3
 
 
+def test_run_several_wants_a_directory(sim: Simulator, tmp_path: Path) -> None:
+    for output in (str(tmp_path / "out.csv"), "-"):
+        refused = modehal(sim, "run", *sim.reports[:2], "-o", output)
+        assert refused.returncode == 1 and "directory" in refused.stderr
+    assert sim.requests == [] and list(tmp_path.iterdir()) == []
+
+
 def test_run_one_report_still_saves_to_a_file(sim: Simulator, tmp_path: Path) -> None:
     out = tmp_path / "one.csv"
     result = modehal(sim, "run", sim.reports[0], "-o", str(out))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,20 @@ from ._output import STDOUT, poll_interval, save_results
 
 def run_many(args: argparse.Namespace) -> int:
     if args.output == STDOUT:
-        raise CommandError("several reports' results cannot all go to standard output: -o DIR")
-    directory = Path(args.output or ".")
+        raise CommandError(
+            "several reports' results cannot all go to standard output: -o a directory"
+        )
+    output = args.output or "."
+    directory = Path(output)
     if directory.exists() and not directory.is_dir():
         raise CommandError(f"with several reports -o names a directory; {directory} is a file")
-    directory.mkdir(parents=True, exist_ok=True)
+    if not directory.exists():
+        if not output.endswith(("/", os.sep)):  # a typo, or a file name: not made a directory
+            raise CommandError(
+                f"with several reports -o names a directory: there is no {directory} (write "
+                f"{output}/ to have it made)"
+            )
+        directory.mkdir(parents=True)
     rows: list[tuple[str, str, str, str]] = []
     with connect(args) as client:
         outcomes = client.run_reports(
