@@ -33,8 +33,8 @@ output:
   only when it is a terminal).
 
 several reports (or --concurrency): they run at once, each report's results are saved
-  into the directory -o names (made if need be; default: the current one) as
-  REPORT.csv, a summary table (report, run, state, rows or error) goes to standard
+  into the directory -o names (an existing one, or DIR/ to have it made; default: the
+  current one) as REPORT.csv, a summary table (report, run, state, rows or error) goes to standard
   output, and the exit status is 1 if any run failed. Ctrl-C stops starting runs and
   lists those that go on in Mode.
 
