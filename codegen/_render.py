@@ -322,7 +322,10 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
                 object_checks.append(
                     f'one_of("{model.class_name}", "{spec_field.name}", self.{spec_field.name}, {spec_field.enum!r})'
                 )
-    if operations:
+    group_base = "Operations"
+    if model.group_base is not None:
+        group_base = _group_base(model, spec, imports)
+    elif operations:
         imports.add("modehal._operations", "Operations")
     exports = [model.class_name] + [f["alias"] for f in fields if f["alias"]]
     if model.kind == "resource":
@@ -371,6 +374,7 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
         "methods": methods,
         "operations": operations,
         "group_class": _camel(model.group) if model.group else None,
+        "group_base": group_base,
         "stdlib_imports": [
             line for line in lines if not line.startswith(("from modehal", "from ."))
         ],
@@ -384,6 +388,20 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
         "exports": sorted(exports),
         "object_checks": object_checks,
     }
+
+
+def _group_base(model: ModelSpec, spec: Spec, imports: Imports) -> str:
+    """The base class of a group with hand-written methods, typed by a model when it says so
+    (quoted: the model is imported for type checking only, as models refer to each other)."""
+    base = model.group_base
+    assert base is not None
+    imports.add(base.module, base.class_name)
+    if base.of is None:
+        return base.class_name
+    target = spec.model(base.of)
+    if target.name != model.name:
+        imports.add_type_only(f".{target.name}", target.class_name)
+    return f'{base.class_name}["{target.class_name}"]'
 
 
 _STREAMED = {

@@ -122,6 +122,16 @@ class PollSpec:
 
 
 @dataclass(frozen=True)
+class GroupBase:
+    """A hand-written runtime class the generated group inherits from, for the few methods of
+    a group that are more than one call (``client.reports.latest_run``)."""
+
+    module: str  # a module of the runtime: "modehal._jobs_latest"
+    class_name: str
+    of: str | None = None  # a model whose class is the base's type argument
+
+
+@dataclass(frozen=True)
 class KnownDrift:
     """A difference from a source taken on purpose: `drift` does not report it."""
 
@@ -151,6 +161,7 @@ class ModelSpec:
     known_drift: tuple[KnownDrift, ...] = ()
     methods: tuple[MethodSpec, ...] = ()
     openapi: str | None = None  # its schema's name in Mode's OpenAPI file, when it has one
+    group_base: GroupBase | None = None
 
 
 @dataclass(frozen=True)
@@ -336,6 +347,7 @@ def _read_model(
         "known_drift",
         "methods",
         "openapi",
+        "group_base",
     }
     reader.check_keys(root, "", required, optional)
     name = reader.name(root, "model", "", "model")
@@ -386,6 +398,9 @@ def _read_model(
         operations = _read_operations(reader, root, refs)
     elif "group" in root:
         reader.error(reader.line(root, "group"), "group", "a group needs operations")
+    group_base = _read_group_base(reader, root, refs)
+    if group_base is not None and "operations" not in root:
+        reader.error(reader.line(root, "group_base"), "group_base", "only a group has a base")
     model = ModelSpec(
         name=name,
         kind=kind,
@@ -405,6 +420,7 @@ def _read_model(
         known_drift=known_drift,
         methods=_read_methods(reader, root),
         openapi=reader.value(root, "openapi", "", str) or None,
+        group_base=group_base,
     )
     lines = {key: reader.line(root, key) for key in ("model", "class", "group", "plural")}
     return model, refs, lines, reader.errors
@@ -520,6 +536,32 @@ def _read_fields(reader: _Reader, root: Located, refs: _Refs) -> tuple[FieldSpec
             )
         )
     return tuple(fields)
+
+
+_GROUP_BASE = re.compile(r"(modehal(?:\.[a-z_][a-z0-9_]*)+)\.([A-Z][A-Za-z0-9]*)")
+
+
+def _read_group_base(reader: _Reader, root: Located, refs: _Refs) -> GroupBase | None:
+    if "group_base" not in root:
+        return None
+    node = reader.mapping(root["group_base"], "group_base", reader.line(root, "group_base"))
+    if node is None:
+        return None
+    reader.check_keys(node, "group_base", {"class"}, {"of"})
+    path = reader.value(node, "class", "group_base", str, "")
+    match = _GROUP_BASE.fullmatch(path)
+    if path and match is None:
+        reader.error(
+            reader.line(node, "class"),
+            "group_base.class",
+            f"must be a class of the runtime, modehal.<module>.<Class>, got {path!r}",
+        )
+    of = reader.value(node, "of", "group_base", str)
+    if of is not None:
+        refs.models.append(("group_base.of", reader.line(node, "of"), of, {"resource"}))
+    if match is None:
+        return None
+    return GroupBase(module=match.group(1), class_name=match.group(2), of=of)
 
 
 def _read_poll(reader: _Reader, root: Located, fields: tuple[FieldSpec, ...]) -> PollSpec | None:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
 from modehal._api import Endpoint, Param
 from modehal._fields import as_boolean, as_datetime, as_integer, as_number, as_string
 from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._jobs_latest import LatestRuns
 from modehal._pagination import Collection
 
 from ._apis import DISCOVERY, REST
@@ -576,7 +576,7 @@ REPORTS_LIST_FOR_DATASET: Endpoint[Collection[Report]] = Endpoint(
 )
 
 
-class Reports(Operations):
+class Reports(LatestRuns["ReportRun"]):
     """Read, change, archive and delete reports, and list them by account, space, data source or
     dataset.
 

@@ -36,6 +36,10 @@ from ._errors import (
 )
 from ._download import Download
 from ._hal import Link, Links, Resource, ResponseInfo
+from ._jobs_export import ExportSummary, export_sql
+from ._jobs_inventory import Inventory, inventory
+from ._jobs_runs import RunOutcome, RunsInterrupted
+from ._jobs_stale import StaleReport, stale_reports
 from ._pagination import Collection, Page
 from ._polling import Pollable
 from ._results import Results
@@ -72,8 +76,10 @@ __all__ = [
     "ConnectionError",
     "DecodeError",
     "Download",
+    "ExportSummary",
     "Forbidden",
     "InvalidParameter",
+    "Inventory",
     "Link",
     "LinkError",
     "Links",
@@ -90,12 +96,18 @@ __all__ = [
     "ResponseTooLarge",
     "Results",
     "RunFailed",
+    "RunOutcome",
+    "RunsInterrupted",
     "ServerError",
+    "StaleReport",
     "Timeout",
     "TooManyRedirects",
     "TransportError",
     "Unauthorized",
     "__version__",
+    "export_sql",
+    "inventory",
+    "stale_reports",
 ]
 
 # Inside IPython or Jupyter, `run.follow("<Tab>` and `run.links["<Tab>` offer the rels.

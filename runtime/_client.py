@@ -13,7 +13,7 @@ model to ``_navigation``; ``download()`` streams what is not a HAL document. The
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 from urllib.parse import quote, urlencode
 
@@ -34,6 +34,7 @@ from ._errors import (
     error_for_status,
 )
 from ._hal import Resource, ResponseInfo
+from ._jobs_runs import Batch, Plan
 from ._logging import log_to_stderr, logger, redacted
 from ._navigation import Catalog, Target, to_collection, to_model, to_resource
 from ._ratelimit import TokenBucket
@@ -116,6 +117,7 @@ class BaseClient:
         self._transport = transport
         self._bucket = bucket
         self._origin = _urls.origin(settings.base_url)
+        self._sent = 0  # requests sent through this copy (the jobs report what they cost)
         self._headers = {"User-Agent": f"modehal/{__version__}", "Accept-Encoding": "gzip, deflate"}
 
     def with_options(
@@ -268,6 +270,32 @@ class BaseClient:
             url += "?" + urlencode(list(bound.query.items()))
         return url
 
+    def run_reports(
+        self,
+        reports: Iterable[str],
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        concurrency: int = 4,
+        timeout: float | None = None,
+        poll_interval: float = 1.0,
+        max_interval: float = 15.0,
+    ) -> Batch:
+        """Run several reports at once and yield a ``modehal.RunOutcome`` for each as it
+        finishes (completion order): ``.report``, ``.run`` (the finished ``ReportRun``),
+        ``.error`` (a ``ModeError``, None on success) and ``.ok``.
+
+        At most ``concurrency`` runs are in flight; one loop in the calling thread polls them
+        all (no thread per run), spaced as ``wait()`` spaces its polls, and every trigger and
+        poll goes through this client, within its ``rate_limit``. ``poll_interval`` and
+        ``max_interval`` space each run's polls as in ``wait()``. Each report is triggered
+        once, with ``parameters`` when given; a run that fails, times out (``timeout``
+        seconds after it was triggered, then ``modehal.Timeout``) or cannot be triggered
+        stops only itself. Ctrl-C stops triggering and raises ``modehal.RunsInterrupted``
+        (a ``KeyboardInterrupt``) naming the runs that go on in Mode.
+        """
+        plan = Plan(reports, parameters, concurrency, timeout, poll_interval, max_interval)
+        return Batch(self, plan)
+
     # -- the generic navigator ----------------------------------------------------------
 
     def get(self, href: str) -> Resource[Any]:
@@ -312,13 +340,25 @@ class BaseClient:
     def web_page(self, href: str) -> str | None:
         """The absolute URL of ``href`` when it is a page of Mode's web app (on the configured
         origin, outside every API's base path, as ``share`` and ``web_*`` rels are); else None."""
+        url = self._on_origin(href)
+        if url is None or self._api_under(url) is not None:
+            return None
+        return url
+
+    def api_url(self, href: str) -> str | None:
+        """The absolute URL of ``href`` when it is an API resource on the configured origin
+        (under ``/api`` or ``/batch``); None for a web page, another origin or a bad href."""
+        url = self._on_origin(href)
+        if url is None or self._api_under(url) is None:
+            return None
+        return url
+
+    def _on_origin(self, href: str) -> str | None:
         try:
             url = self.resolve(href)
         except LinkError:
             return None
-        if not _urls.same_origin(url, self._origin) or self._api_under(url) is not None:
-            return None
-        return url
+        return url if _urls.same_origin(url, self._origin) else None
 
     def model_for_key(self, key: str) -> type[Resource[Any]]:
         """The model of an ``_embedded`` entry, by its key (a plain ``Resource`` if unknown)."""
@@ -407,6 +447,7 @@ class BaseClient:
         stream: bool,
         expect_json: bool,
     ) -> requests.Response:
+        self._sent += 1
         if self._bucket is not None:
             waited = self._bucket.acquire()
             if waited:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._errors import InvalidParameter, RunFailed, Timeout
@@ -51,15 +51,10 @@ class Pollable(Resource[RelT]):
         ``progress`` is called with each fresh resource; ``True`` shows a one-line status on
         stderr, and by default that line appears only when stderr is a terminal.
         """
-        if not (isinstance(poll_interval, (int, float)) and poll_interval > 0):
-            raise InvalidParameter(
-                f"wait: poll_interval must be a positive number of seconds, got {poll_interval!r}"
-            )
-        max_interval = max(max_interval, poll_interval)
+        intervals = poll_intervals(poll_interval, max_interval, caller="wait")
         report = _progress_function(progress)
         deadline = None if timeout is None else time.monotonic() + timeout
         current: Self = self
-        interval = poll_interval
         while True:
             if report is not None:
                 report(current)
@@ -80,8 +75,8 @@ class Pollable(Resource[RelT]):
                     url=current.url or "",
                 )
             # The last sleep is cut short so that the run is polled once more at the deadline.
+            interval = next(intervals)
             time.sleep(interval if remaining is None else min(interval, remaining))
-            interval = min(max_interval, interval * 1.5)
             current = current.refresh()
         _finish_line(report)
         return current
@@ -89,6 +84,24 @@ class Pollable(Resource[RelT]):
     def _state(self) -> str | None:
         value = self._data.get(self.poll_field)
         return value if isinstance(value, str) else None
+
+
+def poll_intervals(
+    poll_interval: float = 1.0, max_interval: float = 15.0, *, caller: str = "wait"
+) -> Iterator[float]:
+    """The pauses between polls of one run: ``poll_interval`` first, each half again as long
+    as the one before, up to ``max_interval``. ``wait()`` and ``run_reports()`` share it."""
+    if not (isinstance(poll_interval, (int, float)) and poll_interval > 0):
+        raise InvalidParameter(
+            f"{caller}: poll_interval must be a positive number of seconds, got {poll_interval!r}"
+        )
+    return _growing(float(poll_interval), float(max(max_interval, poll_interval)))
+
+
+def _growing(interval: float, limit: float) -> Iterator[float]:
+    while True:
+        yield interval
+        interval = min(limit, interval * 1.5)
 
 
 class _StatusLine:

@@ -12,10 +12,8 @@ import csv
 import io
 import json
 import os
-import select
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +21,8 @@ import pytest
 
 from modehal.cli._output import _table_paths, parameter, safe_name
 from modehal.sim import Simulator
+
+from ._terminal import run_on_a_terminal
 
 MODEHAL = [sys.executable, "-m", "modehal.cli"]
 CLEAN_ENV = {key: value for key, value in os.environ.items() if not key.startswith("MODE_")}
@@ -236,35 +236,12 @@ def test_pdf_needs_an_output() -> None:
 
 
 def test_a_terminal_gets_a_progress_bar(tmp_path: Path, expected: Expected) -> None:
-    primary, secondary = os.openpty()
-    try:
-        process = subprocess.Popen(
-            [*MODEHAL, "run", expected.reports[0], "--sim", "-o", "out.csv"],
-            stdout=subprocess.PIPE,
-            stderr=secondary,
-            env=CLEAN_ENV,
-            cwd=tmp_path,
-        )
-        os.close(secondary)
-        terminal = b""
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([primary], [], [], 1.0)
-            if not ready:
-                if process.poll() is not None:
-                    break
-                continue
-            try:
-                data = os.read(primary, 4096)
-            except OSError:  # Linux: the other end closed
-                break
-            if not data:
-                break
-            terminal += data
-        assert process.wait(timeout=30) == 0
-        assert process.stdout is not None and process.stdout.read() == b"out.csv\n"
-    finally:
-        os.close(primary)
+    status, stdout, terminal = run_on_a_terminal(
+        [*MODEHAL, "run", expected.reports[0], "--sim", "-o", "out.csv"],
+        env=CLEAN_ENV,
+        cwd=tmp_path,
+    )
+    assert status == 0 and stdout == b"out.csv\n"
     text = terminal.decode()
     size = len(expected.one_query_csv)
     assert f"{size}B" in text and "B/s" in text, text  # tqdm: bytes written, and the rate

@@ -88,3 +88,18 @@ def the_whole_api(client: modehal.Client, since: datetime) -> None:
     client.reports.list_in_space(space.token)
     client.reports.purge(time="2024-01-01")
     print(listed, cloned, sql, again, group, logs)
+
+
+def jobs(client: modehal.Client, directory: Path) -> None:
+    latest: ReportRun = client.reports.latest_run("r")
+    when: datetime | None = latest.completed_at
+    results: modehal.Results = client.reports.latest_results("r", format="json")
+    for outcome in client.run_reports(["a", "b"], concurrency=2, timeout=60.0):
+        ok: bool = outcome.ok
+        error: modehal.ModeError | None = outcome.error
+    summary: modehal.ExportSummary = modehal.export_sql(client, directory, spaces=["s"])
+    added: list[Path] = summary.added
+    catalog: modehal.Inventory = modehal.inventory(client)
+    written: list[Path] = catalog.save(directory, format="csv")
+    stale: list[modehal.StaleReport] = modehal.stale_reports(client, days=90)
+    latest_report: Report = client.reports.latest_run("r")  # type: ignore[assignment]

@@ -8,7 +8,20 @@ from collections.abc import Sequence
 
 from .._errors import ModeError
 from .._version import __version__
-from . import _call, _demo, _explore, _get, _ops, _pdf, _results, _run, _sim
+from . import (
+    _call,
+    _demo,
+    _explore,
+    _export_sql,
+    _get,
+    _inventory,
+    _ops,
+    _pdf,
+    _results,
+    _run,
+    _sim,
+    _stale,
+)
 from ._common import CommandError
 
 
@@ -18,7 +31,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--version", action="version", version=f"modehal {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in (_demo, _sim, _ops, _get, _call, _explore, _run, _results, _pdf):
+    for command in (
+        _demo,
+        _sim,
+        _ops,
+        _get,
+        _call,
+        _explore,
+        _run,
+        _results,
+        _pdf,
+        _export_sql,
+        _inventory,
+        _stale,
+    ):
         command.add_parser(commands)
     for stream in (sys.stdout, sys.stderr):
         # a server's text may hold lone surrogates (JSON escapes of no character): shown
@@ -35,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CommandError, ModeError) as error:
         print(f"modehal: error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a command that started something says so before this
         return 130
     except BrokenPipeError:  # `modehal call ... | head`: the reader left, and that is fine
         sys.stderr.close()

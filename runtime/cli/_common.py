@@ -46,7 +46,7 @@ def connect(args: argparse.Namespace) -> Iterator[Any]:
     if getattr(args, "sim", False):
         from ..sim import Simulator
 
-        with Simulator(port=0, speed=20.0) as sim, sim.client() as client:
+        with Simulator(port=0, speed=20.0) as sim, sim.client(**_options(args)) as client:
             yield client
         return
     missing = [name for name in (TOKEN, SECRET, ACCOUNT) if not os.environ.get(name, "").strip()]
@@ -55,8 +55,23 @@ def connect(args: argparse.Namespace) -> Iterator[Any]:
         raise CommandError(f"set {named}, or add --sim to try the offline simulator")
     from ..api import Client
 
-    with Client(allow_insecure=getattr(args, "allow_insecure", False)) as client:
+    with Client(allow_insecure=getattr(args, "allow_insecure", False), **_options(args)) as client:
         yield client
+
+
+def add_rate_limit_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        metavar="N",
+        default=None,
+        help="send at most N requests a second (Mode allows about 4); default: no limit",
+    )
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    rate = getattr(args, "rate_limit", None)
+    return {} if rate is None else {"rate_limit": rate}
 
 
 def href_for(client: Any, path: str) -> str:

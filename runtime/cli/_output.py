@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._decode import TooDeep, loads
 from .._download import Download
+from .._filenames import safe_name
 from .._results import Results
 from ._common import CommandError
 
@@ -77,10 +77,11 @@ def add_timeout_option(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def add_run_argument(parser: argparse.ArgumentParser) -> None:
+def add_run_argument(parser: argparse.ArgumentParser, *, optional: bool = False) -> None:
     parser.add_argument(
         "run_token",  # not `run`: that is the command's function
         metavar="RUN",
+        nargs="?" if optional else None,
         help=f"the report run's token, or '{LATEST}' for the report's most recent run",
     )
 
@@ -162,7 +163,7 @@ def resolve_run(client: Any, report: str, run: str) -> ReportRun:
 def wait_progress(label: str) -> Callable[[Any], None] | bool:
     """For ``wait(progress=...)``: the library's status line on a terminal; elsewhere (a log
     file, a pipe) one plain line per state the resource goes through."""
-    if _is_terminal(sys.stderr):
+    if is_terminal(sys.stderr):
         return True
     seen: list[object] = []
 
@@ -281,19 +282,6 @@ def _suffix(table: Results) -> str:
     return suffix if suffix in (".csv", ".json") else f".{table.format}"
 
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
-
-
-def safe_name(name: str, *, limit: int = 120) -> str:
-    """``name`` as one plain file name: no separators, control or reserved characters, no
-    leading dot (a hidden file), no trailing dot or space, not too long."""
-    cleaned = _UNSAFE.sub("_", name).strip().lstrip(".").rstrip(". ")[:limit].rstrip(". ")
-    if _RESERVED.match(cleaned):
-        cleaned = f"_{cleaned}"
-    return cleaned or "query"
-
-
 # -- progress bars ---------------------------------------------------------------------------
 
 
@@ -301,30 +289,34 @@ def safe_name(name: str, *, limit: int = 120) -> str:
 def progress_bar(download: Download) -> Iterator[Update | None]:
     """A tqdm bar of the bytes written when stderr is a terminal, for ``save(progress=...)``;
     None (no bar, no text) otherwise."""
-    if not _is_terminal(sys.stderr):
+    label = download.filename if len(download.filename) <= 32 else download.filename[:29] + "..."
+    with terminal_bar(total=download.size, unit="B", unit_scale=True, desc=label) as bar:
+        yield None if bar is None else bar.update
+
+
+@contextmanager
+def terminal_bar(**options: Any) -> Iterator[Any]:
+    """A tqdm bar on stderr (``options`` are tqdm's) when stderr is a terminal, else None."""
+    if not is_terminal(sys.stderr):
         yield None
         return
     from tqdm import tqdm  # here, not at the top: `import modehal` and `--help` stay fast
 
-    label = download.filename if len(download.filename) <= 32 else download.filename[:29] + "..."
     try:
         size = os.get_terminal_size(sys.stderr.fileno())
         sized = size.columns > 0 and size.lines > 0
     except (OSError, ValueError):
         sized = False
     with tqdm(
-        total=download.size,
-        unit="B",
-        unit_scale=True,
-        desc=label,
         file=sys.stderr,
         dynamic_ncols=sized,
         # a terminal that tells no size (a bare pty): tqdm would print nothing
         ncols=None if sized else 80,
         nrows=None if sized else 20,
         leave=True,
+        **options,
     ) as bar:
-        yield bar.update
+        yield bar
 
 
 def _metered(results: Results, update: Update | None) -> Results:
@@ -348,7 +340,7 @@ def _metered(results: Results, update: Update | None) -> Results:
     )
 
 
-def _is_terminal(stream: Any) -> bool:
+def is_terminal(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):  # replaced, or closed

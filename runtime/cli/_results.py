@@ -21,13 +21,15 @@ if TYPE_CHECKING:
 
 EPILOG = f"""\
 RUN may be '{LATEST}': the report's most recently created run (with --sim, where every
-invocation starts a fresh simulator, that is the way to name a run).
+invocation starts a fresh simulator, that is the way to name a run). --latest instead of RUN
+takes the report's latest successful run.
 
 Standard output gets the data (with -o -) or the path of each file written, one a line;
 the download's progress bar goes to standard error when it is a terminal.
 
 examples:
   modehal results 9f2c1a0b3d4e 5d1e2f3a4b6c -o revenue.csv
+  modehal results 9f2c1a0b3d4e --latest -o revenue.csv
   modehal results 9f2c1a0b3d4e {LATEST} --query-run 'Daily Revenue' -o - | head
   modehal results 247af7b0b7d2 {LATEST} --sim -o /tmp
 """
@@ -43,7 +45,12 @@ def add_parser(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("report", metavar="REPORT", help="the report's token")
-    add_run_argument(parser)
+    add_run_argument(parser, optional=True)
+    parser.add_argument(
+        "--latest",
+        action="store_true",
+        help="instead of RUN: the report's latest successful run (no new run is started)",
+    )
     parser.add_argument(
         "--query-run",
         metavar="TOKEN",
@@ -57,8 +64,13 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.latest == (args.run_token is not None):
+        raise CommandError("give RUN, or --latest for the latest successful run (not both)")
     with connect(args) as client:
-        report_run = resolve_run(client, args.report, args.run_token)
+        if args.latest:
+            report_run = client.reports.latest_run(args.report)
+        else:
+            report_run = resolve_run(client, args.report, args.run_token)
         _check_finished(report_run, args.report)
         if args.query_run is None:
             results = report_run.results(format=args.format)

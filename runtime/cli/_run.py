@@ -7,7 +7,8 @@ import sys
 from typing import Any
 
 from .._errors import ModeError, RunFailed, Timeout
-from ._common import CommandError, add_sim_option, connect
+from ._common import CommandError, add_rate_limit_option, add_sim_option, connect
+from ._run_many import run_many, why_failed
 from ._output import (
     CollectParameters,
     add_format_option,
@@ -31,8 +32,15 @@ output:
   line; the run's state and the download's progress bar go to standard error (the bar
   only when it is a terminal).
 
+several reports (or --concurrency): they run at once, each report's results are saved
+  into the directory -o names (an existing one, or DIR/ to have it made; default: the
+  current one) as REPORT.csv, a summary table (report, run, state, rows or error) goes to standard
+  output, and the exit status is 1 if any run failed. Ctrl-C stops starting runs and
+  lists those that go on in Mode.
+
 examples:
   modehal run 9f2c1a0b3d4e --param region=emea --param 'ids=[1,2]' -o revenue.csv
+  modehal run 9f2c1a0b3d4e 0a1b2c3d4e5f 5f4e3d2c1b0a --concurrency 4 -o daily/
   modehal run 9f2c1a0b3d4e -o - | head
   modehal run e3e7c2094cac --sim
 """
@@ -48,10 +56,20 @@ def add_parser(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "report",
+        "reports",
+        nargs="+",
         metavar="REPORT",
-        help="the report's token (with --sim: a seeded one, as `modehal sim` lists them)",
+        help="the report's token (with --sim: a seeded one, as `modehal sim` lists them); "
+        "several run at once, their results saved into the directory -o names",
     )
+    parser.add_argument(
+        "--concurrency",
+        type=_positive,
+        metavar="N",
+        default=None,
+        help="with several reports: at most N runs at once (default 4)",
+    )
+    add_rate_limit_option(parser)
     parser.add_argument(
         "--param",
         dest="parameters",
@@ -70,7 +88,9 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = args.report
+    if len(args.reports) > 1 or args.concurrency is not None:
+        return run_many(args)
+    (report,) = args.reports
     with connect(args) as client:
         created = client.report_runs.create(report, parameters=args.parameters or None)
         label = f"run {created.token} of report {report}"
@@ -82,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
                 progress=wait_progress(label),
             )
         except RunFailed as failure:
-            raise CommandError(f"{label} ended {failure.state}{_why(failure.run)}") from None
+            raise CommandError(f"{label} ended {failure.state}{why_failed(failure.run)}") from None
         except Timeout as error:
             raise CommandError(f"{error}; the run goes on in Mode: {later}") from None
         except KeyboardInterrupt:
@@ -94,16 +114,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _why(run: Any) -> str:
-    """What the failed queries say, if Mode says anything."""
+def _positive(text: str) -> int:
     try:
-        failures = [
-            f"query {query_run.query_name or query_run.token!r}: "
-            + ": ".join(part for part in (query_run.error_code, query_run.error_message) if part)
-            for query_run in run.query_runs()
-            if query_run.error_code or query_run.error_message
-        ]
-    except ModeError as error:
-        print(f"modehal: could not read the run's query runs: {error}", file=sys.stderr)
-        return ""
-    return "".join(f"\n  {failure}" for failure in failures)
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 1 or more, got {text!r}")
+    return value
