@@ -218,14 +218,15 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING")
 def _log_level(text: str | None) -> str | None:
     """``MODE_LOG``'s level; a value that names none is warned about, not silently ignored
     (``MODE_LOG=verbose`` would otherwise look like a client that logs nothing)."""
-    level = (text or "").strip().upper()
+    given = (text or "").strip()
+    level = given.upper()
     if not level:
         return None
     if level not in _LOG_LEVELS:
         import warnings
 
         warnings.warn(
-            f"{LOG}={text.strip()!r} is not a level modehal logs at (debug, info or warning): "
+            f"{LOG}={given!r} is not a level modehal logs at (debug, info or warning): "
             "nothing is logged",
             stacklevel=4,
         )

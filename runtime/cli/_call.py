@@ -57,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
     options = parser.parse_args(args.arguments)
     arguments = {param.name: getattr(options, param.name) for param in endpoint.params}
     pairs = getattr(options, _PAIRS, None)
-    if pairs:
-        name = _report_parameters(endpoint)
-        given = dict(arguments.get(name) or {})  # type: ignore[call-overload]
+    name = _report_parameters(endpoint)
+    if pairs and name is not None:
+        given = dict(arguments.get(name) or {})
         twice = sorted(set(given) & set(pairs))
         if twice:
             parser.error(f"{twice[0]!r} is given both in --{name} and in --param")
