@@ -513,7 +513,8 @@ def main() -> int:
     globals().update(REPORT="4384932af3bd", RUN="7eb1cd0dae6b")
 
     results["paging"] = paging_memory()
-    results["connections_for_1000_calls"] = connections_for(1000)
+    results["sequential_calls"] = args.calls
+    results["connections_for_sequential_calls"] = connections_for(args.calls)
     results["import"] = import_times()
     results["regeneration_seconds"] = regeneration_time()
     results["drift_seconds"] = drift_time()
@@ -536,7 +537,10 @@ def main() -> int:
         f"\nIterating {paging['reports']:,} Discovery reports: peak traced memory {paging['peak_bytes'] / 1e6:.1f} MB "
         f"= {paging['ratio']:.2f}x one page ({paging['one_page_bytes'] / 1e6:.1f} MB), {paging['seconds']:.2f} s"
     )
-    print(f"TCP connections for 1,000 sequential calls: {results['connections_for_1000_calls']}")
+    print(
+        f"TCP connections for {results['sequential_calls']:,} sequential calls: "
+        f"{results['connections_for_sequential_calls']}"
+    )
     imports = results["import"]
     print(
         f"import modehal: {imports['modehal'] * 1e3:.1f} ms vs import requests {imports['requests'] * 1e3:.1f} ms = {imports['ratio']:.2f}x"

@@ -218,12 +218,15 @@ def _param_declaration(spec: ParamSpec, object_model: ModelSpec | None) -> str:
         args.append(f"maximum={spec.maximum!r}")
     if spec.pattern is not None:
         args.append(f"pattern={spec.pattern!r}")
+        args.append(f"pattern_text={spec.pattern_text!r}")
     if spec.default is not None:
         args.append(f"default={spec.default!r}")
     if object_model is not None:
         args.append(f"model={object_model.class_name}")
     if spec.client_default is not None:
         args.append(f"client_default={spec.client_default!r}")
+    if spec.aliases:
+        args.append(f"aliases={spec.aliases!r}")
     return f"Param({', '.join(args)})"
 
 
@@ -232,6 +235,21 @@ def _implied_declaration(param: dict[str, Any]) -> str | None:
         return None
     name = param["name"]
     return f"Param({name!r}, client_default='account')" if name == "account" else f"Param({name!r})"
+
+
+def _alias_views(view: dict[str, Any], spec: OperationSpec) -> list[dict[str, Any]]:
+    """The keyword arguments that name a param another way (``parameters=`` for ``params=``),
+    each placed after the param, typed as it is, passed through for the runtime to resolve."""
+    declared = next(p for p in spec.params if p.name == view["name"])
+    return [
+        {
+            **view,
+            "name": alias,
+            "declaration": None,
+            "doc": f"The same as ``{declared.name}`` (give one or the other).",
+        }
+        for alias in declared.aliases
+    ]
 
 
 def _operation_view(
@@ -244,6 +262,7 @@ def _operation_view(
     positional = [p for p in params if p["positional"]]
     keywords = [p for p in params if not p["positional"] and p["name"] != "account"]
     keywords += [p for p in params if not p["positional"] and p["name"] == "account"]
+    keywords = [view for p in keywords for view in (p, *_alias_views(p, spec))]
     constant = f"{model.group.upper()}_{spec.name.upper()}" if model.group else spec.name.upper()
     returns = spec.returns
     api = spec_all.apis[spec.api]
@@ -322,6 +341,10 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
                 object_checks.append(
                     f'one_of("{model.class_name}", "{spec_field.name}", self.{spec_field.name}, {spec_field.enum!r})'
                 )
+        if model.check is not None:  # after each field's own checks: the rule reads them
+            module, function = model.check
+            imports.add(f"modehal.{module}", function)
+            object_checks.append(f"{function}(self)")
     group_base = "Operations"
     if model.group_base is not None:
         group_base = _group_base(model, spec, imports)

@@ -286,6 +286,7 @@ DATASET_RUNS_LIST: Endpoint[Collection[DatasetRun]] = Endpoint(
             "filter",
             "query",
             pattern="^(created_at|updated_at)\\.(gt|lt)\\.\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
+            pattern_text="FIELD.OP.TIME, where FIELD is created_at or updated_at, OP is gt (after) or lt (before), and TIME is a UTC time written as 2024-01-31T09:00:00Z, for example created_at.gt.2024-01-31T09:00:00Z",
         ),
         Param("order", "query", enum=("asc", "desc")),
         Param("order_by", "query", enum=("created_at", "updated_at")),

@@ -268,7 +268,7 @@ REPORT_SCHEDULES_CREATE: Endpoint[ReportSchedule] = Endpoint(
     "POST /{account}/reports/{report}/schedules",
     params=(
         Param("cron", "body", type="object", required=True, model=Cron),
-        Param("params", "body", type="object"),
+        Param("params", "body", type="object", aliases=("parameters",)),
         Param("timeout", "body", type="integer", minimum=1),
         Param("name", "body"),
     ),
@@ -284,7 +284,7 @@ REPORT_SCHEDULES_UPDATE: Endpoint[ReportSchedule] = Endpoint(
     "PATCH /{account}/reports/{report}/schedules/{schedule}",
     params=(
         Param("cron", "body", type="object", model=Cron),
-        Param("params", "body", type="object"),
+        Param("params", "body", type="object", aliases=("parameters",)),
         Param("timeout", "body", type="integer", minimum=1),
         Param("name", "body"),
     ),
@@ -359,6 +359,7 @@ class ReportSchedules(Operations):
         *,
         cron: Cron | Mapping[str, Any],
         params: Mapping[str, Any] | None = None,
+        parameters: Mapping[str, Any] | None = None,
         timeout: int | None = None,
         name: str | None = None,
         account: str | None = None,
@@ -372,6 +373,7 @@ class ReportSchedules(Operations):
             report: Report token.
             cron: When the schedule runs.
             params: Report parameters to run with, for example ``{"foo": "bar"}``.
+            parameters: The same as ``params`` (give one or the other).
             timeout: Seconds after which a scheduled run is stopped, for example 900. At least 1.
             name: The schedule's name.
             account: Account (workspace or user) username. Defaults to the client's account.
@@ -385,6 +387,7 @@ class ReportSchedules(Operations):
             report=report,
             cron=cron,
             params=params,
+            parameters=parameters,
             timeout=timeout,
             name=name,
             account=account,
@@ -397,6 +400,7 @@ class ReportSchedules(Operations):
         *,
         cron: Cron | Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
+        parameters: Mapping[str, Any] | None = None,
         timeout: int | None = None,
         name: str | None = None,
         account: str | None = None,
@@ -411,6 +415,7 @@ class ReportSchedules(Operations):
             schedule: Schedule token.
             cron: When the schedule runs.
             params: Report parameters to run with.
+            parameters: The same as ``params`` (give one or the other).
             timeout: Seconds after which a scheduled run is stopped. At least 1.
             name: The schedule's name.
             account: Account (workspace or user) username. Defaults to the client's account.
@@ -425,6 +430,7 @@ class ReportSchedules(Operations):
             schedule=schedule,
             cron=cron,
             params=params,
+            parameters=parameters,
             timeout=timeout,
             name=name,
             account=account,

@@ -121,7 +121,13 @@ SIGNATURE_TOKENS_CREATE: Endpoint[SignatureToken] = Endpoint(
     DISCOVERY_ADMIN,
     "POST /{account}/signature_tokens",
     params=(
-        Param("name", "body", required=True, pattern="^.{4,64}$"),
+        Param(
+            "name",
+            "body",
+            required=True,
+            pattern="^.{4,64}$",
+            pattern_text="4 to 64 characters on one line",
+        ),
         Param("expires_at", "body", type="datetime"),
         Param("auth_scope", "body", type="object", model=SignatureTokenScope),
     ),

@@ -41,6 +41,10 @@ def walk(client: modehal.Client) -> None:
     client.report_runs.list("r", order="sideways")  # type: ignore[arg-type]
     client.report_schedules.create("r", cron=Cron(freq="daily", hour=3))
     client.report_schedules.create("r", cron={"freq": "daily"})
+    # a schedule's report parameters by Mode's name or by a run's (issue 24 D11), typed alike
+    client.report_schedules.create("r", cron={"freq": "daily"}, params={"region": "emea"})
+    client.report_schedules.update("r", "s", parameters={"region": "emea"})
+    client.report_schedules.create("r", cron={}, parameters=["emea"])  # type: ignore[arg-type]
     if run.state == "succeded":  # type: ignore[comparison-overlap]
         pass
     runs: modehal.Collection[ReportRun] = client.report_runs.list("r")
