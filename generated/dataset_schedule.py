@@ -9,17 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast
 
 from modehal._api import Endpoint
+from modehal._async_client import AsyncOperations
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_boolean, as_datetime, as_integer, as_object, as_string
-from modehal._hal import Resource
+from modehal._hal import Document, Resource
 from modehal._operations import Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 
-__all__ = ["DATASET_SCHEDULES_LIST", "DatasetSchedule", "DatasetScheduleRel", "DatasetSchedules"]
+if TYPE_CHECKING:
+    from modehal._async_pagination import AsyncCollection
+
+__all__ = [
+    "AsyncDatasetSchedule",
+    "AsyncDatasetSchedules",
+    "DATASET_SCHEDULES_LIST",
+    "DatasetSchedule",
+    "DatasetScheduleRel",
+    "DatasetSchedules",
+]
 
 DatasetScheduleRel = Literal[
     "account", "creator", "report", "report_runs", "report_subscriptions", "self"
@@ -27,20 +39,9 @@ DatasetScheduleRel = Literal[
 """Link relations of a dataset schedule, for ``follow()``."""
 
 
-class DatasetSchedule(Resource[DatasetScheduleRel]):
-    """A schedule that runs a Mode dataset automatically, optionally with specific dataset
-    parameters.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        account: The workspace that owns the dataset.
-        creator: The user who created the schedule.
-        report: As printed in the page's example (it points at a report).
-        report_runs: As printed in the page's example (runs started by this schedule).
-        report_subscriptions: As printed in the page's example.
-        self: This schedule.
-    """
+class _DatasetScheduleFields(Document[DatasetScheduleRel]):
+    """The fields of a dataset schedule, read alike by ``DatasetSchedule`` and
+    ``AsyncDatasetSchedule``."""
 
     __slots__ = ()
 
@@ -161,6 +162,33 @@ class DatasetSchedule(Resource[DatasetScheduleRel]):
         return self._optional("minute", as_string)
 
 
+class DatasetSchedule(_DatasetScheduleFields, Resource[DatasetScheduleRel]):
+    """A schedule that runs a Mode dataset automatically, optionally with specific dataset
+    parameters.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        account: The workspace that owns the dataset.
+        creator: The user who created the schedule.
+        report: As printed in the page's example (it points at a report).
+        report_runs: As printed in the page's example (runs started by this schedule).
+        report_subscriptions: As printed in the page's example.
+        self: This schedule.
+    """
+
+    __slots__ = ()
+
+
+class AsyncDatasetSchedule(_DatasetScheduleFields, AsyncResource[DatasetScheduleRel]):
+    """``DatasetSchedule`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = DatasetSchedule
+
+
 DATASET_SCHEDULES_LIST: Endpoint[Collection[DatasetSchedule]] = Endpoint(
     "dataset_schedules.list",
     REST,
@@ -193,3 +221,21 @@ class DatasetSchedules(Operations):
             NotFound: 404 Dataset not found.
         """
         return self._client.call(DATASET_SCHEDULES_LIST, dataset=dataset, account=account)
+
+
+class AsyncDatasetSchedules(AsyncOperations):
+    """``DatasetSchedules`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.dataset_schedules``.
+    """
+
+    def list(
+        self, dataset: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncDatasetSchedule]:
+        """List schedules for a dataset. As ``DatasetSchedules.list()``: iterate it with ``async
+        for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncDatasetSchedule]",
+            self._client.collection(DATASET_SCHEDULES_LIST, dataset=dataset, account=account),
+        )

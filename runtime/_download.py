@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import zlib
+from dataclasses import dataclass
 from collections.abc import Callable, Iterator
 from email.message import Message
 from http.client import IncompleteRead
@@ -64,21 +65,15 @@ class Download:
         cls, response: requests.Response, *, url: str, max_bytes: int | None = None
     ) -> Self:
         """The body of ``response`` (sent with ``stream=True``, not read yet)."""
-        headers = response.headers
-        encoding = headers.get("Content-Encoding", "identity").strip().lower()
-        length = headers.get("Content-Length", "")
-        stated = int(length) if length.isdigit() else None
-        # `url` is the one asked for: after a redirect to signed storage, response.url holds
-        # the signature, which must not reach error messages and logs.
+        facts = BodyFacts.of(response.headers, url, response.url or url)
         return cls(
-            lambda chunk_size: _decoded(response, url, encoding, stated, max_bytes, chunk_size),
+            lambda chunk_size: _decoded(
+                response, url, facts.encoding, facts.stated, max_bytes, chunk_size
+            ),
             url=url,
-            content_type=headers.get("Content-Type", "application/octet-stream")
-            .split(";")[0]
-            .strip()
-            .lower(),
-            filename=_filename(headers.get("Content-Disposition"), response.url or url),
-            size=stated if encoding == "identity" else None,
+            content_type=facts.content_type,
+            filename=facts.filename,
+            size=facts.size,
             close=response.close,
         )
 
@@ -108,26 +103,12 @@ class Download:
         renamed into place at the end and removed on any error. ``progress`` is called with the
         number of bytes just written (``tqdm``'s ``update`` fits).
         """
-        import tempfile  # only saving needs it: kept out of `import modehal`
-
-        target = Path(path)
-        if target.is_dir():
-            target = target / self.filename
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-        )
-        try:
-            with os.fdopen(handle, "wb") as file:
-                _usual_permissions(file.fileno())
-                for chunk in self.iter_bytes():
-                    file.write(chunk)
-                    if progress is not None:
-                        progress(len(chunk))
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return target
+        with AtomicFile(path, self.filename) as file:
+            for chunk in self.iter_bytes():
+                file.write(chunk)
+                if progress is not None:
+                    progress(len(chunk))
+        return file.target
 
     def close(self) -> None:
         """Let the connection go (the rest of the body, if any, is not read)."""
@@ -147,6 +128,149 @@ class Download:
         return f"<{type(self).__name__} {self.filename} {self.content_type}{size}>"
 
 
+@dataclass(frozen=True)
+class BodyFacts:
+    """What a download's headers say about its body, for both clients' downloads."""
+
+    encoding: str
+    stated: int | None  # Content-Length: the bytes as sent
+    content_type: str
+    filename: str
+    size: int | None  # the decompressed size, when known
+
+    @classmethod
+    def of(cls, headers: Any, url: str, answered_url: str) -> BodyFacts:
+        # `url` is the one asked for: after a redirect to signed storage, the answered URL
+        # holds the signature, which must not reach error messages and logs; only its file
+        # name is read.
+        encoding = headers.get("Content-Encoding", "identity").strip().lower()
+        length = headers.get("Content-Length", "")
+        stated = int(length) if length.isdigit() else None
+        return cls(
+            encoding=encoding,
+            stated=stated,
+            content_type=headers.get("Content-Type", "application/octet-stream")
+            .split(";")[0]
+            .strip()
+            .lower(),
+            filename=_filename(headers.get("Content-Disposition"), answered_url),
+            size=stated if encoding == "identity" else None,
+        )
+
+
+class AtomicFile:
+    """A file written whole or not at all: ``with AtomicFile(path, filename) as file:``
+    writes to a temporary file beside ``path`` (a directory: ``filename`` inside it), renamed
+    into place at the end and removed on any error; ``file.target`` is where it went."""
+
+    def __init__(self, path: str | os.PathLike[str], filename: str) -> None:
+        target = Path(path)
+        if target.is_dir():
+            target = target / filename
+        self.target = target
+        self._temporary = ""
+        self._file: Any = None
+
+    def __enter__(self) -> AtomicFile:
+        import tempfile  # only saving needs it: kept out of `import modehal`
+
+        handle, self._temporary = tempfile.mkstemp(
+            dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".part"
+        )
+        self._file = os.fdopen(handle, "wb")
+        _usual_permissions(handle)
+        return self
+
+    def write(self, chunk: bytes) -> None:
+        self._file.write(chunk)
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        try:
+            self._file.close()
+            if kind is None:
+                os.replace(self._temporary, self.target)
+        finally:
+            if kind is not None or os.path.exists(self._temporary):
+                Path(self._temporary).unlink(missing_ok=True)
+
+
+class BodyDecoder:
+    """The accounting of one download, without the reading: each raw piece of the body goes
+    in (``feed``), decompressed chunks of at most ``chunk_size`` bytes come out, counted
+    against ``max_bytes`` (``ResponseTooLarge``); ``finish()`` says whether the body ended
+    whole. Both clients' downloads read through one."""
+
+    def __init__(
+        self,
+        url: str,
+        encoding: str,
+        stated: int | None,
+        max_bytes: int | None,
+        chunk_size: int,
+        *,
+        method: str = "GET",
+    ) -> None:
+        self.url = url
+        self.method = method
+        self.stated = stated
+        self.max_bytes = max_bytes
+        self.chunk_size = chunk_size
+        self.received = 0  # bytes of the body as sent
+        self.produced = 0  # bytes of it decompressed
+        self._decompressor = _Decompressor(encoding, url)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        self.received += len(data)
+        for chunk in self._decompressor.feed(data, self.chunk_size):
+            self.produced += len(chunk)
+            if self.max_bytes is not None and self.produced > self.max_bytes:
+                raise ResponseTooLarge(self.method, self.url, self.max_bytes)
+            yield chunk
+
+    @property
+    def cut_short(self) -> bool:
+        """Whether fewer bytes arrived than the ``Content-Length`` stated."""
+        return self.stated is not None and self.received < self.stated
+
+    def finish(self) -> Iterator[bytes]:
+        """What the decompressor still holds; ``DecodeError`` if the body was cut short."""
+        if self.cut_short:
+            raise self.truncated()
+        yield from self._decompressor.finish()
+
+    def truncated(self) -> DecodeError:
+        return DecodeError(
+            self.url,
+            f"the body is truncated: it ended before its Content-Length ({self.stated} bytes)",
+        )
+
+    def dropped(self) -> ConnectionError:
+        """The error of a connection lost part-way through the body: never retried, since
+        the bytes already handed out would be handed out again."""
+        return ConnectionError(
+            f"GET {self.url}: the connection dropped after {self.produced:,} bytes of the body",
+            method="GET",
+            url=self.url,
+            retryable=False,
+        )
+
+    def stalled(self) -> Timeout:
+        return Timeout(
+            f"GET {self.url}: the body stopped arriving after {self.produced:,} bytes",
+            method="GET",
+            url=self.url,
+            retryable=False,
+        )
+
+    def failed(self, exc: BaseException) -> ConnectionError:
+        return ConnectionError(
+            f"GET {self.url}: reading the body failed after {self.produced:,} bytes: {exc}",
+            method="GET",
+            url=self.url,
+            retryable=False,
+        )
+
+
 def _decoded(
     response: requests.Response,
     url: str,
@@ -156,41 +280,19 @@ def _decoded(
     chunk_size: int,
 ) -> Iterator[bytes]:
     """The body's chunks, decompressed a bounded step at a time and counted."""
-    decoder = _Decompressor(encoding, url)
-    produced = 0
+    body = BodyDecoder(url, encoding, stated, max_bytes, chunk_size)
     try:
         for data in response.raw.stream(chunk_size, decode_content=False):
-            for chunk in decoder.feed(data, chunk_size):
-                produced += len(chunk)
-                if max_bytes is not None and produced > max_bytes:
-                    raise ResponseTooLarge("GET", url, max_bytes)
-                yield chunk
-        yield from decoder.finish()
+            yield from body.feed(data)
+        yield from body.finish()
     except ProtocolError as exc:
         if caused_by(exc, IncompleteRead):
-            raise DecodeError(
-                url, f"the body is truncated: it ended before its Content-Length ({stated} bytes)"
-            ) from None
-        raise ConnectionError(
-            f"GET {url}: the connection dropped after {produced:,} bytes of the body",
-            method="GET",
-            url=url,
-            retryable=False,
-        ) from None
+            raise body.truncated() from None
+        raise body.dropped() from None
     except ReadTimeoutError:
-        raise Timeout(
-            f"GET {url}: the body stopped arriving after {produced:,} bytes",
-            method="GET",
-            url=url,
-            retryable=False,
-        ) from None
+        raise body.stalled() from None
     except (OSError, HTTPError) as exc:  # HTTPError: urllib3's own, a TLS failure among them
-        raise ConnectionError(
-            f"GET {url}: reading the body failed after {produced:,} bytes: {exc}",
-            method="GET",
-            url=url,
-            retryable=False,
-        ) from None
+        raise body.failed(exc) from None
 
 
 class _Decompressor:
