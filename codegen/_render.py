@@ -325,7 +325,7 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
                 )
     if operations:
         imports.add("modehal._operations", "Operations")
-        imports.add("modehal._async_client", "AsyncOperations")
+        imports.add("modehal._operations", "AsyncOperations")
         imports.add("typing", "cast")
     exports = [model.class_name] + [f["alias"] for f in fields if f["alias"]]
     if model.kind == "resource":
@@ -558,6 +558,7 @@ def _typed_follows(model: ModelSpec, spec: Spec, imports: Imports) -> list[dict[
     elif follows:
         imports.add("typing", "Any", "overload")
         imports.add("modehal._hal", "Resource")
+        imports.add("modehal._async_hal", "AsyncResource")
     return follows
 
 

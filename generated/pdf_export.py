@@ -13,12 +13,11 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint
-from modehal._async_client import AsyncOperations
-from modehal._async_hal import AsyncPollable
+from modehal._async_hal import AsyncPollable, AsyncResource
 from modehal._download import Download
 from modehal._fields import as_boolean, as_datetime, as_string
 from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._operations import AsyncOperations, Operations
 from modehal._polling import Pollable, PollableDocument
 
 from ._apis import REST

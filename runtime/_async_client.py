@@ -1,5 +1,5 @@
 """``AsyncBaseClient``: the asyncio driver, the one path every request of
-``modehal.AsyncClient`` takes; and ``AsyncOperations``, the base of its generated groups.
+``modehal.AsyncClient`` takes.
 
 It is ``BaseClient`` with ``await``: everything decided rather than done is ``ClientCore``'s,
 the same code the blocking client runs (arguments, request, credentials per origin, what an
@@ -50,6 +50,7 @@ class AsyncBaseClient(ClientCore):
     """Everything an asyncio Mode client needs but its operation groups (see
     ``modehal.AsyncClient``)."""
 
+    _transport: AsyncTransport
     flavor: ClassVar[Flavor] = ASYNC
     _name: ClassVar[str] = "modehal.AsyncClient"
 
@@ -200,13 +201,3 @@ class AsyncBaseClient(ClientCore):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-
-class AsyncOperations:
-    """A group of operations bound to one ``AsyncBaseClient``; each method is one call."""
-
-    def __init__(self, client: AsyncBaseClient) -> None:
-        self._client = client
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._client!r}>"

@@ -12,7 +12,6 @@ held up.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -153,12 +152,16 @@ class AsyncResults(ResultsFacts, AsyncDownload):
     async def tables(self) -> dict[str, Results]:
         """One ``Results`` per query, by name (as ``Results.tables()``); the body is on local
         disk by then, so each table is read without waiting on the network."""
+        import asyncio  # here: `import modehal` need not load asyncio for Client's sake
+
         spooled = await self._spooled()
         return await asyncio.to_thread(spooled.tables)
 
     async def to_pandas(self) -> pandas.DataFrame:
         """The table as a pandas DataFrame (``pip install "modehal[pandas]"``), parsed by a
         worker thread."""
+        import asyncio
+
         spooled = await self._spooled()
         return await asyncio.to_thread(spooled.to_pandas)
 

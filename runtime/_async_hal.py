@@ -10,7 +10,6 @@ through ``sync_model``: the endpoints and the catalog name the blocking model, a
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -147,6 +146,8 @@ class AsyncPollable(PollableDocument[RelT], AsyncResource[RelT]):
             raise_on_failure=raise_on_failure,
             progress=progress,
         )
+        import asyncio  # here: `import modehal` need not load asyncio for Client's sake
+
         current = self
         try:
             wait = next(cadence)

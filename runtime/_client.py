@@ -12,7 +12,7 @@ group.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import requests
 
@@ -37,6 +37,8 @@ D = TypeVar("D", bound=Download)
 
 class BaseClient(ClientCore):
     """Everything a Mode client needs but its operation groups (see ``modehal.Client``)."""
+
+    _transport: Transport
 
     def _new_transport(self, settings: Settings) -> Transport:
         return Transport(max_connections=settings.max_connections)
@@ -64,7 +66,7 @@ class BaseClient(ClientCore):
                 op.method, request.url, op.api, request.payload, stream=op.streams
             )
         if op.streams:
-            return self._streamed(response, request.url, op.returns)  # type: ignore[arg-type]
+            return self._streamed(response, request.url, cast("type[Download]", op.returns))
         return self._answer(request, response)
 
     def call_on(self, resource: Resource[Any], endpoint: str, /, **arguments: object) -> Any:

@@ -16,14 +16,14 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote, urlencode
 
 from . import _urls
 from ._api import Api, Endpoint
 from ._arguments import bind
 from ._auth import hide, hide_discovery
-from ._decode import decode_json, encode_body
+from ._decode import Answer, decode_json, encode_body
 from ._errors import (
     APIError,
     ConfigurationError,
@@ -40,29 +40,7 @@ from ._attempt import TimeoutValue
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from datetime import timedelta
-
     from typing_extensions import Self
-
-
-class Answer(Protocol):
-    """What the core reads of an HTTP answer: a ``requests.Response`` or an ``httpx.Response``
-    (each driver's), its body already read unless it is a download."""
-
-    @property
-    def status_code(self) -> int: ...
-
-    @property
-    def headers(self) -> Any: ...
-
-    @property
-    def content(self) -> bytes: ...
-
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def elapsed(self) -> timedelta: ...
 
 
 class _NotGiven:

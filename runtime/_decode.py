@@ -4,15 +4,33 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, datetime
-from typing import Any
-
-import requests
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 from ._errors import DecodeError, InvalidParameter
 
 
-def decode_json(response: requests.Response, url: str) -> object:
+class Answer(Protocol):
+    """What the core reads of an HTTP answer: a ``requests.Response`` or an ``httpx.Response``
+    (each driver's), its body already read unless it is a download."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Any: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def elapsed(self) -> timedelta: ...
+
+
+def decode_json(response: Answer, url: str) -> object:
     """The body as JSON, or ``DecodeError`` naming the URL and what was wrong."""
     content = response.content
     if not content or not content.strip():

@@ -250,7 +250,7 @@ class Walker(Generic[M]):
                 f"max_pages={max_pages}; to read on, raise it "
                 "(client.with_options(max_pages=...))",
             )
-        next_url = self._client.resolve(href, self._variables, rel="next_page")
+        next_url: str = self._client.resolve(href, self._variables, rel="next_page")
         if origin(next_url) != self._home:
             raise _stopped(
                 url,

@@ -14,7 +14,8 @@ from typing import Any
 from anyio.from_thread import BlockingPortal
 
 import modehal
-from modehal._async_client import AsyncBaseClient, AsyncOperations
+from modehal._async_client import AsyncBaseClient
+from modehal._operations import AsyncOperations
 
 _WRAPPED = (
     AsyncBaseClient,

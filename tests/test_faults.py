@@ -328,8 +328,8 @@ def test_with_options_shares_the_pool_and_changes_only_what_it_names(
     assert (fast.timeout, fast.max_retries) == (5.0, 0)
     assert (faults_client.timeout, faults_client.max_retries) == (2.0, 2)
     assert fast._transport is faults_client._transport
-    assert fast.report_runs._client is unwrapped(fast)
-    assert faults_client.report_runs._client is unwrapped(faults_client)
+    assert unwrapped(fast.report_runs._client) is unwrapped(fast)
+    assert unwrapped(faults_client.report_runs._client) is unwrapped(faults_client)
     assert faults_client.with_options(timeout=None).timeout is None
 
 
