@@ -176,16 +176,7 @@ class AsyncBaseClient(ClientCore):
             await asyncio.sleep(waited)
         self._log_request(method, url, headers, authorization, waited)
         response = await self._transport.send(
-            method,
-            url,
-            headers=headers,
-            body=payload,
-            timeout=self.timeout,
-            authorization=authorization,
-            home=self._origin,
-            max_bytes=self._settings.max_response_bytes,
-            stream=stream,
-            expect_json=expect_json,
+            method, url, **self._sending(headers, payload, authorization, stream, expect_json)
         )
         self._check_status(method, url, response, str(response.url))
         return response

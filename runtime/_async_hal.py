@@ -10,11 +10,10 @@ through ``sync_model``: the endpoints and the catalog name the blocking model, a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ._async_download import AsyncDownload
-from ._hal import Document, RelT, Resource, ResponseInfo
+from ._hal import Document, Navigator, RelT, Resource, ResponseInfo
 from ._polling import Pollable, PollableDocument, Progress, polls
 
 if TYPE_CHECKING:
@@ -40,27 +39,12 @@ def sync_model(model: type[Any]) -> type[Resource[Any]]:
     return twin
 
 
-class AsyncSession(Protocol):
-    """What an ``AsyncResource`` asks of the client it came from (``AsyncBaseClient``)."""
-
-    @property
-    def account(self) -> str | None: ...
-
-    @property
-    def base_url(self) -> str: ...
-
-    @property
-    def max_pages(self) -> int: ...
+class AsyncSession(Navigator, Protocol):
+    """What an ``AsyncResource`` asks of ``modehal.AsyncClient`` (``AsyncBaseClient``)."""
 
     async def get(self, href: str) -> Any: ...
 
     async def follow_link(self, source: AsyncResource[Any], rel: str, href: str) -> Any: ...
-
-    def model_for_key(self, key: str) -> type[Any]: ...
-
-    def resolve(
-        self, href: str, variables: Mapping[str, str] | None = None, *, rel: str | None = None
-    ) -> str: ...
 
     async def get_page(self, url: str) -> tuple[object, ResponseInfo]: ...
 
@@ -71,8 +55,6 @@ class AsyncSession(Protocol):
     async def download_link(
         self, source: AsyncResource[Any], rel: str, href: str
     ) -> AsyncDownload: ...
-
-    def web_page(self, href: str) -> str | None: ...
 
 
 class AsyncResource(Document[RelT]):

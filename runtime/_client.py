@@ -164,18 +164,7 @@ class BaseClient(ClientCore):
         waited = self._bucket.acquire() if self._bucket is not None else 0.0
         self._log_request(method, url, headers, authorization, waited)
         response = self._transport.send(
-            method,
-            url,
-            headers=headers,
-            body=payload,
-            timeout=self.timeout,
-            # Credentials go only to the configured origin: not to a host a link or a
-            # redirect points at.
-            authorization=authorization,
-            home=self._origin,
-            max_bytes=self._settings.max_response_bytes,
-            stream=stream,
-            expect_json=expect_json,
+            method, url, **self._sending(headers, payload, authorization, stream, expect_json)
         )
         self._check_status(method, url, response, response.url)
         return response

@@ -357,6 +357,29 @@ class ClientCore:
             raise missing_credentials(api.name, api.auth)
         return headers, header
 
+    def _sending(
+        self,
+        headers: dict[str, str],
+        payload: bytes | None,
+        authorization: str,
+        stream: bool,
+        expect_json: bool,
+    ) -> dict[str, Any]:
+        """The transport's arguments for one attempt (``Transport.send``, the same for
+        ``AsyncTransport.send``)."""
+        return {
+            "headers": headers,
+            "body": payload,
+            "timeout": self.timeout,
+            # Credentials go only to the configured origin: not to a host a link or a
+            # redirect points at (the transport decides at every hop).
+            "authorization": authorization,
+            "home": self._origin,
+            "max_bytes": self._settings.max_response_bytes,
+            "stream": stream,
+            "expect_json": expect_json,
+        }
+
     def _log_request(
         self, method: str, url: str, headers: Mapping[str, str], authorization: str, waited: float
     ) -> None:

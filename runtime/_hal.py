@@ -273,9 +273,9 @@ class ResponseInfo:
     elapsed: float
 
 
-class Session(Protocol):
-    """What a resource asks of the client it came from (``BaseClient`` is one): to fetch what
-    its links point at, and which model an embedded document is."""
+class Navigator(Protocol):
+    """What a resource asks of the client it came from without any I/O, either client alike:
+    its settings, where an href leads, and which model an embedded document is."""
 
     @property
     def account(self) -> str | None: ...
@@ -286,23 +286,28 @@ class Session(Protocol):
     @property
     def max_pages(self) -> int: ...
 
-    def get(self, href: str) -> Resource[Any]: ...
-
-    def follow_link(self, source: Resource[Any], rel: str, href: str) -> Resource[Any]: ...
-
-    def model_for_key(self, key: str) -> type[Resource[Any]]: ...
+    def model_for_key(self, key: str) -> type[Any]: ...
 
     def resolve(
         self, href: str, variables: Mapping[str, str] | None = None, *, rel: str | None = None
     ) -> str: ...
+
+    def web_page(self, href: str) -> str | None: ...
+
+
+class Session(Navigator, Protocol):
+    """What a ``Resource`` asks of ``modehal.Client`` (``BaseClient``): to fetch what its
+    links point at."""
+
+    def get(self, href: str) -> Resource[Any]: ...
+
+    def follow_link(self, source: Resource[Any], rel: str, href: str) -> Resource[Any]: ...
 
     def get_page(self, url: str) -> tuple[object, ResponseInfo]: ...
 
     def call_on(self, resource: Resource[Any], endpoint: str, /, **arguments: object) -> Any: ...
 
     def download_link(self, source: Resource[Any], rel: str, href: str) -> Download: ...
-
-    def web_page(self, href: str) -> str | None: ...
 
 
 class Document(Generic[RelT]):
