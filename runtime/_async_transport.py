@@ -11,11 +11,13 @@ decompressed. This is the only module that imports ``httpx``.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Mapping
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import timedelta
+from typing import Any
 
 import anyio
 import httpx
@@ -29,10 +31,12 @@ class AsyncTransport:
     """Owns the ``httpx.AsyncClient`` whose pool holds the connections."""
 
     def __init__(self, *, max_connections: int = 32) -> None:
-        # As the blocking client's pools: max_connections kept alive per client, any number
-        # open at once (a burst of tasks is not queued behind the pool).
+        # At most max_connections open at once: a gather of 500 calls shares them rather than
+        # opening 500 connections to Mode (the rest wait for one, within their timeout).
         self.client = httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=max_connections),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
             follow_redirects=False,
             timeout=None,
         )
@@ -57,7 +61,7 @@ class AsyncTransport:
         hops = Hops(method, url, body, home)
         response: httpx.Response | None = None
         try:
-            with _deadline(seconds):
+            async with _deadline(seconds):
                 while True:
                     try:
                         response = await self._send_once(hops, headers, timeout, authorization)
@@ -107,8 +111,28 @@ class AsyncTransport:
         await self.client.aclose()
 
 
-def _deadline(seconds: float | None) -> AbstractContextManager[object]:
-    return anyio.fail_after(seconds) if seconds is not None else nullcontext()
+def _deadline(seconds: float | None) -> AbstractAsyncContextManager[object]:
+    """A scope that cancels what runs in it after ``seconds`` (``TimeoutError``): asyncio's
+    own where it has one (3.11), a third of the cost of anyio's."""
+    if seconds is None:
+        return nullcontext()
+    if _asyncio_timeout is not None:
+        return _asyncio_timeout(seconds)
+    return _AnyioDeadline(seconds)
+
+
+class _AnyioDeadline:
+    def __init__(self, seconds: float) -> None:
+        self._scope = anyio.fail_after(seconds)
+
+    async def __aenter__(self) -> object:
+        return self._scope.__enter__()
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        return self._scope.__exit__(*exc_info)
+
+
+_asyncio_timeout = getattr(asyncio, "timeout", None)
 
 
 def _phases(timeout: TimeoutValue) -> httpx.Timeout:
