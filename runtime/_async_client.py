@@ -25,7 +25,7 @@ from ._async_pagination import AsyncCollection
 from ._async_transport import AsyncTransport
 from ._core import ClientCore, Request
 from ._download import Download
-from ._errors import APIError, NotJSON, TransportError
+from ._errors import APIError, ModeError, NotJSON, TransportError
 from ._hal import ResponseInfo
 from ._navigation import Flavor
 from ._results import Results
@@ -87,7 +87,7 @@ class AsyncBaseClient(ClientCore):
                 op.method, request.url, op.api, request.payload, stream=op.streams
             )
         if op.streams:
-            return self._streamed(response, request.url, _ASYNC_DOWNLOADS[op.returns])  # type: ignore[index]
+            return await self._streamed(response, request.url, _ASYNC_DOWNLOADS[op.returns])  # type: ignore[index]
         return self._answer(request, response)
 
     async def call_on(
@@ -108,10 +108,16 @@ class AsyncBaseClient(ClientCore):
 
     async def _download(self, url: str) -> AsyncDownload:
         response = await self._send("GET", url, self.api_for_url(url), None, stream=True)
-        return self._streamed(response, url, AsyncDownload)
+        return await self._streamed(response, url, AsyncDownload)
 
-    def _streamed(self, response: httpx.Response, url: str, kind: type[D]) -> D:
-        return kind.from_response(response, url=url, max_bytes=self._settings.max_download_bytes)
+    async def _streamed(self, response: httpx.Response, url: str, kind: type[D]) -> D:
+        try:
+            return kind.from_response(
+                response, url=url, max_bytes=self._settings.max_download_bytes
+            )
+        except ModeError:  # an HTML page where results were expected: the body goes unread
+            await response.aclose()
+            raise
 
     # -- the generic navigator ----------------------------------------------------------
 

@@ -141,7 +141,7 @@ class AsyncResults(ResultsFacts, AsyncDownload):
 
     def __init__(self, chunks: AsyncChunks, **kwargs: Any) -> None:
         super().__init__(chunks, **kwargs)
-        self._refuse_html()  # nothing read yet; the caller closes the response
+        self._refuse_html()  # nothing read yet; AsyncBaseClient closes the response
 
     async def rows(self) -> AsyncIterator[dict[str, Any]]:
         """Each row as a dict, as ``Results.rows()`` reads them."""

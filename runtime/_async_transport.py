@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
@@ -116,8 +117,8 @@ def _deadline(seconds: float | None) -> AbstractAsyncContextManager[object]:
     own where it has one (3.11), a third of the cost of anyio's."""
     if seconds is None:
         return nullcontext()
-    if _asyncio_timeout is not None:
-        return _asyncio_timeout(seconds)
+    if sys.version_info >= (3, 11):
+        return asyncio.timeout(seconds)
     return _AnyioDeadline(seconds)
 
 
@@ -130,9 +131,6 @@ class _AnyioDeadline:
 
     async def __aexit__(self, *exc_info: Any) -> bool | None:
         return self._scope.__exit__(*exc_info)
-
-
-_asyncio_timeout = getattr(asyncio, "timeout", None)
 
 
 def _phases(timeout: TimeoutValue) -> httpx.Timeout:
