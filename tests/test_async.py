@@ -266,3 +266,43 @@ print("httpx" in sys.modules)
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/"
     )
     assert out.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+# -- one definition, two clients ----------------------------------------------------------------
+
+
+def test_the_async_client_has_the_same_arguments_groups_and_operations() -> None:
+    import inspect
+
+    from modehal import api
+
+    assert inspect.signature(modehal.AsyncClient) == inspect.signature(modehal.Client)
+    groups = [name for name, value in vars(api.Client).items() if hasattr(value, "func")]
+    assert len(groups) > 20
+    for group in groups:
+        blocking = vars(api.Client)[group].func.__annotations__["return"]
+        awaited = vars(api.AsyncClient)[group].func.__annotations__["return"]
+        assert awaited == "Async" + blocking
+        sync_class, async_class = getattr(api, blocking), getattr(api, awaited)
+        operations = {n for n in vars(sync_class) if not n.startswith("_")}
+        assert operations and operations == {n for n in vars(async_class) if not n.startswith("_")}
+        for name in operations:  # awaited, but for lists, which hand back an AsyncCollection
+            method = getattr(async_class, name)
+            lists = getattr(sync_class, name).__annotations__["return"].startswith("Collection[")
+            assert inspect.iscoroutinefunction(method) != lists, name
+            assert (
+                inspect.signature(method).parameters.keys()
+                == inspect.signature(getattr(sync_class, name)).parameters.keys()
+            )
+
+
+def test_every_model_has_an_async_twin_sharing_its_fields() -> None:
+    from modehal import api
+    from modehal._async_hal import async_model
+
+    for model in api.MODELS:
+        twin = async_model(model)
+        assert twin.sync_model is model and twin.__name__ == "Async" + model.__name__
+        shared = set(model.__mro__) & set(twin.__mro__)
+        fields = next(cls for cls in model.__mro__ if cls.__name__.endswith("Fields"))
+        assert fields in shared and twin.field_names == model.field_names
