@@ -306,3 +306,44 @@ def test_every_model_has_an_async_twin_sharing_its_fields() -> None:
         shared = set(model.__mro__) & set(twin.__mro__)
         fields = next(cls for cls in model.__mro__ if cls.__name__.endswith("Fields"))
         assert fields in shared and twin.field_names == model.field_names
+
+
+# -- downloads over the wire, both clients --------------------------------------------------
+
+
+def test_a_gzip_bomb_download_stops_at_max_download_bytes(make_client: ClientFactory) -> None:
+    import zlib
+
+    from ._servers import read_request, scripted
+
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    body = b"".join(compressor.compress(b"a," * (1 << 19)) for _ in range(64)) + compressor.flush()
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Encoding: gzip\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body)
+    )
+
+    def script(connection: Any) -> None:
+        read_request(connection)
+        connection.sendall(head + body)
+
+    with scripted(script) as url:
+        client = make_client("t", "s", account="a", base_url=url, max_download_bytes=1 << 20)
+        download = client.download("/api/a/reports/r/runs/x/results/content.csv")
+        with pytest.raises(modehal.ResponseTooLarge) as caught:
+            download.read()
+    assert caught.value.limit == 1 << 20  # counted decompressed: 64 MiB inflated, 70 KB sent
+
+
+def test_a_download_streams_in_chunks_and_saves_whole(
+    make_client: ClientFactory, make_sim: SimFactory, tmp_path: Any
+) -> None:
+    sim = make_sim(speed=500.0, discovery_reports=10)
+    client = make_client.for_sim(sim)
+    report = sim.reports[0]
+    run = client.report_runs.get(report, sim.world.runs_of(report)[0].token)
+    chunks = list(run.results().iter_bytes(chunk_size=64))
+    assert len(chunks) > 1 and all(len(chunk) <= 64 for chunk in chunks)
+    saved = run.results().save(tmp_path)
+    assert saved.read_bytes() == b"".join(chunks) and list(tmp_path.iterdir()) == [saved]
+    assert [row["id"] for row in run.results().rows()][:2] == ["1", "2"]
