@@ -23,9 +23,9 @@ from typing import Any
 import anyio
 import httpx
 
-from ._attempt import Hops, TimeoutValue, not_json, out_of_time, stated_too_large, whole_attempt
+from ._attempt import Hops, TimeoutValue, not_json, out_of_time, whole_attempt
 from ._download import CHUNK_SIZE, BodyDecoder
-from ._errors import ConnectionError, NotJSON, ResponseTooLarge, Timeout, TransportError
+from ._errors import ConnectionError, NotJSON, Timeout, TransportError
 
 
 class AsyncTransport:
@@ -145,16 +145,19 @@ async def _read_body(response: httpx.Response, limit: int | None, method: str, u
     """Read the body into ``response.content``, refusing it once it passes ``limit`` bytes
     (decompressed), before the rest is read. A body cut short is a lost connection (retried
     for what is safe to retry), as the blocking transport reports it."""
-    if stated_too_large(response.headers, limit):
-        await response.aclose()
-        raise ResponseTooLarge(method, url, limit)  # type: ignore[arg-type]  # not None here
     encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
     length = response.headers.get("Content-Length", "")
-    decoder = BodyDecoder(
-        url, encoding, int(length) if length.isdigit() else None, limit, CHUNK_SIZE, method=method
-    )
     chunks: list[bytes] = []
     try:
+        decoder = BodyDecoder(
+            url,
+            encoding,
+            int(length) if length.isdigit() else None,
+            limit,
+            CHUNK_SIZE,
+            method=method,
+        )
+        decoder.size.check_stated(response.headers)
         async for data in response.aiter_raw():
             chunks.extend(decoder.feed(data))
         if decoder.cut_short:

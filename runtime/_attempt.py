@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from ._errors import RedirectError, Timeout, TooManyRedirects, TransportError
+from ._errors import RedirectError, ResponseTooLarge, Timeout, TooManyRedirects, TransportError
 from ._urls import origin, refused_link_local, same_origin, split_http
 
 TimeoutValue = float | tuple[float, float] | None
@@ -51,12 +51,30 @@ def not_json(status: int, content_type: str | None) -> str | None:
     return None
 
 
-def stated_too_large(headers: Any, limit: int | None) -> bool:
-    """Whether an uncompressed body's ``Content-Length`` already says it is over ``limit``."""
-    if limit is None or headers.get("Content-Encoding", "identity") != "identity":
-        return False
-    length = headers.get("Content-Length", "")
-    return length.isdigit() and int(length) > limit
+class SizeLimit:
+    """The one rule of a body's size, for documents and downloads of both clients: past
+    ``limit`` bytes once decompressed (None: no limit) it is ``ResponseTooLarge``, counted as
+    it streams in, so the rest is never read."""
+
+    __slots__ = ("limit", "method", "url", "size")
+
+    def __init__(self, limit: int | None, method: str, url: str) -> None:
+        self.limit, self.method, self.url = limit, method, url
+        self.size = 0
+
+    def check_stated(self, headers: Any) -> None:
+        """An uncompressed body whose ``Content-Length`` is already past the limit."""
+        if self.limit is None or headers.get("Content-Encoding", "identity") != "identity":
+            return
+        length = headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > self.limit:
+            raise ResponseTooLarge(self.method, self.url, self.limit)
+
+    def count(self, chunk: bytes) -> None:
+        """One more decompressed chunk of the body."""
+        self.size += len(chunk)
+        if self.limit is not None and self.size > self.limit:
+            raise ResponseTooLarge(self.method, self.url, self.limit)
 
 
 class Hops:

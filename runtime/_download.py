@@ -23,7 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
 
-from ._errors import ConnectionError, DecodeError, ModeError, ResponseTooLarge, Timeout
+from ._attempt import SizeLimit
+from ._errors import ConnectionError, DecodeError, ModeError, Timeout
 from ._transport import caused_by
 
 if TYPE_CHECKING:
@@ -211,20 +212,21 @@ class BodyDecoder:
         method: str = "GET",
     ) -> None:
         self.url = url
-        self.method = method
         self.stated = stated
-        self.max_bytes = max_bytes
         self.chunk_size = chunk_size
         self.received = 0  # bytes of the body as sent
-        self.produced = 0  # bytes of it decompressed
+        self.size = SizeLimit(max_bytes, method, url)  # and decompressed
         self._decompressor = _Decompressor(encoding, url)
+
+    @property
+    def produced(self) -> int:
+        """Bytes of the body handed out so far, decompressed."""
+        return self.size.size
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         self.received += len(data)
         for chunk in self._decompressor.feed(data, self.chunk_size):
-            self.produced += len(chunk)
-            if self.max_bytes is not None and self.produced > self.max_bytes:
-                raise ResponseTooLarge(self.method, self.url, self.max_bytes)
+            self.size.count(chunk)
             yield chunk
 
     @property

@@ -29,7 +29,7 @@ from requests.utils import get_environ_proxies
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
 from ._adapter import ExactTargetAdapter, sending
-from ._attempt import Hops, TimeoutValue, not_json, out_of_time, stated_too_large, whole_attempt
+from ._attempt import Hops, SizeLimit, TimeoutValue, not_json, out_of_time, whole_attempt
 from ._errors import ConnectionError, NotJSON, ResponseTooLarge, Timeout, TransportError
 from ._watchdog import Watch, watchdog
 
@@ -198,17 +198,16 @@ def _read_timeout_for_the_body(response: requests.Response, timeout: TimeoutValu
 def _read_body(response: requests.Response, limit: int | None, method: str, url: str) -> None:
     """Read the body into ``response.content``, refusing it once it passes ``limit`` bytes
     (decompressed), before the rest is read."""
-    if stated_too_large(response.headers, limit):
-        response.close()
-        raise ResponseTooLarge(method, url, limit)  # type: ignore[arg-type]  # not None here
+    size = SizeLimit(limit, method, url)
     chunks = []
-    size = 0
-    for chunk in response.iter_content(_CHUNK):
-        size += len(chunk)
-        if limit is not None and size > limit:
-            response.close()  # the connection goes, not back to the pool with a body in it
-            raise ResponseTooLarge(method, url, limit)
-        chunks.append(chunk)
+    try:
+        size.check_stated(response.headers)
+        for chunk in response.iter_content(_CHUNK):
+            size.count(chunk)
+            chunks.append(chunk)
+    except ResponseTooLarge:
+        response.close()  # the connection goes, not back to the pool with a body in it
+        raise
     response._content = b"".join(chunks)
 
 
