@@ -40,6 +40,7 @@ class AsyncTransport:
             ),
             follow_redirects=False,
             timeout=None,
+            event_hooks={"response": [_hold_location]},
         )
 
     async def send(
@@ -112,12 +113,25 @@ class AsyncTransport:
         await self.client.aclose()
 
 
+_LOCATION = "modehal.location"
+
+
+async def _hold_location(response: httpx.Response) -> None:
+    """Takes a redirect's ``Location`` out of httpx's sight as the answer arrives: httpx
+    parses it even when it follows no redirect, and refuses one it cannot parse as a lost
+    connection. ``Hops`` decides about it instead, as for the blocking client."""
+    raw = [value for name, value in response.headers.raw if name.lower() == b"location"]
+    if raw:
+        response.extensions[_LOCATION] = raw[0]
+        del response.headers["Location"]
+
+
 def _location(response: httpx.Response) -> bytes | None:
-    """The ``Location`` header's bytes as sent (httpx's text may have read them as latin-1)."""
-    for name, value in response.headers.raw:
-        if name.lower() == b"location":
-            return value
-    return None
+    """The ``Location`` header's bytes as they were sent (put back in the headers, as text)."""
+    value: bytes | None = response.extensions.pop(_LOCATION, None)
+    if value is not None:
+        response.headers["Location"] = value.decode("latin-1")
+    return value
 
 
 def _deadline(seconds: float | None) -> AbstractAsyncContextManager[object]:
