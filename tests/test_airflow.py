@@ -137,6 +137,16 @@ def test_airflow_lists_the_provider_and_its_connection_type(airflow_home: dict[s
     )
 
 
+def test_the_provider_info_passes_airflows_own_schema() -> None:
+    import airflow
+    import jsonschema
+
+    from modehal.airflow import get_provider_info
+
+    schema = json.loads((Path(airflow.__file__).parent / "provider_info.schema.json").read_text())
+    jsonschema.validate(get_provider_info(), schema)
+
+
 def test_the_hook_reads_the_connection_from_the_environment(
     airflow_home: dict[str, str], sim: Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
