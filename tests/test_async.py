@@ -2,8 +2,9 @@
 asyncio client has (tasks sharing a client, its connections and its rate limit; lazy
 collections; httpx kept out of ``import modehal``).
 
-The other policy suites (faults, limits, wire, hardening, data out) run against both clients
-through conftest's ``make_client``; this module holds what they do not.
+The other policy suites (faults, limits, wire, hardening, data out; of the hostile-input
+suite, the Location, chunked-truncation and depth tests) run against both clients through
+conftest's ``make_client``; this module holds what they do not.
 """
 
 from __future__ import annotations

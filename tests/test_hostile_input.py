@@ -1,7 +1,7 @@
 """Hostile input, round 2 (issue 23): one test per promise, then the property suites.
 
 Whatever a server sends (numbers, nesting, hrefs, Location headers, zips, CSV, a body cut
-short) and whatever a caller passes (text that cannot be encoded, dot segments however
+short; tests taking ``make_client`` run with both clients) and whatever a caller passes (text that cannot be encoded, dot segments however
 encoded, nesting, naive datetimes, credentials with a newline), the result is a value or a
 ``ModeError``, and no limit is walked around.
 """
