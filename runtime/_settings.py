@@ -18,7 +18,7 @@ from typing import Any, TypeGuard
 from . import _urls
 from ._auth import Secret, basic_header, bearer_header, hide, hide_discovery
 from ._errors import ConfigurationError
-from ._transport import TimeoutValue
+from ._attempt import TimeoutValue
 
 TOKEN = "MODE_TOKEN"
 SECRET = "MODE_SECRET"
