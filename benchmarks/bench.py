@@ -332,6 +332,70 @@ def _print_asyncio(gets: dict[str, float], waits: dict[str, Any]) -> None:
     )
 
 
+# -- jobs ---------------------------------------------------------------------------------------
+
+
+def jobs(reports: int = 1000) -> dict[str, Any]:
+    """Requests and seconds of each job on ``Simulator(reports=...)``: through the REST API only
+    (no Discovery credentials) and with Discovery; then ``run_reports`` of 50 reports at
+    concurrency 8 with ``rate_limit=4``, against the bound the rate limit sets."""
+    import tempfile
+
+    figures: dict[str, Any] = {"reports": reports}
+    with Simulator(reports=reports, speed=1000.0) as sim:
+
+        def timed(job: Callable[[], Any]) -> tuple[Any, int, float]:
+            before, started = len(sim.requests), time.perf_counter()
+            value = job()
+            return value, len(sim.requests) - before, time.perf_counter() - started
+
+        for label, options in (("REST", {"discovery": None}), ("Discovery", {})):
+            with sim.client(**options) as client, tempfile.TemporaryDirectory() as folder:
+                first, first_n, first_s = timed(lambda: modehal.export_sql(client, folder))
+                again, again_n, again_s = timed(lambda: modehal.export_sql(client, folder))
+                found, inventory_n, inventory_s = timed(lambda: modehal.inventory(client))
+                _, stale_n, stale_s = timed(lambda: modehal.stale_reports(client, days=180))
+            figures[label] = {
+                "export_sql": (first_n, first_s, len(first.added)),
+                "export_sql_rerun": (again_n, again_s, len(again.added) + len(again.changed)),
+                "inventory": (inventory_n, inventory_s, len(found.reports)),
+                "stale_reports": (stale_n, stale_s),
+            }
+        with sim.client(rate_limit=4.0) as client:
+            outcomes, sent, seconds = timed(
+                lambda: list(client.run_reports(sim.reports[:50], concurrency=8))
+            )
+        # the bucket holds one request and starts full: n requests take (n - 1) / 4 s at least
+        figures["run_reports"] = {
+            "requests": sent,
+            "seconds": seconds,
+            "bound": (sent - 1) / 4.0,
+            "ok": sum(outcome.ok for outcome in outcomes),
+        }
+    return figures
+
+
+def _print_jobs(figures: dict[str, Any]) -> None:
+    print(f"\nJobs on Simulator(reports={figures['reports']}) (requests, seconds)")
+    for label in ("REST", "Discovery"):
+        rows = figures[label]
+        n, s, files = rows["export_sql"]
+        rn, rs, written = rows["export_sql_rerun"]
+        inv_n, inv_s, listed = rows["inventory"]
+        st_n, st_s = rows["stale_reports"]
+        print(
+            f"  {label:9s} export_sql {n:5d} req {s:5.2f} s ({files} files); unchanged rerun "
+            f"{rn} req {rs:.2f} s, {written} written; inventory {inv_n} req {inv_s:.2f} s "
+            f"({listed} reports); stale_reports {st_n} req {st_s:.2f} s"
+        )
+    runs = figures["run_reports"]
+    print(
+        f"  run_reports, 50 reports at concurrency 8, rate_limit=4: {runs['requests']} requests "
+        f"in {runs['seconds']:.2f} s, the rate limit's bound {runs['bound']:.2f} s = "
+        f"{runs['seconds'] / runs['bound']:.3f}x ({runs['ok']} ok)"
+    )
+
+
 # -- the other figures ----------------------------------------------------------------------
 
 
@@ -564,7 +628,9 @@ def main() -> int:
         "--pandas-mb", type=int, default=100, help="size of the CSV read into pandas (default 100)"
     )
     parser.add_argument(
-        "--only", choices=["asyncio"], help="run only these rows (asyncio: AsyncClient's)"
+        "--only",
+        choices=["asyncio", "jobs"],
+        help="run only these rows (asyncio: AsyncClient's; jobs: the jobs on a big workspace)",
     )
     args = parser.parse_args()
     os.environ.pop("MODE_TOKEN", None)
@@ -575,6 +641,9 @@ def main() -> int:
     }
 
     run_doc = _run_document()
+    if args.only == "jobs":
+        _print_jobs(jobs())
+        return 0
     if args.only == "asyncio":
         canned = CannedServer({f"/api/{ACCOUNT}/reports/{REPORT}/runs/{RUN}": run_doc})
         _print_asyncio(concurrent_gets(canned.url, rounds=args.rounds), wait_many())
@@ -594,6 +663,7 @@ def main() -> int:
     per_call = interleaved(peers(canned.url, with_follow=True), args.calls, args.rounds)
     results["asyncio_gets"] = concurrent_gets(canned.url, rounds=args.rounds)
     results["asyncio_wait"] = wait_many()
+    results["jobs"] = jobs()
     baseline = per_call["requests.Session (default)"]
     results["canned"] = {
         name: {"us_per_call": seconds * 1e6, "ratio": seconds / baseline}
@@ -666,6 +736,7 @@ def main() -> int:
     )
     print(f"drift over both OpenAPI files and the saved pages: {results['drift_seconds']:.2f} s")
     _print_asyncio(results["asyncio_gets"], results["asyncio_wait"])
+    _print_jobs(results["jobs"])
     _print_data_out(results["data_out"], args.data_mb, args.pandas_mb)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
