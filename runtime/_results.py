@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import PurePosixPath
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ._decode import MAX_DEPTH, too_deep
 from ._download import CHUNK_SIZE, Chunks, Download
 from ._errors import DecodeError, ModeError, ResponseTooLarge
+from ._streams import ByteStream, read_ahead
 
 if TYPE_CHECKING:
     import zipfile
@@ -103,14 +103,14 @@ class Results(Download):
             return pandas.DataFrame.from_records(list(self.rows()))
         # Big chunks, read ahead by a thread: pandas parses in C without the GIL while the
         # next chunks arrive and are decompressed (which releases it too).
-        chunks = _read_ahead(self.iter_bytes(1 << 20))
+        chunks = read_ahead(self.iter_bytes(1 << 20))
         try:
             with warnings.catch_warnings():
                 # index_col=False: a first row one value wider than the header is not "the
                 # first column is the index" but values no column holds, which pandas only
                 # warns about: an error, as rows() has it
                 warnings.simplefilter("error", pandas.errors.ParserWarning)
-                return pandas.read_csv(_ByteStream(chunks), encoding="utf-8-sig", index_col=False)
+                return pandas.read_csv(ByteStream(chunks), encoding="utf-8-sig", index_col=False)
         except (
             pandas.errors.ParserError,
             pandas.errors.ParserWarning,
@@ -134,52 +134,10 @@ class Results(Download):
         return next(iter(tables.values()))
 
 
-_END = object()
 MAX_JSON_ROW = 16 * 1024 * 1024  # characters: a longer row is a malformed body, not a row
 MAX_CSV_CELL = 16 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1_000  # tables in one zip of results: a report has far fewer queries
 _TOO_DEEP = f"a JSON row is nested too deeply (more than {MAX_DEPTH} levels)"
-
-
-def _read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
-    """``chunks``, produced by a thread of its own up to ``depth`` chunks ahead of the reader
-    (so memory stays bounded); its error, if any, is raised to the reader."""
-    import queue
-
-    ready: queue.Queue[object] = queue.Queue(depth)
-    stop = threading.Event()
-
-    def offer(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                if not offer(chunk):
-                    return
-            offer(_END)
-        except BaseException as error:  # handed to the reader, raised there
-            offer(error)
-        finally:
-            chunks.close()  # type: ignore[attr-defined]
-
-    threading.Thread(target=produce, name="modehal-read-ahead", daemon=True).start()
-    try:
-        while True:
-            item = ready.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
 
 
 def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
@@ -196,7 +154,7 @@ def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_CELL))
 
     text = io.TextIOWrapper(
-        io.BufferedReader(_ByteStream(results.iter_bytes()), CHUNK_SIZE),
+        io.BufferedReader(ByteStream(results.iter_bytes()), CHUNK_SIZE),
         encoding="utf-8-sig",
         newline="",
     )
@@ -422,37 +380,3 @@ def _member_chunks(
             raise DecodeError(url, f"the zip member cannot be read: {exc}") from None
 
     return chunks
-
-
-class _ByteStream(io.RawIOBase):
-    """A file-like view of an iterator of byte chunks, for ``csv`` and pandas."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._pending = memoryview(chunk)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]  # a view: no copy of the rest
-        return size
-
-    def read(self, size: int | None = -1) -> bytes:
-        # What is pending, straight from the chunk (RawIOBase.read would copy it twice).
-        if size is None or size < 0:
-            return self.readall()
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return b""
-            self._pending = memoryview(chunk)
-        piece, self._pending = self._pending[:size], self._pending[size:]
-        return bytes(piece)
