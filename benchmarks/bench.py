@@ -339,6 +339,10 @@ def memory(name):  # bytes: VmRSS is the resident size now, VmHWM its peak so fa
         return next(int(line.split()[1]) * 1024 for line in status if line.startswith(name))
 if job == "pandas-read-csv" or job == "modehal-pandas":
     import pandas  # imported before measuring, for both
+if job in ("modehal-arrow", "modehal-polars", "pyarrow-read-csv"):
+    import pyarrow, pyarrow.csv  # likewise
+    if job == "modehal-polars":
+        import polars
 before = memory("VmRSS:")
 started = time.perf_counter()
 figures = {{}}
@@ -359,10 +363,20 @@ elif job == "urllib3-save":
 elif job == "modehal-rows":
     figures["rows"] = sum(1 for _ in client.report_runs.results(report, run).rows())
 elif job == "modehal-pandas":
-    figures["rows"] = len(client.report_runs.results(report, run).to_pandas())
+    frame = client.report_runs.results(report, run).to_pandas()
+    figures["rows"], figures["table_bytes"] = len(frame), int(frame.memory_usage(deep=True).sum())
 elif job == "pandas-read-csv":
     import pandas
     figures["rows"] = len(pandas.read_csv(target))
+elif job == "modehal-arrow":
+    table = client.report_runs.results(report, run).to_arrow()
+    figures["rows"], figures["table_bytes"] = table.num_rows, table.nbytes
+elif job == "modehal-polars":
+    frame = client.report_runs.results(report, run).to_polars()
+    figures["rows"], figures["table_bytes"] = frame.height, frame.estimated_size()
+elif job == "pyarrow-read-csv":
+    table = pyarrow.csv.read_csv(target)
+    figures["rows"], figures["table_bytes"] = table.num_rows, table.nbytes
 figures["seconds"] = time.perf_counter() - started
 figures["rss_growth_bytes"] = memory("VmHWM:") - before
 print(json.dumps(figures))
@@ -420,7 +434,66 @@ def data_out(megabytes: int, pandas_megabytes: int) -> dict[str, Any]:
     return results
 
 
+def columnar(sizes: list[int]) -> dict[int, dict[str, Any]]:
+    """For each size in ``sizes`` (MB of CSV once decompressed, gzip on the wire):
+    ``to_arrow()`` and ``to_polars()`` against ``to_pandas()`` and against pyarrow's own
+    ``read_csv`` of the saved file, each in a child process of its own (its peak RSS)."""
+    import tempfile
+
+    figures: dict[int, dict[str, Any]] = {}
+    with (
+        Simulator(port=0, account=ACCOUNT, token=TOKEN, secret=SECRET, discovery=DISCOVERY) as sim,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        report = sim.reports[0]
+        client = sim.client()
+        run = client.report_runs.create(report).wait(poll_interval=0.05).token
+        sample_rows = 10_000
+        sim.set_results_rows(report, sample_rows)
+        row_bytes = len(client.report_runs.results(report, run).read()) / (sample_rows + 1)
+        target = Path(scratch) / "results.csv"
+        for megabytes in sizes:
+            sim.set_results_rows(report, int(megabytes * 1024 * 1024 / row_bytes))
+            client.report_runs.results(report, run).save(target)
+            served = CannedServer(
+                {
+                    f"/api/{ACCOUNT}/reports/{report}/runs/{run}/results/content.csv": (
+                        gzip.compress(target.read_bytes(), 1)
+                    )
+                },
+                head=b"Content-Type: text/csv\r\nContent-Encoding: gzip\r\n",
+            )
+            jobs = ("modehal-pandas", "modehal-arrow", "modehal-polars", "pyarrow-read-csv")
+            figures[megabytes] = {job: _child(job, served.url, report, run, target) for job in jobs}
+            target.unlink()
+    return figures
+
+
 # -- report ---------------------------------------------------------------------------------
+
+
+def _print_columnar(figures: dict[int, dict[str, Any]]) -> None:
+    mb = 1024 * 1024
+    for megabytes, jobs in figures.items():
+        pandas, arrow = jobs["modehal-pandas"], jobs["modehal-arrow"]
+        print(f"\nArrow and Polars: {megabytes:,} MB of CSV once decompressed (gzip on the wire)")
+        for job, name in (
+            ("modehal-pandas", "modehal to_pandas()"),
+            ("modehal-arrow", "modehal to_arrow()"),
+            ("modehal-polars", "modehal to_polars()"),
+            ("pyarrow-read-csv", "pyarrow.csv.read_csv(saved file)"),
+        ):
+            one = jobs[job]
+            print(
+                f"  {name:<34}{one['seconds']:7.2f} s   table {one['table_bytes'] / mb:7.1f} MB"
+                f"   peak RSS +{one['rss_growth_bytes'] / mb:7.1f} MB"
+                f" = {one['rss_growth_bytes'] / one['table_bytes']:.2f}x the table"
+            )
+        print(
+            f"  to_arrow() vs to_pandas(): {pandas['seconds'] / arrow['seconds']:.2f}x faster"
+            f" (goal 2x); vs pyarrow on the saved file:"
+            f" {arrow['seconds'] / jobs['pyarrow-read-csv']['seconds']:.2f}x its time"
+        )
 
 
 def _print_data_out(figures: dict[str, dict[str, Any]], big: int, small: int) -> None:
@@ -456,6 +529,15 @@ def main() -> int:
     parser.add_argument(
         "--pandas-mb", type=int, default=100, help="size of the CSV read into pandas (default 100)"
     )
+    parser.add_argument(
+        "--columnar-mb",
+        default="100,1024",
+        help="sizes of the CSV read into Arrow, Polars and pandas, comma-separated (default "
+        "100,1024; 0: skip)",
+    )
+    parser.add_argument(
+        "--only-columnar", action="store_true", help="run the Arrow and Polars rows alone"
+    )
     args = parser.parse_args()
     os.environ.pop("MODE_TOKEN", None)
     results: dict[str, Any] = {
@@ -463,6 +545,13 @@ def main() -> int:
         "rounds": args.rounds,
         "calls": args.calls,
     }
+    sizes = [int(size) for size in args.columnar_mb.split(",") if int(size) > 0]
+    if args.only_columnar:
+        results["columnar"] = columnar(sizes)
+        _print_columnar(results["columnar"])
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2) + "\n")
+        return 0
 
     run_doc = _run_document()
     canned = CannedServer(
@@ -518,6 +607,7 @@ def main() -> int:
     results["regeneration_seconds"] = regeneration_time()
     results["drift_seconds"] = drift_time()
     results["data_out"] = data_out(args.data_mb, args.pandas_mb)
+    results["columnar"] = columnar(sizes)
 
     print(
         f"modehal {modehal.__version__} benchmark, Python {results['python']}, {args.rounds} rounds x {args.calls} calls, median round\n"
@@ -546,6 +636,7 @@ def main() -> int:
     )
     print(f"drift over both OpenAPI files and the saved pages: {results['drift_seconds']:.2f} s")
     _print_data_out(results["data_out"], args.data_mb, args.pandas_mb)
+    _print_columnar(results["columnar"])
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0

@@ -13,11 +13,13 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import os
 import warnings
-from collections.abc import Iterator
-from pathlib import PurePosixPath
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from . import _columnar
 from ._decode import MAX_DEPTH, too_deep
 from ._download import CHUNK_SIZE, Chunks, Download
 from ._errors import DecodeError, ModeError, ResponseTooLarge
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     import zipfile
 
     import pandas
+    import polars
+    import pyarrow
 
 # csv, codecs, queue, tempfile and zipfile are imported where rows, JSON, a read-ahead or a
 # zip are read: they cost `import modehal` a few milliseconds it does not need.
@@ -91,12 +95,7 @@ class Results(Download):
 
     def to_pandas(self) -> pandas.DataFrame:
         """The table as a pandas DataFrame (``pip install "modehal[pandas]"``)."""
-        try:
-            import pandas
-        except ImportError:
-            raise ModeError(
-                'to_pandas() needs pandas, which is an optional extra: pip install "modehal[pandas]"'
-            ) from None
+        pandas = _columnar.require("pandas", "to_pandas()", "pandas")
         if self.format == "zip":
             return self._only_table().to_pandas()
         if self.format == "json":
@@ -121,6 +120,48 @@ class Results(Download):
         finally:
             chunks.close()  # type: ignore[attr-defined]  # stops the read-ahead thread
 
+    def to_arrow(self) -> pyarrow.Table:
+        """The table as a ``pyarrow.Table`` (``pip install "modehal[arrow]"``), parsed by
+        pyarrow's streaming CSV reader as the body arrives: each column gets the narrowest type
+        holding all its values (int64, float64, bool, date32, timestamp[us], else string);
+        empty cells and pandas' null markers are nulls. Rows are those ``rows()`` reads, except
+        that a row narrower or wider than the header is a ``DecodeError`` here. JSON results
+        take the types of their values."""
+        return self._arrow("to_arrow()", "arrow")
+
+    def to_polars(self) -> polars.DataFrame:
+        """The table as a ``polars.DataFrame`` (``pip install "modehal[polars]"``): the Arrow
+        table ``to_arrow()`` reads, handed to polars without copying what it can share."""
+        _columnar.require("polars", "to_polars()", "polars")  # before the body is read
+        return _columnar.polars_frame(self._arrow("to_polars()", "polars"))
+
+    def save(
+        self, path: str | os.PathLike[str], *, progress: Callable[[int], object] | None = None
+    ) -> Path:
+        """As ``Download.save``; a path ending in ``.parquet`` gets the table ``to_arrow()``
+        reads, written as Parquet (whole or not at all too); ``progress`` then counts the
+        body's bytes as they are read."""
+        target = Path(path)
+        if target.suffix.lower() != ".parquet" or target.is_dir():
+            return super().save(target, progress=progress)
+        return _columnar.write_parquet(lambda: self._arrow(progress=progress), target)
+
+    def _arrow(
+        self,
+        needed_by: str = 'save("….parquet")',
+        extra: str = "arrow",
+        progress: Callable[[int], object] | None = None,
+    ) -> pyarrow.Table:
+        if self.format == "zip":
+            return self._only_table()._arrow(needed_by, extra, progress)
+        _columnar.require("pyarrow", needed_by, extra)
+        chunks = self.iter_bytes(1 << 20)
+        if progress is not None:
+            chunks = _reported(chunks, progress)
+        if self.format == "json":
+            return _columnar.rows_table(_json_rows(chunks, self.url), self.url, needed_by, extra)
+        return _columnar.csv_table(chunks, self.url, _column_names, needed_by, extra)
+
     def _only_table(self) -> Results:
         tables = self.tables()
         if len(tables) != 1:
@@ -138,6 +179,12 @@ MAX_JSON_ROW = 16 * 1024 * 1024  # characters: a longer row is a malformed body,
 MAX_CSV_CELL = 16 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1_000  # tables in one zip of results: a report has far fewer queries
 _TOO_DEEP = f"a JSON row is nested too deeply (more than {MAX_DEPTH} levels)"
+
+
+def _reported(chunks: Iterator[bytes], progress: Callable[[int], object]) -> Iterator[bytes]:
+    for chunk in chunks:
+        progress(len(chunk))
+        yield chunk
 
 
 def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
