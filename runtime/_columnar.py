@@ -80,6 +80,8 @@ def csv_table(
     csv = require("pyarrow.csv", needed_by, extra)
     watch = _Watch(chunks)
     header = watch.header()
+    if not header:
+        raise DecodeError(url, "the CSV cannot be read: it has no header row")
     parse = csv.ParseOptions(newlines_in_values=True, invalid_row_handler=watch.irregular)
     try:
         # the header alone first: its names key the column types of the real read
@@ -107,10 +109,10 @@ def csv_table(
         if watch.error is not None:  # the body's own (ResponseTooLarge...), wrapped or not
             raise watch.error from None
         if watch.irregular_rows:
-            expected, actual = watch.irregular_rows[0]
+            expected, actual, readable = watch.irregular_rows[0]
             # rows() and to_pandas() read a short row, and a trailing delimiter, which
             # pyarrow cannot: said, so that the reader knows where to turn
-            hint = "" if actual > expected + 1 else " (rows() and to_pandas() can read it)"
+            hint = " (rows() and to_pandas() can read it)" if readable else ""
             raise DecodeError(
                 url,
                 f"the CSV cannot be read as a table: a row has {actual} values, the header "
@@ -158,6 +160,9 @@ def write_parquet(make_table: Callable[[], Any], path: Path) -> Path:
     return path
 
 
+_BLANK = b" \t\r\n\xef\xbb\xbf"  # what a blank line may hold (a byte-order mark before it too)
+
+
 class _Watch:
     """The body on its way to pyarrow: its header row read first, its quote characters
     counted (an odd count is a quoted value never closed: pyarrow would read it to the end of
@@ -168,27 +173,29 @@ class _Watch:
         self._head = b""
         self.quotes = 0
         self.error: BaseException | None = None
-        self.irregular_rows: list[tuple[int, int]] = []
+        self.irregular_rows: list[tuple[int, int, bool]] = []
 
     def header(self) -> bytes:
-        """The bytes up to the end of the first row that is not blank (pulled from the body,
-        and given back by ``chunks()``)."""
-        start = 0
+        """The first row that is not blank (pulled from the body; ``chunks()`` gives the body
+        back from there, without the blank lines before it, which pyarrow would not skip)."""
+        first = start = 0
         while True:
             end = self._head.find(b"\n", start)
             if end == -1:
-                if len(self._head) > HEADER_LIMIT:
-                    return self._head
-                chunk = next(self._chunks, None)
+                chunk = next(self._chunks, None) if len(self._head) <= HEADER_LIMIT else None
                 if chunk is None:
-                    return self._head
+                    self._head = self._head[first:]
+                    return self._head if self._head.strip(_BLANK) else b""
                 self._head += chunk
                 continue
-            row = self._head[: end + 1]
-            # a line break inside quotes does not end the row
-            if row.strip(b" \t\r\n\xef\xbb\xbf") and row.count(b'"') % 2 == 0:
+            row = self._head[first : end + 1]
+            if not row.strip(_BLANK):
+                first = start = end + 1
+            elif row.count(b'"') % 2 == 0:  # a line break inside quotes does not end the row
+                self._head = self._head[first:]
                 return row
-            start = end + 1
+            else:
+                start = end + 1
 
     def chunks(self) -> Iterator[bytes]:
         try:
@@ -203,7 +210,11 @@ class _Watch:
         # pandas skips a line of spaces and tabs as it skips an empty one
         if row.actual_columns == 1 and not row.text.strip(" \t\r\n"):
             return "skip"
-        self.irregular_rows.append((row.expected_columns, row.actual_columns))
+        short = row.actual_columns < row.expected_columns
+        trailing = row.actual_columns == row.expected_columns + 1 and row.text.rstrip(
+            "\r\n"
+        ).endswith(",")
+        self.irregular_rows.append((row.expected_columns, row.actual_columns, short or trailing))
         return "error"
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from . import _columnar
 from ._decode import MAX_DEPTH, too_deep
 from ._download import CHUNK_SIZE, Chunks, Download
-from ._errors import DecodeError, ModeError, ResponseTooLarge
+from ._errors import DecodeError, MissingExtra, ModeError, ResponseTooLarge
 from ._streams import ByteStream, read_ahead
 
 if TYPE_CHECKING:
@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
     import pandas
     import polars
-    import pyarrow
+
+    # pyarrow ships no type information: to mypy its tables are Any
+    import pyarrow  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
 # csv, codecs, queue, tempfile and zipfile are imported where rows, JSON, a read-ahead or a
 # zip are read: they cost `import modehal` a few milliseconds it does not need.
@@ -95,7 +97,10 @@ class Results(Download):
 
     def to_pandas(self) -> pandas.DataFrame:
         """The table as a pandas DataFrame (``pip install "modehal[pandas]"``)."""
-        pandas = _columnar.require("pandas", "to_pandas()", "pandas")
+        try:
+            import pandas
+        except ImportError:
+            raise MissingExtra("to_pandas()", "pandas", "pandas") from None
         if self.format == "zip":
             return self._only_table().to_pandas()
         if self.format == "json":
@@ -133,7 +138,8 @@ class Results(Download):
         """The table as a ``polars.DataFrame`` (``pip install "modehal[polars]"``): the Arrow
         table ``to_arrow()`` reads, handed to polars without copying what it can share."""
         _columnar.require("polars", "to_polars()", "polars")  # before the body is read
-        return _columnar.polars_frame(self._arrow("to_polars()", "polars"))
+        frame: polars.DataFrame = _columnar.polars_frame(self._arrow("to_polars()", "polars"))
+        return frame
 
     def save(
         self, path: str | os.PathLike[str], *, progress: Callable[[int], object] | None = None
