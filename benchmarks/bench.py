@@ -14,6 +14,7 @@ installed (mode-sdk and httpx come with the ``bench`` extra) are left out of the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import gzip
 import json
@@ -25,7 +26,7 @@ import sys
 import threading
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -396,51 +397,12 @@ def _child(job: str, url: str, report: str, run: str, target: Path) -> dict[str,
     return figures
 
 
-def data_out(megabytes: int, pandas_megabytes: int) -> dict[str, Any]:
-    """A run's results, ``megabytes`` of CSV once decompressed, saved and read as rows by
-    modehal and saved by bare urllib3; ``pandas_megabytes`` of it into a DataFrame by modehal
-    and by pandas' own ``read_csv`` of the saved file."""
+@contextlib.contextmanager
+def _one_csv_run() -> Iterator[tuple[Simulator, str, str, float, Path]]:
+    """A simulator with a finished run of a one-query report (one CSV): the simulator, the
+    report, the run, the CSV's bytes per row, and a scratch path to save it at."""
     import tempfile
 
-    results: dict[str, Any] = {}
-    with (
-        Simulator(port=0, account=ACCOUNT, token=TOKEN, secret=SECRET, discovery=DISCOVERY) as sim,
-        tempfile.TemporaryDirectory() as scratch,
-    ):
-        report = sim.reports[0]  # one query: one CSV
-        client = sim.client()
-        run = client.report_runs.create(report).wait(poll_interval=0.05).token
-        sample_rows = 10_000
-        sim.set_results_rows(report, sample_rows)
-        row_bytes = len(client.report_runs.results(report, run).read()) / (sample_rows + 1)
-        target = Path(scratch) / "results.csv"
-        sim.set_results_rows(report, int(megabytes * 1024 * 1024 / row_bytes))
-        jobs = ("urllib3-save", "modehal-save", "modehal-rows")
-        results["save"] = {job: _child(job, sim.url, report, run, target) for job in jobs}
-        # to_pandas() against read_csv: the simulator makes rows in Python, slower than pandas
-        # parses them, so the same CSV is served gzipped from memory by a canned server.
-        sim.set_results_rows(report, int(pandas_megabytes * 1024 * 1024 / row_bytes))
-        client.report_runs.results(report, run).save(target)
-        served = CannedServer(
-            {
-                f"/api/{ACCOUNT}/reports/{report}/runs/{run}/results/content.csv": gzip.compress(
-                    target.read_bytes(), 1
-                )
-            },
-            head=b"Content-Type: text/csv\r\nContent-Encoding: gzip\r\n",
-        )
-        jobs = ("pandas-read-csv", "modehal-pandas")
-        results["pandas"] = {job: _child(job, served.url, report, run, target) for job in jobs}
-    return results
-
-
-def columnar(sizes: list[int]) -> dict[int, dict[str, Any]]:
-    """For each size in ``sizes`` (MB of CSV once decompressed, gzip on the wire):
-    ``to_arrow()`` and ``to_polars()`` against ``to_pandas()`` and against pyarrow's own
-    ``read_csv`` of the saved file, each in a child process of its own (its peak RSS)."""
-    import tempfile
-
-    figures: dict[int, dict[str, Any]] = {}
     with (
         Simulator(port=0, account=ACCOUNT, token=TOKEN, secret=SECRET, discovery=DISCOVERY) as sim,
         tempfile.TemporaryDirectory() as scratch,
@@ -451,18 +413,53 @@ def columnar(sizes: list[int]) -> dict[int, dict[str, Any]]:
         sample_rows = 10_000
         sim.set_results_rows(report, sample_rows)
         row_bytes = len(client.report_runs.results(report, run).read()) / (sample_rows + 1)
-        target = Path(scratch) / "results.csv"
+        yield sim, report, run, row_bytes, Path(scratch) / "results.csv"
+
+
+def _served_gzipped(target: Path, report: str, run: str) -> CannedServer:
+    """The CSV saved at ``target``, served gzipped from memory as the run's results: the
+    simulator makes rows in Python, slower than the parsers read them."""
+    return CannedServer(
+        {
+            f"/api/{ACCOUNT}/reports/{report}/runs/{run}/results/content.csv": gzip.compress(
+                target.read_bytes(), 1
+            )
+        },
+        head=b"Content-Type: text/csv\r\nContent-Encoding: gzip\r\n",
+    )
+
+
+def data_out(megabytes: int, pandas_megabytes: int) -> dict[str, Any]:
+    """A run's results, ``megabytes`` of CSV once decompressed, saved and read as rows by
+    modehal and saved by bare urllib3; ``pandas_megabytes`` of it into a DataFrame by modehal
+    and by pandas' own ``read_csv`` of the saved file."""
+    results: dict[str, Any] = {}
+    with _one_csv_run() as (sim, report, run, row_bytes, target):
+        client = sim.client()
+        sim.set_results_rows(report, int(megabytes * 1024 * 1024 / row_bytes))
+        jobs = ("urllib3-save", "modehal-save", "modehal-rows")
+        results["save"] = {job: _child(job, sim.url, report, run, target) for job in jobs}
+        # to_pandas() against read_csv: the simulator makes rows in Python, slower than pandas
+        # parses them, so the same CSV is served gzipped from memory by a canned server.
+        sim.set_results_rows(report, int(pandas_megabytes * 1024 * 1024 / row_bytes))
+        client.report_runs.results(report, run).save(target)
+        served = _served_gzipped(target, report, run)
+        jobs = ("pandas-read-csv", "modehal-pandas")
+        results["pandas"] = {job: _child(job, served.url, report, run, target) for job in jobs}
+    return results
+
+
+def columnar(sizes: list[int]) -> dict[int, dict[str, Any]]:
+    """For each size in ``sizes`` (MB of CSV once decompressed, gzip on the wire):
+    ``to_arrow()`` and ``to_polars()`` against ``to_pandas()`` and against pyarrow's own
+    ``read_csv`` of the saved file, each in a child process of its own (its peak RSS)."""
+    figures: dict[int, dict[str, Any]] = {}
+    with _one_csv_run() as (sim, report, run, row_bytes, target):
+        client = sim.client()
         for megabytes in sizes:
             sim.set_results_rows(report, int(megabytes * 1024 * 1024 / row_bytes))
             client.report_runs.results(report, run).save(target)
-            served = CannedServer(
-                {
-                    f"/api/{ACCOUNT}/reports/{report}/runs/{run}/results/content.csv": (
-                        gzip.compress(target.read_bytes(), 1)
-                    )
-                },
-                head=b"Content-Type: text/csv\r\nContent-Encoding: gzip\r\n",
-            )
+            served = _served_gzipped(target, report, run)
             jobs = ("modehal-pandas", "modehal-arrow", "modehal-polars", "pyarrow-read-csv")
             figures[megabytes] = {job: _child(job, served.url, report, run, target) for job in jobs}
             target.unlink()
