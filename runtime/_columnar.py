@@ -30,7 +30,7 @@ from typing import Any
 
 from ._download import _usual_permissions
 from ._errors import DecodeError, MissingExtra
-from ._streams import ByteStream, read_ahead
+from ._streams import ByteStream
 
 BLOCK_SIZE = (
     1 << 20
@@ -89,8 +89,9 @@ def csv_table(
             pa.py_buffer(header), parse_options=parse, read_options=csv.ReadOptions()
         ).column_names
         reader = csv.open_csv(
-            # buffered: pyarrow takes a short read for a block's end
-            io.BufferedReader(ByteStream(read_ahead(watch.chunks())), 1 << 20),
+            # buffered: pyarrow takes a short read for a block's end. No read-ahead thread:
+            # pyarrow reads from a thread of its own already (one more costs twice the CPU)
+            io.BufferedReader(ByteStream(watch.chunks()), 1 << 20),
             read_options=csv.ReadOptions(block_size=BLOCK_SIZE),
             parse_options=parse,
             convert_options=csv.ConvertOptions(
