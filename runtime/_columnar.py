@@ -122,8 +122,14 @@ def csv_table(
         if isinstance(exc, (pa.ArrowInvalid, UnicodeDecodeError)):
             raise DecodeError(url, f"the CSV cannot be read: {exc}") from None
         raise
+    finally:
+        watch.close()  # lets the connection go when the body was not read to its end
     if watch.quotes % 2:
-        raise DecodeError(url, "the CSV cannot be read: a quoted value is never closed")
+        raise DecodeError(
+            url,
+            "the CSV cannot be read as a table: it holds an odd number of quote characters (a "
+            "quoted value never closed, or a quote inside an unquoted value)",
+        )
     return pa.Table.from_arrays(
         [column.finish() for column in columns], names=column_names(list(names))
     )
@@ -206,6 +212,11 @@ class _Watch:
         except BaseException as error:  # ResponseTooLarge, a truncated body: raised as is
             self.error = error
             raise
+
+    def close(self) -> None:
+        close = getattr(self._chunks, "close", None)  # a generator's: iter_bytes() lets go
+        if close is not None:
+            close()
 
     def irregular(self, row: Any) -> str:
         # pandas skips a line of spaces and tabs as it skips an empty one
