@@ -122,7 +122,8 @@ class CannedServer:
         # the headers every answer carries: a HAL document's by default
         self.head = head or b"Content-Type: application/hal+json\r\n"
         self.connections = 0
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        # a deep backlog: 500 clients connecting at once must not wait out SYN retransmits
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=1024)
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -224,6 +225,112 @@ def interleaved(calls: dict[str, Callable[[], Any]], count: int, rounds: int) ->
                 call()
             samples[name].append((time.perf_counter() - started) / count)
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+# -- asyncio --------------------------------------------------------------------------------
+
+
+def concurrent_gets(base_url: str, *, calls: int = 500, rounds: int = 5) -> dict[str, float]:
+    """Seconds per call of ``calls`` GETs of the run made at once: ``asyncio.gather`` through
+    ``modehal.AsyncClient`` and through a raw ``httpx.AsyncClient`` (the same pool limits),
+    and ``modehal.Client`` on 16 threads. Median of ``rounds`` interleaved rounds."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    url = f"{base_url}/api/{ACCOUNT}/reports/{REPORT}/runs/{RUN}"
+    blocking = modehal.Client(TOKEN, SECRET, account=ACCOUNT, base_url=base_url)
+    threads = ThreadPoolExecutor(16)
+    loop = asyncio.new_event_loop()
+    modehal_async = modehal.AsyncClient(TOKEN, SECRET, account=ACCOUNT, base_url=base_url)
+    # the credentials as a ready header, not httpx's auth flow: the leanest raw call
+    raw = httpx.AsyncClient(
+        headers=urllib3.make_headers(basic_auth=f"{TOKEN}:{SECRET}"),
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),  # AsyncClient's
+    )
+
+    async def through_modehal() -> None:
+        runs = await asyncio.gather(
+            *(modehal_async.report_runs.get(REPORT, RUN) for _ in range(calls))
+        )
+        assert all(run.state for run in runs)
+
+    async def through_httpx() -> None:
+        async def one() -> Any:
+            response = await raw.get(url)
+            response.raise_for_status()
+            return response.json()
+
+        await asyncio.gather(*(one() for _ in range(calls)))
+
+    def on_threads() -> None:
+        list(threads.map(lambda _: blocking.report_runs.get(REPORT, RUN).state, range(calls)))
+
+    rows: dict[str, Callable[[], None]] = {
+        "httpx.AsyncClient, gather": lambda: loop.run_until_complete(through_httpx()),
+        "modehal.AsyncClient, gather": lambda: loop.run_until_complete(through_modehal()),
+        "modehal.Client, 16 threads": on_threads,
+    }
+    try:
+        per_round = interleaved(rows, 1, rounds)
+    finally:
+        loop.run_until_complete(modehal_async.aclose())
+        loop.run_until_complete(raw.aclose())
+        loop.close()
+        threads.shutdown()
+        blocking.close()
+    return {name: seconds / calls for name, seconds in per_round.items()}
+
+
+def wait_many(runs: int = 200) -> dict[str, Any]:
+    """One ``asyncio.gather`` of ``wait()`` over ``runs`` runs just created on the simulator
+    (its clock at 50x, so a run takes a fraction of a second), and the same on 16 threads."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    figures: dict[str, Any] = {"runs": runs}
+    with Simulator(port=0, account=ACCOUNT, token=TOKEN, secret=SECRET, speed=50.0) as sim:
+        report = sim.reports[0]
+
+        async def waited() -> float:
+            async with modehal.AsyncClient(
+                TOKEN, SECRET, account=ACCOUNT, base_url=sim.url
+            ) as client:
+                created = await asyncio.gather(
+                    *(client.report_runs.create(report) for _ in range(runs))
+                )
+                started = time.perf_counter()
+                done = await asyncio.gather(*(run.wait(poll_interval=0.1) for run in created))
+                assert {run.state for run in done} == {"succeeded"}
+                return time.perf_counter() - started
+
+        before = sim.calls["report_runs.get"]
+        figures["async_seconds"] = asyncio.run(waited())
+        figures["async_polls"] = sim.calls["report_runs.get"] - before
+        with sim.client() as client, ThreadPoolExecutor(16) as threads:
+            created = list(threads.map(lambda _: client.report_runs.create(report), range(runs)))
+            before = sim.calls["report_runs.get"]
+            started = time.perf_counter()
+            done = list(threads.map(lambda run: run.wait(poll_interval=0.1), created))
+            figures["threads_seconds"] = time.perf_counter() - started
+            figures["threads_polls"] = sim.calls["report_runs.get"] - before
+            assert {run.state for run in done} == {"succeeded"}
+    return figures
+
+
+def _print_asyncio(gets: dict[str, float], waits: dict[str, Any]) -> None:
+    raw = gets["httpx.AsyncClient, gather"]
+    print(
+        "\n500 concurrent GETs of a run, canned HAL server (per call; ratio to raw httpx.AsyncClient)"
+    )
+    for name, seconds in gets.items():
+        print(f"  {name:32s} {seconds * 1e6:8.1f} us   {seconds / raw:5.2f}x")
+    print(
+        f"wait() over {waits['runs']} runs (simulator at 50x): asyncio.gather "
+        f"{waits['async_seconds']:.2f} s ({waits['async_polls']} polls), "
+        f"16 threads {waits['threads_seconds']:.2f} s ({waits['threads_polls']} polls)"
+    )
 
 
 # -- the other figures ----------------------------------------------------------------------
@@ -544,10 +651,12 @@ def main() -> int:
         "100,1024; 0: skip)",
     )
     parser.add_argument(
-        "--only-columnar", action="store_true", help="run the Arrow and Polars rows alone"
+        "--columnar-rounds", type=int, default=3, help="runs of each Arrow/Polars row (median)"
     )
     parser.add_argument(
-        "--columnar-rounds", type=int, default=3, help="runs of each Arrow/Polars row (median)"
+        "--only",
+        choices=["asyncio", "columnar"],
+        help="run only these rows (asyncio: AsyncClient's; columnar: Arrow and Polars)",
     )
     args = parser.parse_args()
     os.environ.pop("MODE_TOKEN", None)
@@ -557,7 +666,7 @@ def main() -> int:
         "calls": args.calls,
     }
     sizes = [int(size) for size in args.columnar_mb.split(",") if int(size) > 0]
-    if args.only_columnar:
+    if args.only == "columnar":
         results["columnar"] = columnar(sizes, args.columnar_rounds)
         _print_columnar(results["columnar"])
         if args.json:
@@ -565,6 +674,10 @@ def main() -> int:
         return 0
 
     run_doc = _run_document()
+    if args.only == "asyncio":
+        canned = CannedServer({f"/api/{ACCOUNT}/reports/{REPORT}/runs/{RUN}": run_doc})
+        _print_asyncio(concurrent_gets(canned.url, rounds=args.rounds), wait_many())
+        return 0
     canned = CannedServer(
         {
             f"/api/{ACCOUNT}/reports/{REPORT}/runs/{RUN}": run_doc,
@@ -578,6 +691,8 @@ def main() -> int:
         }
     )
     per_call = interleaved(peers(canned.url, with_follow=True), args.calls, args.rounds)
+    results["asyncio_gets"] = concurrent_gets(canned.url, rounds=args.rounds)
+    results["asyncio_wait"] = wait_many()
     baseline = per_call["requests.Session (default)"]
     results["canned"] = {
         name: {"us_per_call": seconds * 1e6, "ratio": seconds / baseline}
@@ -613,7 +728,8 @@ def main() -> int:
     globals().update(REPORT="4384932af3bd", RUN="7eb1cd0dae6b")
 
     results["paging"] = paging_memory()
-    results["connections_for_1000_calls"] = connections_for(1000)
+    results["sequential_calls"] = args.calls
+    results["connections_for_sequential_calls"] = connections_for(args.calls)
     results["import"] = import_times()
     results["regeneration_seconds"] = regeneration_time()
     results["drift_seconds"] = drift_time()
@@ -637,7 +753,10 @@ def main() -> int:
         f"\nIterating {paging['reports']:,} Discovery reports: peak traced memory {paging['peak_bytes'] / 1e6:.1f} MB "
         f"= {paging['ratio']:.2f}x one page ({paging['one_page_bytes'] / 1e6:.1f} MB), {paging['seconds']:.2f} s"
     )
-    print(f"TCP connections for 1,000 sequential calls: {results['connections_for_1000_calls']}")
+    print(
+        f"TCP connections for {results['sequential_calls']:,} sequential calls: "
+        f"{results['connections_for_sequential_calls']}"
+    )
     imports = results["import"]
     print(
         f"import modehal: {imports['modehal'] * 1e3:.1f} ms vs import requests {imports['requests'] * 1e3:.1f} ms = {imports['ratio']:.2f}x"
@@ -646,6 +765,7 @@ def main() -> int:
         f"Full regeneration (python -m modehal.codegen --check): {results['regeneration_seconds']:.2f} s"
     )
     print(f"drift over both OpenAPI files and the saved pages: {results['drift_seconds']:.2f} s")
+    _print_asyncio(results["asyncio_gets"], results["asyncio_wait"])
     _print_data_out(results["data_out"], args.data_mb, args.pandas_mb)
     _print_columnar(results["columnar"])
     if args.json:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import keyword
 import re
 
+from modehal._async_hal import AsyncPollable
+from modehal._async_pagination import AsyncCollection
 from modehal._client import BaseClient
-from modehal._operations import Operations
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 from modehal._polling import Pollable
 
@@ -22,14 +24,25 @@ _PATH = re.compile(r"(/([A-Za-z0-9_.-]|\{[^{}/]*\})+)+")  # placeholders are che
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+")
 
 # What generated code already uses, or what users reach through the runtime.
-_RESOURCE_ATTRIBUTES = set(dir(Pollable)) | set(dir(Collection))
-_CLIENT_ATTRIBUTES = set(dir(BaseClient)) | {"account", "base_url", "timeout"}
-_OPERATIONS_ATTRIBUTES = set(dir(Operations))
+# Both clients' (AsyncBaseClient adds `collection` and `aclose`; its module imports httpx,
+# which regenerating does not need).
+_RESOURCE_ATTRIBUTES = (
+    set(dir(Pollable)) | set(dir(Collection)) | set(dir(AsyncPollable)) | set(dir(AsyncCollection))
+)
+_CLIENT_ATTRIBUTES = set(dir(BaseClient)) | {
+    "account",
+    "base_url",
+    "timeout",
+    "collection",
+    "aclose",
+}
+_OPERATIONS_ATTRIBUTES = set(dir(Operations)) | set(dir(AsyncOperations))
 _CLASS_NAMES = {
     "Any",
     "ClassVar",
     "Client",
     "Collection",
+    "Document",
     "Endpoint",
     "Literal",
     "Mapping",
@@ -49,7 +62,7 @@ def problem(kind: str, name: str) -> str | None:
     if kind == "class":
         if not _CAMEL.fullmatch(name):
             return f"must be a CamelCase class name, got {name!r}"
-        if name in _CLASS_NAMES or name.endswith("Rel"):
+        if name in _CLASS_NAMES or name.endswith(("Rel", "Fields")) or name.startswith("Async"):
             return f"{name!r} is reserved for modehal's own code"
         return None
     if kind == "rel":

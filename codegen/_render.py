@@ -218,12 +218,15 @@ def _param_declaration(spec: ParamSpec, object_model: ModelSpec | None) -> str:
         args.append(f"maximum={spec.maximum!r}")
     if spec.pattern is not None:
         args.append(f"pattern={spec.pattern!r}")
+        args.append(f"pattern_text={spec.pattern_text!r}")
     if spec.default is not None:
         args.append(f"default={spec.default!r}")
     if object_model is not None:
         args.append(f"model={object_model.class_name}")
     if spec.client_default is not None:
         args.append(f"client_default={spec.client_default!r}")
+    if spec.aliases:
+        args.append(f"aliases={spec.aliases!r}")
     return f"Param({', '.join(args)})"
 
 
@@ -232,6 +235,21 @@ def _implied_declaration(param: dict[str, Any]) -> str | None:
         return None
     name = param["name"]
     return f"Param({name!r}, client_default='account')" if name == "account" else f"Param({name!r})"
+
+
+def _alias_views(view: dict[str, Any], spec: OperationSpec) -> list[dict[str, Any]]:
+    """The keyword arguments that name a param another way (``parameters=`` for ``params=``),
+    each placed after the param, typed as it is, passed through for the runtime to resolve."""
+    declared = next(p for p in spec.params if p.name == view["name"])
+    return [
+        {
+            **view,
+            "name": alias,
+            "declaration": None,
+            "doc": f"The same as ``{declared.name}`` (give one or the other).",
+        }
+        for alias in declared.aliases
+    ]
 
 
 def _operation_view(
@@ -244,6 +262,7 @@ def _operation_view(
     positional = [p for p in params if p["positional"]]
     keywords = [p for p in params if not p["positional"] and p["name"] != "account"]
     keywords += [p for p in params if not p["positional"] and p["name"] == "account"]
+    keywords = [view for p in keywords for view in (p, *_alias_views(p, spec))]
     constant = f"{model.group.upper()}_{spec.name.upper()}" if model.group else spec.name.upper()
     returns = spec.returns
     api = spec_all.apis[spec.api]
@@ -299,12 +318,14 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
     operations = [_operation_view(model, op, spec, imports) for op in model.operations]
     object_checks: list[str] = []
     if model.poll is not None:
-        imports.add("modehal._polling", "Pollable")
-        imports.add("typing", "ClassVar", "Literal")
-        imports.add("collections.abc", "Mapping")
+        imports.add("modehal._polling", "Pollable", "PollableDocument")
+        imports.add("modehal._async_hal", "AsyncPollable")
     elif model.kind == "resource":
+        imports.add("modehal._hal", "Document")
+        imports.add("modehal._async_hal", "AsyncResource")
+    if model.kind == "resource":
         imports.add("modehal._hal", "Resource")
-        imports.add("typing", "ClassVar", "Literal")
+        imports.add("typing", "Any", "ClassVar", "Literal")
         imports.add("collections.abc", "Mapping")
     else:
         imports.modules.pop("modehal._fields", None)  # values are built in Python, not decoded
@@ -322,25 +343,46 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
                 object_checks.append(
                     f'one_of("{model.class_name}", "{spec_field.name}", self.{spec_field.name}, {spec_field.enum!r})'
                 )
+        if model.check is not None:  # after each field's own checks: the rule reads them
+            module, function = model.check
+            imports.add(f"modehal.{module}", function)
+            object_checks.append(f"{function}(self)")
+    # The blocking group may inherit hand-written methods (group_base); the async group
+    # always derives from AsyncOperations: the jobs behind those methods are blocking only.
     group_base = "Operations"
     if model.group_base is not None:
         group_base = _group_base(model, spec, imports)
     elif operations:
         imports.add("modehal._operations", "Operations")
+    if operations:
+        imports.add("modehal._operations", "AsyncOperations")
+        imports.add("typing", "cast")
     exports = [model.class_name] + [f["alias"] for f in fields if f["alias"]]
     if model.kind == "resource":
-        exports.append(f"{model.class_name}Rel")
+        exports += [f"{model.class_name}Rel", f"Async{model.class_name}"]
     if operations:
-        exports.append(_camel(model.group or ""))
+        exports += [_camel(model.group or ""), "Async" + _camel(model.group or "")]
     exports += [op["constant"] for op in operations]
     typed_follows = _typed_follows(model, spec, imports) if model.kind == "resource" else []
     methods = [_method_view(model, method, spec, imports) for method in model.methods]
+    names = {m.class_name for m in spec.models if m.kind == "resource"}
+    for item in operations + methods + typed_follows:
+        key = "returns" if "returns" in item else "annotation"
+        item["async_" + key] = _async_annotation(item[key], names, model, spec, imports)
     if imports.type_only:
         imports.add("typing", "TYPE_CHECKING")
     lines = imports.lines()
     return {
         "model": model,
         "base": "Pollable" if model.poll is not None else "Resource",
+        "fields_base": "PollableDocument" if model.poll is not None else "Document",
+        "async_base": "AsyncPollable" if model.poll is not None else "AsyncResource",
+        "async_awaited": ", ".join(
+            f"``{name}()``"
+            for name in ["follow", "refresh"]
+            + (["wait"] if model.poll is not None else [])
+            + [method.name for method in model.methods]
+        ),
         "poll": model.poll,
         "poll_doc": _poll_doc(model),
         "doc": _sentence(model.doc),
@@ -375,6 +417,7 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
         "operations": operations,
         "group_class": _camel(model.group) if model.group else None,
         "group_base": group_base,
+        "async_group_class": "Async" + _camel(model.group) if model.group else None,
         "stdlib_imports": [
             line for line in lines if not line.startswith(("from modehal", "from ."))
         ],
@@ -402,6 +445,46 @@ def _group_base(model: ModelSpec, spec: Spec, imports: Imports) -> str:
     if target.name != model.name:
         imports.add_type_only(f".{target.name}", target.class_name)
     return f'{base.class_name}["{target.class_name}"]'
+
+
+_ASYNC_RUNTIME = {
+    "AsyncResults": "modehal._async_download",
+    "AsyncDownload": "modehal._async_download",
+    "AsyncCollection": "modehal._async_pagination",
+}
+
+
+def _async_annotation(
+    annotation: str, models: set[str], model: ModelSpec, spec: Spec, imports: Imports
+) -> str:
+    """The annotation an ``AsyncClient`` method has where the blocking one has
+    ``annotation``: each model its ``Async`` twin, a ``Collection`` an ``AsyncCollection``, a
+    ``Download`` or ``Results`` their async kinds. Imported for the type checker only."""
+
+    def twin(match: re.Match[str]) -> str:
+        name = match[1]
+        if "Async" + name in _ASYNC_RUNTIME:
+            imports.add_type_only(_ASYNC_RUNTIME["Async" + name], "Async" + name)
+            return "Async" + name
+        if name not in models:
+            return name
+        if name != model.class_name:
+            target = next(m for m in spec.models if m.class_name == name)
+            imports.add_type_only(f".{target.name}", "Async" + name)
+        return "Async" + name
+
+    return re.sub(r"\b([A-Z]\w*)\b", twin, annotation)
+
+
+def _async_call(call: str) -> str:
+    """``call`` (``self._call(...)`` and its chained ``.wait(...)``, ``.download(...)``) with
+    each step awaited."""
+    first, *rest = call.split(").")
+    awaited = f"await {first})" if rest else f"await {first}"
+    for step in rest:
+        step = step if step.endswith(")") else step + ")"
+        awaited = f"await ({awaited}).{step}"
+    return awaited
 
 
 _STREAMED = {
@@ -488,6 +571,7 @@ def _method_view(
     tokens = [", ".join(tokens[:-1]), tokens[-1]] if len(tokens) > 2 else tokens
     return {
         "name": method.name,
+        "async_call": _async_call(call),
         "signature": ", ".join(signature),
         "positional": positional,
         "keywords": keywords,
@@ -520,6 +604,7 @@ def _typed_follows(model: ModelSpec, spec: Spec, imports: Imports) -> list[dict[
     elif follows:
         imports.add("typing", "Any", "overload")
         imports.add("modehal._hal", "Resource")
+        imports.add("modehal._async_hal", "AsyncResource")
     return follows
 
 
@@ -609,6 +694,9 @@ def render(
     every_file = f"{spec.source_dir}/*.yaml"
     files["client.py"] = _render(
         env, "client.py.jinja", groups=groups, apis=apis, source=every_file
+    )
+    files["async_client.py"] = _render(
+        env, "async_client.py.jinja", groups=groups, apis=apis, source=every_file
     )
     files["_catalog.py"] = _render(env, "catalog.py.jinja", views=views, source=every_file)
     files["__init__.py"] = _render(

@@ -73,6 +73,8 @@ class ParamSpec:
     minimum: int | None = None
     maximum: int | None = None
     pattern: str | None = None
+    pattern_text: str | None = None  # the pattern in words, for the error a mismatch gets
+    aliases: tuple[str, ...] = ()  # other keyword names the generated method takes for it
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,9 @@ class ModelSpec:
     methods: tuple[MethodSpec, ...] = ()
     openapi: str | None = None  # its schema's name in Mode's OpenAPI file, when it has one
     group_base: GroupBase | None = None
+    # a body object's rule across fields (`modehal._checks.cron_rules`), run as it is built:
+    # (module, function)
+    check: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -348,6 +353,7 @@ def _read_model(
         "methods",
         "openapi",
         "group_base",
+        "check",
     }
     reader.check_keys(root, "", required, optional)
     name = reader.name(root, "model", "", "model")
@@ -398,6 +404,7 @@ def _read_model(
         operations = _read_operations(reader, root, refs)
     elif "group" in root:
         reader.error(reader.line(root, "group"), "group", "a group needs operations")
+    check = _read_check(reader, root, kind)
     group_base = _read_group_base(reader, root, refs)
     if group_base is not None and "operations" not in root:
         reader.error(reader.line(root, "group_base"), "group_base", "only a group has a base")
@@ -421,6 +428,7 @@ def _read_model(
         methods=_read_methods(reader, root),
         openapi=reader.value(root, "openapi", "", str) or None,
         group_base=group_base,
+        check=check,
     )
     lines = {key: reader.line(root, key) for key in ("model", "class", "group", "plural")}
     return model, refs, lines, reader.errors
@@ -541,6 +549,29 @@ def _read_fields(reader: _Reader, root: Located, refs: _Refs) -> tuple[FieldSpec
 _GROUP_BASE = re.compile(r"(modehal(?:\.[a-z_][a-z0-9_]*)+)\.([A-Z][A-Za-z0-9]*)")
 
 
+_CHECK = re.compile(r"modehal\.(_[a-z_]+)\.([a-z_][a-z0-9_]*)")
+
+
+def _read_check(reader: _Reader, root: Located, kind: str) -> tuple[str, str] | None:
+    """``check: modehal._checks.cron_rules``: a hand-written function of the runtime that a
+    body object's ``__post_init__`` calls with the object, for rules across its fields."""
+    path = reader.value(root, "check", "", str)
+    if path is None:
+        return None
+    line = reader.line(root, "check")
+    if kind != "object":
+        reader.error(line, "check", "only a body object (kind: object) takes a check")
+    match = _CHECK.fullmatch(path)
+    if match is None:
+        reader.error(
+            line,
+            "check",
+            f"must be a function of the runtime, modehal._<module>.<name>, got {path!r}",
+        )
+        return None
+    return match.group(1), match.group(2)
+
+
 def _read_group_base(reader: _Reader, root: Located, refs: _Refs) -> GroupBase | None:
     if "group_base" not in root:
         return None
@@ -647,6 +678,8 @@ _PARAM_KEYS = {
     "minimum",
     "maximum",
     "pattern",
+    "pattern_text",
+    "aliases",
 }
 
 
@@ -656,6 +689,7 @@ def _read_params(
     """The params of an operation, and the line of each."""
     params: list[ParamSpec] = []
     lines: list[int] = []
+    alias_nodes: list[tuple[str, Located]] = []  # each param's key and node, for its aliases
     seen: set[str] = set()
     for sub, line, item in _items(reader, node, "params"):
         key = f"{prefix}.{sub}"
@@ -707,8 +741,18 @@ def _read_params(
                     f"{key}.pattern",
                     f"not a valid regular expression: {exc}",
                 )
+        pattern_text = reader.value(item, "pattern_text", key, str)
+        if (pattern is None) != (pattern_text is None):
+            reader.error(
+                reader.line(item, "pattern_text" if pattern is None else "pattern"),
+                f"{key}.pattern_text",
+                "pattern and pattern_text go together: a pattern is told in words to whoever "
+                "mistypes it",
+            )
         minimum, maximum = _bounds(reader, item, key, type_)
         required = reader.value(item, "required", key, bool, location == "path")
+        aliases = _aliases(reader, item, key, location, required)
+        alias_nodes.append((key, item))
         if location == "path" and not required:
             reader.error(
                 reader.line(item, "required"), f"{key}.required", "path params are always required"
@@ -727,9 +771,39 @@ def _read_params(
                 minimum=minimum,
                 maximum=maximum,
                 pattern=pattern,
+                pattern_text=pattern_text,
+                aliases=aliases,
             )
         )
+    taken: dict[str, str] = {param.name: param.name for param in params}
+    for param, (key, item) in zip(params, alias_nodes):
+        for alias in param.aliases:
+            if alias in taken:
+                reader.error(
+                    reader.line(item, "aliases"),
+                    f"{key}.aliases",
+                    f"{alias!r} is already a name of param {taken[alias]!r} of this operation",
+                )
+            taken[alias] = param.name
     return tuple(params), lines
+
+
+def _aliases(
+    reader: _Reader, item: Located, key: str, location: str, required: bool
+) -> tuple[str, ...]:
+    """A param's other keyword names: each a Python name, on an optional body or query param
+    (a required one would need both names in the signature, and a path param is positional)."""
+    if "aliases" not in item:
+        return ()
+    names = _string_list(reader, item["aliases"], f"{key}.aliases", reader.line(item, "aliases"))
+    line = reader.line(item, "aliases")
+    if location == "path" or required:
+        reader.error(line, f"{key}.aliases", "only an optional body or query param takes aliases")
+    for alias in names:
+        why = problem("param", alias)
+        if why is not None:
+            reader.error(line, f"{key}.aliases", why)
+    return tuple(names)
 
 
 _PYTHON_TYPES: dict[str, tuple[type, ...]] = {

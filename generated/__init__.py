@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._catalog import MODELS, OPERATIONS
+    from .async_client import AsyncClient
     from .client import Client
     from .account import (
         ACCOUNTS_CURRENT,
@@ -23,11 +24,31 @@ if TYPE_CHECKING:
         AccountRel,
         AccountTrialState,
         Accounts,
+        AsyncAccount,
+        AsyncAccounts,
     )
-    from .audit_log import AUDIT_LOGS_LIST, AuditLog, AuditLogRel, AuditLogs
-    from .chart import CHARTS_GET, CHARTS_LIST, CHARTS_LIST_ALL, Chart, ChartRel, Charts
+    from .audit_log import (
+        AUDIT_LOGS_LIST,
+        AsyncAuditLog,
+        AsyncAuditLogs,
+        AuditLog,
+        AuditLogRel,
+        AuditLogs,
+    )
+    from .chart import (
+        AsyncChart,
+        AsyncCharts,
+        CHARTS_GET,
+        CHARTS_LIST,
+        CHARTS_LIST_ALL,
+        Chart,
+        ChartRel,
+        Charts,
+    )
     from .cron import Cron, CronFreq
     from .data_source import (
+        AsyncDataSource,
+        AsyncDataSources,
         DATA_SOURCES_GET,
         DATA_SOURCES_LIST,
         DATA_SOURCES_PURGE,
@@ -38,8 +59,14 @@ if TYPE_CHECKING:
         DataSourceRel,
         DataSources,
     )
-    from .data_source_schema_update import DataSourceSchemaUpdate, DataSourceSchemaUpdateRel
+    from .data_source_schema_update import (
+        AsyncDataSourceSchemaUpdate,
+        DataSourceSchemaUpdate,
+        DataSourceSchemaUpdateRel,
+    )
     from .dataset import (
+        AsyncDataset,
+        AsyncDatasets,
         DATASETS_DELETE,
         DATASETS_FIELDS,
         DATASETS_GET,
@@ -50,8 +77,10 @@ if TYPE_CHECKING:
         DatasetRel,
         Datasets,
     )
-    from .dataset_field import DatasetField, DatasetFieldRel
+    from .dataset_field import AsyncDatasetField, DatasetField, DatasetFieldRel
     from .dataset_field_description import (
+        AsyncDatasetFieldDescription,
+        AsyncDatasetFieldDescriptions,
         DATASET_FIELD_DESCRIPTIONS_CREATE,
         DATASET_FIELD_DESCRIPTIONS_DELETE,
         DATASET_FIELD_DESCRIPTIONS_LIST,
@@ -61,6 +90,8 @@ if TYPE_CHECKING:
         DatasetFieldDescriptions,
     )
     from .dataset_run import (
+        AsyncDatasetRun,
+        AsyncDatasetRuns,
         DATASET_RUNS_CREATE,
         DATASET_RUNS_GET,
         DATASET_RUNS_LIST,
@@ -71,12 +102,16 @@ if TYPE_CHECKING:
         DatasetRuns,
     )
     from .dataset_schedule import (
+        AsyncDatasetSchedule,
+        AsyncDatasetSchedules,
         DATASET_SCHEDULES_LIST,
         DatasetSchedule,
         DatasetScheduleRel,
         DatasetSchedules,
     )
     from .definition import (
+        AsyncDefinition,
+        AsyncDefinitions,
         DEFINITIONS_CREATE,
         DEFINITIONS_DELETE,
         DEFINITIONS_GET,
@@ -86,15 +121,17 @@ if TYPE_CHECKING:
         DefinitionRel,
         Definitions,
     )
-    from .discovery_chart import DiscoveryChart, DiscoveryChartRel
-    from .discovery_member import DiscoveryMember, DiscoveryMemberRel
-    from .discovery_query import DiscoveryQuery, DiscoveryQueryRel
-    from .discovery_report import DiscoveryReport, DiscoveryReportRel
-    from .discovery_space import DiscoverySpace, DiscoverySpaceRel
-    from .form_field import FormField, FormFieldRel
-    from .invite import INVITES_CREATE, Invite, InviteRel, Invites
+    from .discovery_chart import AsyncDiscoveryChart, DiscoveryChart, DiscoveryChartRel
+    from .discovery_member import AsyncDiscoveryMember, DiscoveryMember, DiscoveryMemberRel
+    from .discovery_query import AsyncDiscoveryQuery, DiscoveryQuery, DiscoveryQueryRel
+    from .discovery_report import AsyncDiscoveryReport, DiscoveryReport, DiscoveryReportRel
+    from .discovery_space import AsyncDiscoverySpace, DiscoverySpace, DiscoverySpaceRel
+    from .form_field import AsyncFormField, FormField, FormFieldRel
+    from .invite import AsyncInvite, AsyncInvites, INVITES_CREATE, Invite, InviteRel, Invites
     from .invitee import Invitee
     from .membership import (
+        AsyncMembership,
+        AsyncMemberships,
         MEMBERSHIPS_DELETE,
         MEMBERSHIPS_GET,
         MEMBERSHIPS_LIST,
@@ -104,6 +141,8 @@ if TYPE_CHECKING:
         Memberships,
     )
     from .pdf_export import (
+        AsyncPdfExport,
+        AsyncPdfExports,
         PDF_EXPORTS_DOWNLOAD,
         PDF_EXPORTS_GET,
         PdfExport,
@@ -112,6 +151,8 @@ if TYPE_CHECKING:
         PdfExports,
     )
     from .query import (
+        AsyncQueries,
+        AsyncQuery,
         QUERIES_CREATE,
         QUERIES_DELETE,
         QUERIES_GET,
@@ -123,6 +164,8 @@ if TYPE_CHECKING:
         QueryRel,
     )
     from .query_run import (
+        AsyncQueryRun,
+        AsyncQueryRuns,
         QUERY_RUNS_GET,
         QUERY_RUNS_LIST,
         QUERY_RUNS_RESULTS,
@@ -131,6 +174,8 @@ if TYPE_CHECKING:
         QueryRuns,
     )
     from .report import (
+        AsyncReport,
+        AsyncReports,
         REPORTS_ARCHIVE,
         REPORTS_DELETE,
         REPORTS_GET,
@@ -147,6 +192,8 @@ if TYPE_CHECKING:
         Reports,
     )
     from .report_filter import (
+        AsyncReportFilter,
+        AsyncReportFilters,
         REPORT_FILTERS_CREATE,
         REPORT_FILTERS_DELETE,
         REPORT_FILTERS_GET,
@@ -160,6 +207,8 @@ if TYPE_CHECKING:
         ReportFilters,
     )
     from .report_run import (
+        AsyncReportRun,
+        AsyncReportRuns,
         REPORT_RUNS_CLONE,
         REPORT_RUNS_CREATE,
         REPORT_RUNS_DUPLICATE,
@@ -175,8 +224,14 @@ if TYPE_CHECKING:
         ReportRunState,
         ReportRuns,
     )
-    from .report_run_duplicate import ReportRunDuplicate, ReportRunDuplicateRel
+    from .report_run_duplicate import (
+        AsyncReportRunDuplicate,
+        ReportRunDuplicate,
+        ReportRunDuplicateRel,
+    )
     from .report_schedule import (
+        AsyncReportSchedule,
+        AsyncReportSchedules,
         REPORT_SCHEDULES_BULK_DELETE,
         REPORT_SCHEDULES_CREATE,
         REPORT_SCHEDULES_DELETE,
@@ -187,8 +242,10 @@ if TYPE_CHECKING:
         ReportScheduleRel,
         ReportSchedules,
     )
-    from .report_stat import ReportStat, ReportStatRel
+    from .report_stat import AsyncReportStat, ReportStat, ReportStatRel
     from .signature_token import (
+        AsyncSignatureToken,
+        AsyncSignatureTokens,
         SIGNATURE_TOKENS_CREATE,
         SIGNATURE_TOKENS_DELETE,
         SignatureToken,
@@ -201,6 +258,8 @@ if TYPE_CHECKING:
         SignatureTokenScopeAuthorizationType,
     )
     from .space import (
+        AsyncSpace,
+        AsyncSpaces,
         SPACES_CREATE,
         SPACES_DELETE,
         SPACES_GET,
@@ -212,6 +271,8 @@ if TYPE_CHECKING:
         Spaces,
     )
     from .space_membership import (
+        AsyncSpaceMembership,
+        AsyncSpaceMemberships,
         SPACE_MEMBERSHIPS_CREATE,
         SPACE_MEMBERSHIPS_DELETE,
         SPACE_MEMBERSHIPS_GET,
@@ -221,6 +282,8 @@ if TYPE_CHECKING:
         SpaceMemberships,
     )
     from .subscription import (
+        AsyncSubscription,
+        AsyncSubscriptions,
         SUBSCRIPTIONS_CREATE,
         SUBSCRIPTIONS_DELETE,
         SUBSCRIPTIONS_GET,
@@ -232,6 +295,8 @@ if TYPE_CHECKING:
         Subscriptions,
     )
     from .user_group import (
+        AsyncGroups,
+        AsyncUserGroup,
         GROUPS_CREATE,
         GROUPS_DELETE,
         GROUPS_GET,
@@ -242,6 +307,8 @@ if TYPE_CHECKING:
         UserGroupRel,
     )
     from .user_group_membership import (
+        AsyncGroupMemberships,
+        AsyncUserGroupMembership,
         GROUP_MEMBERSHIPS_CREATE,
         GROUP_MEMBERSHIPS_DELETE,
         GROUP_MEMBERSHIPS_GET,
@@ -254,6 +321,7 @@ if TYPE_CHECKING:
 # the module that defines each public name
 _MODULES = {
     "_catalog": ("MODELS", "OPERATIONS"),
+    "async_client": ("AsyncClient",),
     "client": ("Client",),
     "account": (
         "ACCOUNTS_CURRENT",
@@ -264,14 +332,20 @@ _MODULES = {
         "AccountRel",
         "AccountTrialState",
         "Accounts",
+        "AsyncAccount",
+        "AsyncAccounts",
     ),
     "audit_log": (
         "AUDIT_LOGS_LIST",
+        "AsyncAuditLog",
+        "AsyncAuditLogs",
         "AuditLog",
         "AuditLogRel",
         "AuditLogs",
     ),
     "chart": (
+        "AsyncChart",
+        "AsyncCharts",
         "CHARTS_GET",
         "CHARTS_LIST",
         "CHARTS_LIST_ALL",
@@ -284,6 +358,8 @@ _MODULES = {
         "CronFreq",
     ),
     "data_source": (
+        "AsyncDataSource",
+        "AsyncDataSources",
         "DATA_SOURCES_GET",
         "DATA_SOURCES_LIST",
         "DATA_SOURCES_PURGE",
@@ -295,10 +371,13 @@ _MODULES = {
         "DataSources",
     ),
     "data_source_schema_update": (
+        "AsyncDataSourceSchemaUpdate",
         "DataSourceSchemaUpdate",
         "DataSourceSchemaUpdateRel",
     ),
     "dataset": (
+        "AsyncDataset",
+        "AsyncDatasets",
         "DATASETS_DELETE",
         "DATASETS_FIELDS",
         "DATASETS_GET",
@@ -310,10 +389,13 @@ _MODULES = {
         "Datasets",
     ),
     "dataset_field": (
+        "AsyncDatasetField",
         "DatasetField",
         "DatasetFieldRel",
     ),
     "dataset_field_description": (
+        "AsyncDatasetFieldDescription",
+        "AsyncDatasetFieldDescriptions",
         "DATASET_FIELD_DESCRIPTIONS_CREATE",
         "DATASET_FIELD_DESCRIPTIONS_DELETE",
         "DATASET_FIELD_DESCRIPTIONS_LIST",
@@ -323,6 +405,8 @@ _MODULES = {
         "DatasetFieldDescriptions",
     ),
     "dataset_run": (
+        "AsyncDatasetRun",
+        "AsyncDatasetRuns",
         "DATASET_RUNS_CREATE",
         "DATASET_RUNS_GET",
         "DATASET_RUNS_LIST",
@@ -333,12 +417,16 @@ _MODULES = {
         "DatasetRuns",
     ),
     "dataset_schedule": (
+        "AsyncDatasetSchedule",
+        "AsyncDatasetSchedules",
         "DATASET_SCHEDULES_LIST",
         "DatasetSchedule",
         "DatasetScheduleRel",
         "DatasetSchedules",
     ),
     "definition": (
+        "AsyncDefinition",
+        "AsyncDefinitions",
         "DEFINITIONS_CREATE",
         "DEFINITIONS_DELETE",
         "DEFINITIONS_GET",
@@ -349,30 +437,38 @@ _MODULES = {
         "Definitions",
     ),
     "discovery_chart": (
+        "AsyncDiscoveryChart",
         "DiscoveryChart",
         "DiscoveryChartRel",
     ),
     "discovery_member": (
+        "AsyncDiscoveryMember",
         "DiscoveryMember",
         "DiscoveryMemberRel",
     ),
     "discovery_query": (
+        "AsyncDiscoveryQuery",
         "DiscoveryQuery",
         "DiscoveryQueryRel",
     ),
     "discovery_report": (
+        "AsyncDiscoveryReport",
         "DiscoveryReport",
         "DiscoveryReportRel",
     ),
     "discovery_space": (
+        "AsyncDiscoverySpace",
         "DiscoverySpace",
         "DiscoverySpaceRel",
     ),
     "form_field": (
+        "AsyncFormField",
         "FormField",
         "FormFieldRel",
     ),
     "invite": (
+        "AsyncInvite",
+        "AsyncInvites",
         "INVITES_CREATE",
         "Invite",
         "InviteRel",
@@ -380,6 +476,8 @@ _MODULES = {
     ),
     "invitee": ("Invitee",),
     "membership": (
+        "AsyncMembership",
+        "AsyncMemberships",
         "MEMBERSHIPS_DELETE",
         "MEMBERSHIPS_GET",
         "MEMBERSHIPS_LIST",
@@ -389,6 +487,8 @@ _MODULES = {
         "Memberships",
     ),
     "pdf_export": (
+        "AsyncPdfExport",
+        "AsyncPdfExports",
         "PDF_EXPORTS_DOWNLOAD",
         "PDF_EXPORTS_GET",
         "PdfExport",
@@ -397,6 +497,8 @@ _MODULES = {
         "PdfExports",
     ),
     "query": (
+        "AsyncQueries",
+        "AsyncQuery",
         "QUERIES_CREATE",
         "QUERIES_DELETE",
         "QUERIES_GET",
@@ -408,6 +510,8 @@ _MODULES = {
         "QueryRel",
     ),
     "query_run": (
+        "AsyncQueryRun",
+        "AsyncQueryRuns",
         "QUERY_RUNS_GET",
         "QUERY_RUNS_LIST",
         "QUERY_RUNS_RESULTS",
@@ -416,6 +520,8 @@ _MODULES = {
         "QueryRuns",
     ),
     "report": (
+        "AsyncReport",
+        "AsyncReports",
         "REPORTS_ARCHIVE",
         "REPORTS_DELETE",
         "REPORTS_GET",
@@ -432,6 +538,8 @@ _MODULES = {
         "Reports",
     ),
     "report_filter": (
+        "AsyncReportFilter",
+        "AsyncReportFilters",
         "REPORT_FILTERS_CREATE",
         "REPORT_FILTERS_DELETE",
         "REPORT_FILTERS_GET",
@@ -445,6 +553,8 @@ _MODULES = {
         "ReportFilters",
     ),
     "report_run": (
+        "AsyncReportRun",
+        "AsyncReportRuns",
         "REPORT_RUNS_CLONE",
         "REPORT_RUNS_CREATE",
         "REPORT_RUNS_DUPLICATE",
@@ -461,10 +571,13 @@ _MODULES = {
         "ReportRuns",
     ),
     "report_run_duplicate": (
+        "AsyncReportRunDuplicate",
         "ReportRunDuplicate",
         "ReportRunDuplicateRel",
     ),
     "report_schedule": (
+        "AsyncReportSchedule",
+        "AsyncReportSchedules",
         "REPORT_SCHEDULES_BULK_DELETE",
         "REPORT_SCHEDULES_CREATE",
         "REPORT_SCHEDULES_DELETE",
@@ -476,10 +589,13 @@ _MODULES = {
         "ReportSchedules",
     ),
     "report_stat": (
+        "AsyncReportStat",
         "ReportStat",
         "ReportStatRel",
     ),
     "signature_token": (
+        "AsyncSignatureToken",
+        "AsyncSignatureTokens",
         "SIGNATURE_TOKENS_CREATE",
         "SIGNATURE_TOKENS_DELETE",
         "SignatureToken",
@@ -492,6 +608,8 @@ _MODULES = {
         "SignatureTokenScopeAuthorizationType",
     ),
     "space": (
+        "AsyncSpace",
+        "AsyncSpaces",
         "SPACES_CREATE",
         "SPACES_DELETE",
         "SPACES_GET",
@@ -503,6 +621,8 @@ _MODULES = {
         "Spaces",
     ),
     "space_membership": (
+        "AsyncSpaceMembership",
+        "AsyncSpaceMemberships",
         "SPACE_MEMBERSHIPS_CREATE",
         "SPACE_MEMBERSHIPS_DELETE",
         "SPACE_MEMBERSHIPS_GET",
@@ -512,6 +632,8 @@ _MODULES = {
         "SpaceMemberships",
     ),
     "subscription": (
+        "AsyncSubscription",
+        "AsyncSubscriptions",
         "SUBSCRIPTIONS_CREATE",
         "SUBSCRIPTIONS_DELETE",
         "SUBSCRIPTIONS_GET",
@@ -523,6 +645,8 @@ _MODULES = {
         "Subscriptions",
     ),
     "user_group": (
+        "AsyncGroups",
+        "AsyncUserGroup",
         "GROUPS_CREATE",
         "GROUPS_DELETE",
         "GROUPS_GET",
@@ -533,6 +657,8 @@ _MODULES = {
         "UserGroupRel",
     ),
     "user_group_membership": (
+        "AsyncGroupMemberships",
+        "AsyncUserGroupMembership",
         "GROUP_MEMBERSHIPS_CREATE",
         "GROUP_MEMBERSHIPS_DELETE",
         "GROUP_MEMBERSHIPS_GET",
@@ -559,6 +685,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AsyncClient",
     "Client",
     "MODELS",
     "OPERATIONS",
@@ -570,10 +697,16 @@ __all__ = [
     "AccountRel",
     "AccountTrialState",
     "Accounts",
+    "AsyncAccount",
+    "AsyncAccounts",
     "AUDIT_LOGS_LIST",
+    "AsyncAuditLog",
+    "AsyncAuditLogs",
     "AuditLog",
     "AuditLogRel",
     "AuditLogs",
+    "AsyncChart",
+    "AsyncCharts",
     "CHARTS_GET",
     "CHARTS_LIST",
     "CHARTS_LIST_ALL",
@@ -582,6 +715,8 @@ __all__ = [
     "Charts",
     "Cron",
     "CronFreq",
+    "AsyncDataSource",
+    "AsyncDataSources",
     "DATA_SOURCES_GET",
     "DATA_SOURCES_LIST",
     "DATA_SOURCES_PURGE",
@@ -591,8 +726,11 @@ __all__ = [
     "DataSourceAdapter",
     "DataSourceRel",
     "DataSources",
+    "AsyncDataSourceSchemaUpdate",
     "DataSourceSchemaUpdate",
     "DataSourceSchemaUpdateRel",
+    "AsyncDataset",
+    "AsyncDatasets",
     "DATASETS_DELETE",
     "DATASETS_FIELDS",
     "DATASETS_GET",
@@ -602,8 +740,11 @@ __all__ = [
     "Dataset",
     "DatasetRel",
     "Datasets",
+    "AsyncDatasetField",
     "DatasetField",
     "DatasetFieldRel",
+    "AsyncDatasetFieldDescription",
+    "AsyncDatasetFieldDescriptions",
     "DATASET_FIELD_DESCRIPTIONS_CREATE",
     "DATASET_FIELD_DESCRIPTIONS_DELETE",
     "DATASET_FIELD_DESCRIPTIONS_LIST",
@@ -611,6 +752,8 @@ __all__ = [
     "DatasetFieldDescription",
     "DatasetFieldDescriptionRel",
     "DatasetFieldDescriptions",
+    "AsyncDatasetRun",
+    "AsyncDatasetRuns",
     "DATASET_RUNS_CREATE",
     "DATASET_RUNS_GET",
     "DATASET_RUNS_LIST",
@@ -619,10 +762,14 @@ __all__ = [
     "DatasetRunRel",
     "DatasetRunState",
     "DatasetRuns",
+    "AsyncDatasetSchedule",
+    "AsyncDatasetSchedules",
     "DATASET_SCHEDULES_LIST",
     "DatasetSchedule",
     "DatasetScheduleRel",
     "DatasetSchedules",
+    "AsyncDefinition",
+    "AsyncDefinitions",
     "DEFINITIONS_CREATE",
     "DEFINITIONS_DELETE",
     "DEFINITIONS_GET",
@@ -631,23 +778,33 @@ __all__ = [
     "Definition",
     "DefinitionRel",
     "Definitions",
+    "AsyncDiscoveryChart",
     "DiscoveryChart",
     "DiscoveryChartRel",
+    "AsyncDiscoveryMember",
     "DiscoveryMember",
     "DiscoveryMemberRel",
+    "AsyncDiscoveryQuery",
     "DiscoveryQuery",
     "DiscoveryQueryRel",
+    "AsyncDiscoveryReport",
     "DiscoveryReport",
     "DiscoveryReportRel",
+    "AsyncDiscoverySpace",
     "DiscoverySpace",
     "DiscoverySpaceRel",
+    "AsyncFormField",
     "FormField",
     "FormFieldRel",
+    "AsyncInvite",
+    "AsyncInvites",
     "INVITES_CREATE",
     "Invite",
     "InviteRel",
     "Invites",
     "Invitee",
+    "AsyncMembership",
+    "AsyncMemberships",
     "MEMBERSHIPS_DELETE",
     "MEMBERSHIPS_GET",
     "MEMBERSHIPS_LIST",
@@ -655,12 +812,16 @@ __all__ = [
     "Membership",
     "MembershipRel",
     "Memberships",
+    "AsyncPdfExport",
+    "AsyncPdfExports",
     "PDF_EXPORTS_DOWNLOAD",
     "PDF_EXPORTS_GET",
     "PdfExport",
     "PdfExportRel",
     "PdfExportState",
     "PdfExports",
+    "AsyncQueries",
+    "AsyncQuery",
     "QUERIES_CREATE",
     "QUERIES_DELETE",
     "QUERIES_GET",
@@ -670,12 +831,16 @@ __all__ = [
     "Queries",
     "Query",
     "QueryRel",
+    "AsyncQueryRun",
+    "AsyncQueryRuns",
     "QUERY_RUNS_GET",
     "QUERY_RUNS_LIST",
     "QUERY_RUNS_RESULTS",
     "QueryRun",
     "QueryRunRel",
     "QueryRuns",
+    "AsyncReport",
+    "AsyncReports",
     "REPORTS_ARCHIVE",
     "REPORTS_DELETE",
     "REPORTS_GET",
@@ -690,6 +855,8 @@ __all__ = [
     "Report",
     "ReportRel",
     "Reports",
+    "AsyncReportFilter",
+    "AsyncReportFilters",
     "REPORT_FILTERS_CREATE",
     "REPORT_FILTERS_DELETE",
     "REPORT_FILTERS_GET",
@@ -701,6 +868,8 @@ __all__ = [
     "ReportFilterRel",
     "ReportFilterVariableType",
     "ReportFilters",
+    "AsyncReportRun",
+    "AsyncReportRuns",
     "REPORT_RUNS_CLONE",
     "REPORT_RUNS_CREATE",
     "REPORT_RUNS_DUPLICATE",
@@ -715,8 +884,11 @@ __all__ = [
     "ReportRunRel",
     "ReportRunState",
     "ReportRuns",
+    "AsyncReportRunDuplicate",
     "ReportRunDuplicate",
     "ReportRunDuplicateRel",
+    "AsyncReportSchedule",
+    "AsyncReportSchedules",
     "REPORT_SCHEDULES_BULK_DELETE",
     "REPORT_SCHEDULES_CREATE",
     "REPORT_SCHEDULES_DELETE",
@@ -726,8 +898,11 @@ __all__ = [
     "ReportSchedule",
     "ReportScheduleRel",
     "ReportSchedules",
+    "AsyncReportStat",
     "ReportStat",
     "ReportStatRel",
+    "AsyncSignatureToken",
+    "AsyncSignatureTokens",
     "SIGNATURE_TOKENS_CREATE",
     "SIGNATURE_TOKENS_DELETE",
     "SignatureToken",
@@ -736,6 +911,8 @@ __all__ = [
     "SignatureTokenScope",
     "SignatureTokenScopeAuthenticationFor",
     "SignatureTokenScopeAuthorizationType",
+    "AsyncSpace",
+    "AsyncSpaces",
     "SPACES_CREATE",
     "SPACES_DELETE",
     "SPACES_GET",
@@ -745,6 +922,8 @@ __all__ = [
     "Space",
     "SpaceRel",
     "Spaces",
+    "AsyncSpaceMembership",
+    "AsyncSpaceMemberships",
     "SPACE_MEMBERSHIPS_CREATE",
     "SPACE_MEMBERSHIPS_DELETE",
     "SPACE_MEMBERSHIPS_GET",
@@ -752,6 +931,8 @@ __all__ = [
     "SpaceMembership",
     "SpaceMembershipRel",
     "SpaceMemberships",
+    "AsyncSubscription",
+    "AsyncSubscriptions",
     "SUBSCRIPTIONS_CREATE",
     "SUBSCRIPTIONS_DELETE",
     "SUBSCRIPTIONS_GET",
@@ -761,6 +942,8 @@ __all__ = [
     "Subscription",
     "SubscriptionRel",
     "Subscriptions",
+    "AsyncGroups",
+    "AsyncUserGroup",
     "GROUPS_CREATE",
     "GROUPS_DELETE",
     "GROUPS_GET",
@@ -769,6 +952,8 @@ __all__ = [
     "Groups",
     "UserGroup",
     "UserGroupRel",
+    "AsyncGroupMemberships",
+    "AsyncUserGroupMembership",
     "GROUP_MEMBERSHIPS_CREATE",
     "GROUP_MEMBERSHIPS_DELETE",
     "GROUP_MEMBERSHIPS_GET",

@@ -13,20 +13,22 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_array, as_boolean, as_datetime, as_integer, as_object, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 
 if TYPE_CHECKING:
-    from .data_source import DataSource
-    from .definition import Definition
-    from .membership import Membership
-    from .report import Report
-    from .space import Space
-    from .user_group import UserGroup
+    from .data_source import AsyncDataSource, DataSource
+    from .definition import AsyncDefinition, Definition
+    from .membership import AsyncMembership, Membership
+    from .report import AsyncReport, Report
+    from .space import AsyncSpace, Space
+    from .user_group import AsyncUserGroup, UserGroup
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
     "ACCOUNTS_CURRENT",
@@ -37,6 +39,8 @@ __all__ = [
     "AccountRel",
     "AccountTrialState",
     "Accounts",
+    "AsyncAccount",
+    "AsyncAccounts",
 ]
 
 AccountRel = Literal[
@@ -133,94 +137,8 @@ AccountPlanCode = Literal["standard", "plus", "free"]
 """Documented values of ``Account.plan_code``."""
 
 
-class Account(Resource[AccountRel]):
-    """A Mode account: a workspace or a user. ``client.accounts.current()`` returns the user the
-    credentials belong to.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This account.
-        web: Web page of the account.
-        web_settings: Web page of the account's settings.
-        web_google_account: Web page of the linked Google account.
-        web_data_sources_settings: Web page of the data source settings.
-        web_settings_slack: Web page of the Slack settings.
-        web_public_datasource_home: Web page of the public data sources.
-        web_spaces: Web page listing the spaces.
-        web_groups: Web page listing the groups.
-        web_new_organization: Web page that creates a workspace.
-        web_membership_events: Web page of membership events.
-        web_member_sessions: Web page of member sessions.
-        web_settings_themes: Web page of the theme settings.
-        web_trial_appointments: Web page of trial appointments.
-        data_sources: The account's data sources.
-        data_source: One data source of the account (templated).
-        admins: The workspace's admins.
-        memberships: The workspace's memberships.
-        all_memberships: Every membership of the workspace, whatever its state.
-        home_web: Web home page.
-        home_starred_web: Web page of starred items.
-        home_explorations_web: Web page of explorations.
-        home_reports_web: Web page of reports.
-        home_search_web: Web search page.
-        home_discover_web: Web discovery page.
-        select_data_sources_web: Web page that selects data sources.
-        data_source_connection_request_web: Web page that requests a data source connection.
-        new_invite_web: Web page that invites a member.
-        new_upload_web: Web page that uploads a file.
-        billing_web: Web page of billing.
-        public_data_sources: Public data sources.
-        organizations: The workspaces the user belongs to.
-        preference: The account's preferences.
-        table: A table of a data source (templated).
-        report: One report of the account (templated).
-        reports: The account's reports.
-        archived_reports: Archived reports.
-        public_reports: Public reports.
-        drafts_reports: Draft reports.
-        starred_reports: Starred reports.
-        by_ids_reports: Reports by id (templated).
-        viewed_reports: Recently viewed reports.
-        starred_datasets: Starred datasets.
-        by_ids_datasets: Datasets by id (templated).
-        viewed_datasets: Recently viewed datasets.
-        starred_base_reports: Starred base reports.
-        by_ids_base_reports: Base reports by id (templated).
-        viewed_base_reports: Recently viewed base reports.
-        by_tokens_definitions: Definitions by token (templated).
-        bridges: The account's bridge connectors.
-        access_tokens: The account's API tokens.
-        new_report: Create a report.
-        new_report_web: Web page that creates a report.
-        validate_table: Check a table name.
-        report_views: Report views.
-        groups: The workspace's user groups.
-        group: One user group (templated).
-        everyone_group: The group every member belongs to.
-        users_groups_with_data_source_entitlements: Users and groups entitled to data sources.
-        spaces: The account's spaces (collections).
-        space: One space (templated).
-        custom_spaces: Custom spaces.
-        move_to_spaces: Spaces a report may be moved to.
-        definitions: The account's definitions.
-        definition: One definition (templated).
-        color_palettes: The account's color palettes.
-        all_color_palettes: Every color palette available.
-        color_palette: One color palette (templated).
-        web_color_palettes_settings: Web page of the color palette settings.
-        validate_space_name: Check a space name.
-        validate_definition_name: Check a definition name.
-        slack_app: The account's Slack app.
-        trial_appointment: Trial appointment.
-        member_session_timeout: Member session timeout setting.
-        easy_identity_providers: Identity providers.
-        saml_identity_providers: SAML identity providers.
-        scim_token: The SCIM token.
-        memberships_lite: A lighter list of the workspace's memberships.
-        schedules: The account's schedules.
-        api_keys: The workspace's API keys.
-    """
+class _AccountFields(Document[AccountRel]):
+    """The fields of a account, read alike by ``Account`` and ``AsyncAccount``."""
 
     __slots__ = ()
 
@@ -276,55 +194,6 @@ class Account(Resource[AccountRel]):
             "free",
         ),
     }
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(
-        self, rel: Literal["data_sources"], **variables: object
-    ) -> Collection[DataSource]: ...
-
-    @overload
-    def follow(self, rel: Literal["data_source"], **variables: object) -> DataSource: ...
-
-    @overload
-    def follow(
-        self, rel: Literal["memberships"], **variables: object
-    ) -> Collection[Membership]: ...
-
-    @overload
-    def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
-
-    @overload
-    def follow(self, rel: Literal["groups"], **variables: object) -> Collection[UserGroup]: ...
-
-    @overload
-    def follow(self, rel: Literal["group"], **variables: object) -> UserGroup: ...
-
-    @overload
-    def follow(self, rel: Literal["everyone_group"], **variables: object) -> UserGroup: ...
-
-    @overload
-    def follow(self, rel: Literal["spaces"], **variables: object) -> Collection[Space]: ...
-
-    @overload
-    def follow(self, rel: Literal["space"], **variables: object) -> Space: ...
-
-    @overload
-    def follow(
-        self, rel: Literal["definitions"], **variables: object
-    ) -> Collection[Definition]: ...
-
-    @overload
-    def follow(self, rel: Literal["definition"], **variables: object) -> Definition: ...
-
-    @overload
-    def follow(self, rel: AccountRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: AccountRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -494,6 +363,211 @@ class Account(Resource[AccountRel]):
         return self._optional("settings", as_string)
 
 
+class Account(_AccountFields, Resource[AccountRel]):
+    """A Mode account: a workspace or a user. ``client.accounts.current()`` returns the user the
+    credentials belong to.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This account.
+        web: Web page of the account.
+        web_settings: Web page of the account's settings.
+        web_google_account: Web page of the linked Google account.
+        web_data_sources_settings: Web page of the data source settings.
+        web_settings_slack: Web page of the Slack settings.
+        web_public_datasource_home: Web page of the public data sources.
+        web_spaces: Web page listing the spaces.
+        web_groups: Web page listing the groups.
+        web_new_organization: Web page that creates a workspace.
+        web_membership_events: Web page of membership events.
+        web_member_sessions: Web page of member sessions.
+        web_settings_themes: Web page of the theme settings.
+        web_trial_appointments: Web page of trial appointments.
+        data_sources: The account's data sources.
+        data_source: One data source of the account (templated).
+        admins: The workspace's admins.
+        memberships: The workspace's memberships.
+        all_memberships: Every membership of the workspace, whatever its state.
+        home_web: Web home page.
+        home_starred_web: Web page of starred items.
+        home_explorations_web: Web page of explorations.
+        home_reports_web: Web page of reports.
+        home_search_web: Web search page.
+        home_discover_web: Web discovery page.
+        select_data_sources_web: Web page that selects data sources.
+        data_source_connection_request_web: Web page that requests a data source connection.
+        new_invite_web: Web page that invites a member.
+        new_upload_web: Web page that uploads a file.
+        billing_web: Web page of billing.
+        public_data_sources: Public data sources.
+        organizations: The workspaces the user belongs to.
+        preference: The account's preferences.
+        table: A table of a data source (templated).
+        report: One report of the account (templated).
+        reports: The account's reports.
+        archived_reports: Archived reports.
+        public_reports: Public reports.
+        drafts_reports: Draft reports.
+        starred_reports: Starred reports.
+        by_ids_reports: Reports by id (templated).
+        viewed_reports: Recently viewed reports.
+        starred_datasets: Starred datasets.
+        by_ids_datasets: Datasets by id (templated).
+        viewed_datasets: Recently viewed datasets.
+        starred_base_reports: Starred base reports.
+        by_ids_base_reports: Base reports by id (templated).
+        viewed_base_reports: Recently viewed base reports.
+        by_tokens_definitions: Definitions by token (templated).
+        bridges: The account's bridge connectors.
+        access_tokens: The account's API tokens.
+        new_report: Create a report.
+        new_report_web: Web page that creates a report.
+        validate_table: Check a table name.
+        report_views: Report views.
+        groups: The workspace's user groups.
+        group: One user group (templated).
+        everyone_group: The group every member belongs to.
+        users_groups_with_data_source_entitlements: Users and groups entitled to data sources.
+        spaces: The account's spaces (collections).
+        space: One space (templated).
+        custom_spaces: Custom spaces.
+        move_to_spaces: Spaces a report may be moved to.
+        definitions: The account's definitions.
+        definition: One definition (templated).
+        color_palettes: The account's color palettes.
+        all_color_palettes: Every color palette available.
+        color_palette: One color palette (templated).
+        web_color_palettes_settings: Web page of the color palette settings.
+        validate_space_name: Check a space name.
+        validate_definition_name: Check a definition name.
+        slack_app: The account's Slack app.
+        trial_appointment: Trial appointment.
+        member_session_timeout: Member session timeout setting.
+        easy_identity_providers: Identity providers.
+        saml_identity_providers: SAML identity providers.
+        scim_token: The SCIM token.
+        memberships_lite: A lighter list of the workspace's memberships.
+        schedules: The account's schedules.
+        api_keys: The workspace's API keys.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["data_sources"], **variables: object
+    ) -> Collection[DataSource]: ...
+
+    @overload
+    def follow(self, rel: Literal["data_source"], **variables: object) -> DataSource: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["memberships"], **variables: object
+    ) -> Collection[Membership]: ...
+
+    @overload
+    def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
+
+    @overload
+    def follow(self, rel: Literal["groups"], **variables: object) -> Collection[UserGroup]: ...
+
+    @overload
+    def follow(self, rel: Literal["group"], **variables: object) -> UserGroup: ...
+
+    @overload
+    def follow(self, rel: Literal["everyone_group"], **variables: object) -> UserGroup: ...
+
+    @overload
+    def follow(self, rel: Literal["spaces"], **variables: object) -> Collection[Space]: ...
+
+    @overload
+    def follow(self, rel: Literal["space"], **variables: object) -> Space: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["definitions"], **variables: object
+    ) -> Collection[Definition]: ...
+
+    @overload
+    def follow(self, rel: Literal["definition"], **variables: object) -> Definition: ...
+
+    @overload
+    def follow(self, rel: AccountRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: AccountRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncAccount(_AccountFields, AsyncResource[AccountRel]):
+    """``Account`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = Account
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["data_sources"], **variables: object
+    ) -> AsyncCollection[AsyncDataSource]: ...
+
+    @overload
+    async def follow(self, rel: Literal["data_source"], **variables: object) -> AsyncDataSource: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["memberships"], **variables: object
+    ) -> AsyncCollection[AsyncMembership]: ...
+
+    @overload
+    async def follow(self, rel: Literal["report"], **variables: object) -> AsyncReport: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["groups"], **variables: object
+    ) -> AsyncCollection[AsyncUserGroup]: ...
+
+    @overload
+    async def follow(self, rel: Literal["group"], **variables: object) -> AsyncUserGroup: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["everyone_group"], **variables: object
+    ) -> AsyncUserGroup: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["spaces"], **variables: object
+    ) -> AsyncCollection[AsyncSpace]: ...
+
+    @overload
+    async def follow(self, rel: Literal["space"], **variables: object) -> AsyncSpace: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["definitions"], **variables: object
+    ) -> AsyncCollection[AsyncDefinition]: ...
+
+    @overload
+    async def follow(self, rel: Literal["definition"], **variables: object) -> AsyncDefinition: ...
+
+    @overload
+    async def follow(self, rel: AccountRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: AccountRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
+
+
 ACCOUNTS_CURRENT: Endpoint[Account] = Endpoint(
     "accounts.current",
     REST,
@@ -545,3 +619,23 @@ class Accounts(Operations):
             Unauthorized: 401 Unauthorized.
         """
         return self._client.call(ACCOUNTS_VERIFY)
+
+
+class AsyncAccounts(AsyncOperations):
+    """``Accounts`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.accounts``.
+    """
+
+    async def current(
+        self,
+    ) -> AsyncAccount:
+        """Get the user the credentials belong to. As ``Accounts.current()``, awaited."""
+        return cast("AsyncAccount", await self._client.call(ACCOUNTS_CURRENT))
+
+    async def verify(
+        self,
+    ) -> None:
+        """Check that the credentials are valid. As ``Accounts.verify()``, awaited."""
+        await self._client.call(ACCOUNTS_VERIFY)

@@ -9,27 +9,35 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_datetime, as_object, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 
-__all__ = ["AUDIT_LOGS_LIST", "AuditLog", "AuditLogRel", "AuditLogs"]
+if TYPE_CHECKING:
+    from modehal._async_pagination import AsyncCollection
+
+__all__ = [
+    "AUDIT_LOGS_LIST",
+    "AsyncAuditLog",
+    "AsyncAuditLogs",
+    "AuditLog",
+    "AuditLogRel",
+    "AuditLogs",
+]
 
 AuditLogRel = str
 """The spec documents no link relations of a audit log event: ``follow()`` takes any."""
 
 
-class AuditLog(Resource[AuditLogRel]):
-    """One audit log event of a workspace: who did what to which entity, when, and from where.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-    """
+class _AuditLogFields(Document[AuditLogRel]):
+    """The fields of a audit log event, read alike by ``AuditLog`` and ``AsyncAuditLog``."""
 
     __slots__ = ()
 
@@ -88,6 +96,24 @@ class AuditLog(Resource[AuditLogRel]):
     def context(self) -> dict[str, Any] | None:
         """More about the event, such as its ``correlation_id``."""
         return self._optional("context", as_object)
+
+
+class AuditLog(_AuditLogFields, Resource[AuditLogRel]):
+    """One audit log event of a workspace: who did what to which entity, when, and from where.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+    """
+
+    __slots__ = ()
+
+
+class AsyncAuditLog(_AuditLogFields, AsyncResource[AuditLogRel]):
+    """``AuditLog`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = AuditLog
 
 
 AUDIT_LOGS_LIST: Endpoint[Collection[AuditLog]] = Endpoint(
@@ -175,4 +201,47 @@ class AuditLogs(Operations):
             event_source=event_source,
             next_token=next_token,
             account=account,
+        )
+
+
+class AsyncAuditLogs(AsyncOperations):
+    """``AuditLogs`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.audit_logs``.
+    """
+
+    def list(
+        self,
+        *,
+        start_timestamp: datetime,
+        end_timestamp: datetime,
+        action: str | None = None,
+        entity_id: str | None = None,
+        entity_type: str | None = None,
+        entity_name: str | None = None,
+        username: str | None = None,
+        ip: str | None = None,
+        event_source: str | None = None,
+        next_token: str | None = None,
+        account: str | None = None,
+    ) -> AsyncCollection[AsyncAuditLog]:
+        """List audit log events. As ``AuditLogs.list()``: iterate it with ``async for``, or
+        ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncAuditLog]",
+            self._client.collection(
+                AUDIT_LOGS_LIST,
+                start_timestamp=start_timestamp,
+                end_timestamp=end_timestamp,
+                action=action,
+                entity_id=entity_id,
+                entity_type=entity_type,
+                entity_name=entity_name,
+                username=username,
+                ip=ip,
+                event_source=event_source,
+                next_token=next_token,
+                account=account,
+            ),
         )

@@ -9,21 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_datetime, as_integer, as_object, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import DISCOVERY, REST
 from .discovery_chart import DiscoveryChart
 
 if TYPE_CHECKING:
-    from .account import Account
+    from .account import Account, AsyncAccount
+    from .discovery_chart import AsyncDiscoveryChart
+    from modehal._async_pagination import AsyncCollection
 
-__all__ = ["CHARTS_GET", "CHARTS_LIST", "CHARTS_LIST_ALL", "Chart", "ChartRel", "Charts"]
+__all__ = [
+    "AsyncChart",
+    "AsyncCharts",
+    "CHARTS_GET",
+    "CHARTS_LIST",
+    "CHARTS_LIST_ALL",
+    "Chart",
+    "ChartRel",
+    "Charts",
+]
 
 ChartRel = Literal[
     "self", "creator", "color_palette", "preview", "report_viz_web", "report_run_viz_web"
@@ -31,19 +43,8 @@ ChartRel = Literal[
 """Link relations of a chart, for ``follow()``."""
 
 
-class Chart(Resource[ChartRel]):
-    """A chart of a query: how the query's results are drawn, and links to its web pages.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This chart.
-        creator: The user who created the chart.
-        color_palette: The chart's color palette.
-        preview: Preview image of the chart.
-        report_viz_web: Web page of the chart in its report.
-        report_run_viz_web: Web page of the chart in a report run.
-    """
+class _ChartFields(Document[ChartRel]):
+    """The fields of a chart, read alike by ``Chart`` and ``AsyncChart``."""
 
     __slots__ = ()
 
@@ -59,19 +60,6 @@ class Chart(Resource[ChartRel]):
         "created_at": "datetime",
         "updated_at": "datetime",
     }
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> Chart: ...
-
-    @overload
-    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: ChartRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: ChartRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -117,6 +105,58 @@ class Chart(Resource[ChartRel]):
     def updated_at(self) -> datetime | None:
         """When the chart was last updated."""
         return self._optional("updated_at", as_datetime)
+
+
+class Chart(_ChartFields, Resource[ChartRel]):
+    """A chart of a query: how the query's results are drawn, and links to its web pages.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This chart.
+        creator: The user who created the chart.
+        color_palette: The chart's color palette.
+        preview: Preview image of the chart.
+        report_viz_web: Web page of the chart in its report.
+        report_run_viz_web: Web page of the chart in a report run.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> Chart: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: ChartRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: ChartRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncChart(_ChartFields, AsyncResource[ChartRel]):
+    """``Chart`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = Chart
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncChart: ...
+
+    @overload
+    async def follow(self, rel: Literal["creator"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: ChartRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: ChartRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
 
 
 CHARTS_LIST: Endpoint[Collection[Chart]] = Endpoint(
@@ -222,4 +262,49 @@ class Charts(Operations):
         """
         return self._client.call(
             CHARTS_LIST_ALL, include_spaces=include_spaces, per_page=per_page, account=account
+        )
+
+
+class AsyncCharts(AsyncOperations):
+    """``Charts`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.charts``.
+    """
+
+    def list(
+        self, report: str, query: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncChart]:
+        """List a query's charts. As ``Charts.list()``: iterate it with ``async for``, or ``await``
+        it."""
+        return cast(
+            "AsyncCollection[AsyncChart]",
+            self._client.collection(CHARTS_LIST, report=report, query=query, account=account),
+        )
+
+    async def get(
+        self, report: str, query: str, chart: str, *, account: str | None = None
+    ) -> AsyncChart:
+        """Get a chart. As ``Charts.get()``, awaited."""
+        return cast(
+            "AsyncChart",
+            await self._client.call(
+                CHARTS_GET, report=report, query=query, chart=chart, account=account
+            ),
+        )
+
+    def list_all(
+        self,
+        *,
+        include_spaces: Literal["all"] | None = None,
+        per_page: int | None = None,
+        account: str | None = None,
+    ) -> AsyncCollection[AsyncDiscoveryChart]:
+        """List charts for an account. As ``Charts.list_all()``: iterate it with ``async for``, or
+        ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncDiscoveryChart]",
+            self._client.collection(
+                CHARTS_LIST_ALL, include_spaces=include_spaces, per_page=per_page, account=account
+            ),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from modehal._checks import in_range, one_of
+from modehal._checks import cron_rules, in_range, one_of
 
 __all__ = ["Cron", "CronFreq"]
 
@@ -55,3 +55,4 @@ class Cron:
         in_range("Cron", "day_of_week", self.day_of_week, 0, 6)
         in_range("Cron", "hour", self.hour, 0, 23)
         in_range("Cron", "minute", self.minute, 0, 59)
+        cron_rules(self)

@@ -12,18 +12,23 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_boolean, as_datetime, as_integer, as_object, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 from .data_source_schema_update import DataSourceSchemaUpdate
 
 if TYPE_CHECKING:
-    from .account import Account
+    from .account import Account, AsyncAccount
+    from .data_source_schema_update import AsyncDataSourceSchemaUpdate
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncDataSource",
+    "AsyncDataSources",
     "DATA_SOURCES_GET",
     "DATA_SOURCES_LIST",
     "DATA_SOURCES_PURGE",
@@ -69,19 +74,8 @@ DataSourceAdapter = Literal[
 """Documented values of ``DataSource.adapter``."""
 
 
-class DataSource(Resource[DataSourceRel]):
-    """A database connection of a workspace, which queries run against.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This data source.
-        account: The account that owns the data source.
-        creator: The user who created the data source.
-        permissions: Who may use the data source.
-        web: Web page of the data source.
-        web_home: Web home page of the data source.
-    """
+class _DataSourceFields(Document[DataSourceRel]):
+    """The fields of a data source, read alike by ``DataSource`` and ``AsyncDataSource``."""
 
     __slots__ = ()
 
@@ -150,22 +144,6 @@ class DataSource(Resource[DataSourceRel]):
             "jdbc:modedatasets",
         )
     }
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> DataSource: ...
-
-    @overload
-    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: DataSourceRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: DataSourceRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -333,6 +311,64 @@ class DataSource(Resource[DataSourceRel]):
     def default_access_level(self) -> str | None:
         """Access level members get when nothing more specific applies."""
         return self._optional("default_access_level", as_string)
+
+
+class DataSource(_DataSourceFields, Resource[DataSourceRel]):
+    """A database connection of a workspace, which queries run against.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This data source.
+        account: The account that owns the data source.
+        creator: The user who created the data source.
+        permissions: Who may use the data source.
+        web: Web page of the data source.
+        web_home: Web home page of the data source.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> DataSource: ...
+
+    @overload
+    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: DataSourceRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: DataSourceRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncDataSource(_DataSourceFields, AsyncResource[DataSourceRel]):
+    """``DataSource`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = DataSource
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncDataSource: ...
+
+    @overload
+    async def follow(self, rel: Literal["account"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["creator"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: DataSourceRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: DataSourceRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
 
 
 DATA_SOURCES_LIST: Endpoint[Collection[DataSource]] = Endpoint(
@@ -503,4 +539,66 @@ class DataSources(Operations):
         """
         return self._client.call(
             DATA_SOURCES_UPDATE_SCHEMA, data_source=data_source, account=account
+        )
+
+
+class AsyncDataSources(AsyncOperations):
+    """``DataSources`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.data_sources``.
+    """
+
+    def list(self, *, account: str | None = None) -> AsyncCollection[AsyncDataSource]:
+        """List data sources. As ``DataSources.list()``: iterate it with ``async for``, or ``await``
+        it."""
+        return cast(
+            "AsyncCollection[AsyncDataSource]",
+            self._client.collection(DATA_SOURCES_LIST, account=account),
+        )
+
+    async def get(self, data_source: str, *, account: str | None = None) -> AsyncDataSource:
+        """Get a data source. As ``DataSources.get()``, awaited."""
+        return cast(
+            "AsyncDataSource",
+            await self._client.call(DATA_SOURCES_GET, data_source=data_source, account=account),
+        )
+
+    async def update(
+        self,
+        data_source: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        password: str | None = None,
+        custom_attributes: Mapping[str, Any] | None = None,
+        account: str | None = None,
+    ) -> AsyncDataSource:
+        """Update a data source. As ``DataSources.update()``, awaited."""
+        return cast(
+            "AsyncDataSource",
+            await self._client.call(
+                DATA_SOURCES_UPDATE,
+                data_source=data_source,
+                name=name,
+                description=description,
+                password=password,
+                custom_attributes=custom_attributes,
+                account=account,
+            ),
+        )
+
+    async def purge(self, data_source: str, *, account: str | None = None) -> None:
+        """Purge the report results of a data source. As ``DataSources.purge()``, awaited."""
+        await self._client.call(DATA_SOURCES_PURGE, data_source=data_source, account=account)
+
+    async def update_schema(
+        self, data_source: str, *, account: str | None = None
+    ) -> AsyncDataSourceSchemaUpdate:
+        """Refresh a data source's schema. As ``DataSources.update_schema()``, awaited."""
+        return cast(
+            "AsyncDataSourceSchemaUpdate",
+            await self._client.call(
+                DATA_SOURCES_UPDATE_SCHEMA, data_source=data_source, account=account
+            ),
         )

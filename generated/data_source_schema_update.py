@@ -10,26 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_datetime, as_integer, as_string
-from modehal._hal import Resource
+from modehal._hal import Document, Resource
 
-__all__ = ["DataSourceSchemaUpdate", "DataSourceSchemaUpdateRel"]
+__all__ = ["AsyncDataSourceSchemaUpdate", "DataSourceSchemaUpdate", "DataSourceSchemaUpdateRel"]
 
 DataSourceSchemaUpdateRel = Literal["self"]
 """Link relations of a data source schema update, for ``follow()``."""
 
 
-class DataSourceSchemaUpdate(Resource[DataSourceSchemaUpdateRel]):
-    """A queued refresh of the schemas and tables Mode knows for a data source, with what the last
-    refresh found.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This schema update.
-    """
+class _DataSourceSchemaUpdateFields(Document[DataSourceSchemaUpdateRel]):
+    """The fields of a data source schema update, read alike by ``DataSourceSchemaUpdate`` and
+    ``AsyncDataSourceSchemaUpdate``."""
 
     __slots__ = ()
 
@@ -45,10 +40,6 @@ class DataSourceSchemaUpdate(Resource[DataSourceSchemaUpdateRel]):
         "last_succesful_refresh_at": "datetime",
         "webapp_uri": "string",
     }
-
-    def follow(self, rel: DataSourceSchemaUpdateRel, **variables: object) -> DataSourceSchemaUpdate:
-        """Fetch the resource at link ``rel``."""
-        return cast("DataSourceSchemaUpdate", super().follow(rel, **variables))
 
     @property
     def token(self) -> str:
@@ -92,3 +83,37 @@ class DataSourceSchemaUpdate(Resource[DataSourceSchemaUpdateRel]):
     def webapp_uri(self) -> str | None:
         """Web address of the data source's schema."""
         return self._optional("webapp_uri", as_string)
+
+
+class DataSourceSchemaUpdate(_DataSourceSchemaUpdateFields, Resource[DataSourceSchemaUpdateRel]):
+    """A queued refresh of the schemas and tables Mode knows for a data source, with what the last
+    refresh found.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This schema update.
+    """
+
+    __slots__ = ()
+
+    def follow(self, rel: DataSourceSchemaUpdateRel, **variables: object) -> DataSourceSchemaUpdate:
+        """Fetch the resource at link ``rel``."""
+        return cast("DataSourceSchemaUpdate", super().follow(rel, **variables))
+
+
+class AsyncDataSourceSchemaUpdate(
+    _DataSourceSchemaUpdateFields, AsyncResource[DataSourceSchemaUpdateRel]
+):
+    """``DataSourceSchemaUpdate`` as ``modehal.AsyncClient`` returns it: the same fields, links and
+    data; ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = DataSourceSchemaUpdate
+
+    async def follow(
+        self, rel: DataSourceSchemaUpdateRel, **variables: object
+    ) -> AsyncDataSourceSchemaUpdate:
+        """Fetch the resource at link ``rel``."""
+        return cast("AsyncDataSourceSchemaUpdate", await super().follow(rel, **variables))

@@ -10,24 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_boolean, as_datetime, as_integer, as_number, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 from .dataset_field import DatasetField
 
 if TYPE_CHECKING:
-    from .account import Account
-    from .dataset_run import DatasetRun
-    from .query import Query
-    from .space import Space
+    from .account import Account, AsyncAccount
+    from .dataset_field import AsyncDatasetField
+    from .dataset_run import AsyncDatasetRun, DatasetRun
+    from .query import AsyncQuery, Query
+    from .space import AsyncSpace, Space
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncDataset",
+    "AsyncDatasets",
     "DATASETS_DELETE",
     "DATASETS_FIELDS",
     "DATASETS_GET",
@@ -57,27 +62,8 @@ DatasetRel = Literal[
 """Link relations of a dataset, for ``follow()``."""
 
 
-class Dataset(Resource[DatasetRel]):
-    """A Mode dataset: saved queries whose results other reports import. It is run and scheduled
-    like a report.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This dataset.
-        account: The account that owns the dataset.
-        creator: The user who created the dataset.
-        space: The space holding the dataset.
-        queries: The dataset's queries.
-        report_runs: The dataset's runs.
-        last_run: The dataset's latest run.
-        last_successful_run: The dataset's latest successful run.
-        report_schedules: The dataset's schedules.
-        last_successful_github_sync: The latest successful GitHub sync.
-        share: Share link of the dataset.
-        web: Web page of the dataset.
-        web_edit: Web page that edits the dataset.
-    """
+class _DatasetFields(Document[DatasetRel]):
+    """The fields of a dataset, read alike by ``Dataset`` and ``AsyncDataset``."""
 
     __slots__ = ()
 
@@ -113,34 +99,6 @@ class Dataset(Resource[DatasetRel]):
         "view_count": "integer",
         "query_preview": "string",
     }
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> Dataset: ...
-
-    @overload
-    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: Literal["space"], **variables: object) -> Space: ...
-
-    @overload
-    def follow(self, rel: Literal["queries"], **variables: object) -> Collection[Query]: ...
-
-    @overload
-    def follow(self, rel: Literal["last_run"], **variables: object) -> DatasetRun: ...
-
-    @overload
-    def follow(self, rel: Literal["last_successful_run"], **variables: object) -> DatasetRun: ...
-
-    @overload
-    def follow(self, rel: DatasetRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: DatasetRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -286,6 +244,100 @@ class Dataset(Resource[DatasetRel]):
         return self._optional("query_preview", as_string)
 
 
+class Dataset(_DatasetFields, Resource[DatasetRel]):
+    """A Mode dataset: saved queries whose results other reports import. It is run and scheduled
+    like a report.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This dataset.
+        account: The account that owns the dataset.
+        creator: The user who created the dataset.
+        space: The space holding the dataset.
+        queries: The dataset's queries.
+        report_runs: The dataset's runs.
+        last_run: The dataset's latest run.
+        last_successful_run: The dataset's latest successful run.
+        report_schedules: The dataset's schedules.
+        last_successful_github_sync: The latest successful GitHub sync.
+        share: Share link of the dataset.
+        web: Web page of the dataset.
+        web_edit: Web page that edits the dataset.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> Dataset: ...
+
+    @overload
+    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["space"], **variables: object) -> Space: ...
+
+    @overload
+    def follow(self, rel: Literal["queries"], **variables: object) -> Collection[Query]: ...
+
+    @overload
+    def follow(self, rel: Literal["last_run"], **variables: object) -> DatasetRun: ...
+
+    @overload
+    def follow(self, rel: Literal["last_successful_run"], **variables: object) -> DatasetRun: ...
+
+    @overload
+    def follow(self, rel: DatasetRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: DatasetRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncDataset(_DatasetFields, AsyncResource[DatasetRel]):
+    """``Dataset`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = Dataset
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncDataset: ...
+
+    @overload
+    async def follow(self, rel: Literal["account"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["creator"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["space"], **variables: object) -> AsyncSpace: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["queries"], **variables: object
+    ) -> AsyncCollection[AsyncQuery]: ...
+
+    @overload
+    async def follow(self, rel: Literal["last_run"], **variables: object) -> AsyncDatasetRun: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["last_successful_run"], **variables: object
+    ) -> AsyncDatasetRun: ...
+
+    @overload
+    async def follow(self, rel: DatasetRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: DatasetRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
+
+
 DATASETS_GET: Endpoint[Dataset] = Endpoint(
     "datasets.get",
     REST,
@@ -323,6 +375,7 @@ DATASETS_LIST_IN_SPACE: Endpoint[Collection[Dataset]] = Endpoint(
             "filter",
             "query",
             pattern="^(created_at|updated_at)\\.(gt|lt)\\.\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
+            pattern_text="FIELD.OP.TIME, where FIELD is created_at or updated_at, OP is gt (after) or lt (before), and TIME is a UTC time written as 2024-01-31T09:00:00Z, for example created_at.gt.2024-01-31T09:00:00Z",
         ),
         Param("order", "query", enum=("asc", "desc")),
         Param("order_by", "query", enum=("created_at", "updated_at")),
@@ -342,6 +395,7 @@ DATASETS_LIST_FOR_DATA_SOURCE: Endpoint[Collection[Dataset]] = Endpoint(
             "filter",
             "query",
             pattern="^(created_at|updated_at)\\.(gt|lt)\\.\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
+            pattern_text="FIELD.OP.TIME, where FIELD is created_at or updated_at, OP is gt (after) or lt (before), and TIME is a UTC time written as 2024-01-31T09:00:00Z, for example created_at.gt.2024-01-31T09:00:00Z",
         ),
         Param("order", "query", enum=("asc", "desc")),
         Param("order_by", "query", enum=("created_at", "updated_at")),
@@ -521,3 +575,99 @@ class Datasets(Operations):
             NotFound: 404 The dataset was not found.
         """
         return self._client.call(DATASETS_FIELDS, dataset=dataset, account=account)
+
+
+class AsyncDatasets(AsyncOperations):
+    """``Datasets`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.datasets``.
+    """
+
+    async def get(self, dataset: str, *, account: str | None = None) -> AsyncDataset:
+        """Get a dataset. As ``Datasets.get()``, awaited."""
+        return cast(
+            "AsyncDataset", await self._client.call(DATASETS_GET, dataset=dataset, account=account)
+        )
+
+    async def update(
+        self,
+        dataset: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        space_token: str | None = None,
+        account: str | None = None,
+    ) -> AsyncDataset:
+        """Update a dataset. As ``Datasets.update()``, awaited."""
+        return cast(
+            "AsyncDataset",
+            await self._client.call(
+                DATASETS_UPDATE,
+                dataset=dataset,
+                name=name,
+                description=description,
+                space_token=space_token,
+                account=account,
+            ),
+        )
+
+    async def delete(self, dataset: str, *, account: str | None = None) -> None:
+        """Delete a dataset. As ``Datasets.delete()``, awaited."""
+        await self._client.call(DATASETS_DELETE, dataset=dataset, account=account)
+
+    def list_in_space(
+        self,
+        space: str,
+        *,
+        filter: str | None = None,
+        order: Literal["asc", "desc"] | None = None,
+        order_by: Literal["created_at", "updated_at"] | None = None,
+        account: str | None = None,
+    ) -> AsyncCollection[AsyncDataset]:
+        """List the datasets in a space. As ``Datasets.list_in_space()``: iterate it with ``async
+        for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncDataset]",
+            self._client.collection(
+                DATASETS_LIST_IN_SPACE,
+                space=space,
+                filter=filter,
+                order=order,
+                order_by=order_by,
+                account=account,
+            ),
+        )
+
+    def list_for_data_source(
+        self,
+        data_source: str,
+        *,
+        filter: str | None = None,
+        order: Literal["asc", "desc"] | None = None,
+        order_by: Literal["created_at", "updated_at"] | None = None,
+        account: str | None = None,
+    ) -> AsyncCollection[AsyncDataset]:
+        """List the datasets that use a data source. As ``Datasets.list_for_data_source()``: iterate
+        it with ``async for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncDataset]",
+            self._client.collection(
+                DATASETS_LIST_FOR_DATA_SOURCE,
+                data_source=data_source,
+                filter=filter,
+                order=order,
+                order_by=order_by,
+                account=account,
+            ),
+        )
+
+    def fields(
+        self, dataset: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncDatasetField]:
+        """List a dataset's fields. As ``Datasets.fields()``: iterate it with ``async for``, or
+        ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncDatasetField]",
+            self._client.collection(DATASETS_FIELDS, dataset=dataset, account=account),
+        )

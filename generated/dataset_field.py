@@ -8,22 +8,20 @@ One column of a dataset's latest results: its name and data type.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_string
-from modehal._hal import Resource
+from modehal._hal import Document, Resource
 
-__all__ = ["DatasetField", "DatasetFieldRel"]
+__all__ = ["AsyncDatasetField", "DatasetField", "DatasetFieldRel"]
 
 DatasetFieldRel = str
 """The spec documents no link relations of a dataset field: ``follow()`` takes any."""
 
 
-class DatasetField(Resource[DatasetFieldRel]):
-    """One column of a dataset's latest results: its name and data type.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-    """
+class _DatasetFieldFields(Document[DatasetFieldRel]):
+    """The fields of a dataset field, read alike by ``DatasetField`` and ``AsyncDatasetField``."""
 
     __slots__ = ()
 
@@ -43,3 +41,21 @@ class DatasetField(Resource[DatasetFieldRel]):
     def type(self) -> str | None:
         """The column's data type."""
         return self._optional("type", as_string)
+
+
+class DatasetField(_DatasetFieldFields, Resource[DatasetFieldRel]):
+    """One column of a dataset's latest results: its name and data type.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+    """
+
+    __slots__ = ()
+
+
+class AsyncDatasetField(_DatasetFieldFields, AsyncResource[DatasetFieldRel]):
+    """``DatasetField`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = DatasetField

@@ -8,17 +8,23 @@ The description written for one field (column) of a dataset.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 
+if TYPE_CHECKING:
+    from modehal._async_pagination import AsyncCollection
+
 __all__ = [
+    "AsyncDatasetFieldDescription",
+    "AsyncDatasetFieldDescriptions",
     "DATASET_FIELD_DESCRIPTIONS_CREATE",
     "DATASET_FIELD_DESCRIPTIONS_DELETE",
     "DATASET_FIELD_DESCRIPTIONS_LIST",
@@ -32,11 +38,9 @@ DatasetFieldDescriptionRel = str
 """The spec documents no link relations of a dataset field description: ``follow()`` takes any."""
 
 
-class DatasetFieldDescription(Resource[DatasetFieldDescriptionRel]):
-    """The description written for one field (column) of a dataset.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-    """
+class _DatasetFieldDescriptionFields(Document[DatasetFieldDescriptionRel]):
+    """The fields of a dataset field description, read alike by ``DatasetFieldDescription`` and
+    ``AsyncDatasetFieldDescription``."""
 
     __slots__ = ()
 
@@ -65,6 +69,26 @@ class DatasetFieldDescription(Resource[DatasetFieldDescriptionRel]):
     def desc(self) -> str | None:
         """The description."""
         return self._optional("desc", as_string)
+
+
+class DatasetFieldDescription(_DatasetFieldDescriptionFields, Resource[DatasetFieldDescriptionRel]):
+    """The description written for one field (column) of a dataset.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+    """
+
+    __slots__ = ()
+
+
+class AsyncDatasetFieldDescription(
+    _DatasetFieldDescriptionFields, AsyncResource[DatasetFieldDescriptionRel]
+):
+    """``DatasetFieldDescription`` as ``modehal.AsyncClient`` returns it: the same fields, links and
+    data; ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = DatasetFieldDescription
 
 
 DATASET_FIELD_DESCRIPTIONS_LIST: Endpoint[Collection[DatasetFieldDescription]] = Endpoint(
@@ -220,4 +244,78 @@ class DatasetFieldDescriptions(Operations):
             dataset=dataset,
             field_description=field_description,
             account=account,
+        )
+
+
+class AsyncDatasetFieldDescriptions(AsyncOperations):
+    """``DatasetFieldDescriptions`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.dataset_field_descriptions``.
+    """
+
+    def list(
+        self, dataset: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncDatasetFieldDescription]:
+        """List a dataset's field descriptions. As ``DatasetFieldDescriptions.list()``: iterate it
+        with ``async for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncDatasetFieldDescription]",
+            self._client.collection(
+                DATASET_FIELD_DESCRIPTIONS_LIST, dataset=dataset, account=account
+            ),
+        )
+
+    async def create(
+        self,
+        dataset: str,
+        *,
+        name: str | None = None,
+        desc: str | None = None,
+        account: str | None = None,
+    ) -> AsyncDatasetFieldDescription:
+        """Describe a field of a dataset. As ``DatasetFieldDescriptions.create()``, awaited."""
+        return cast(
+            "AsyncDatasetFieldDescription",
+            await self._client.call(
+                DATASET_FIELD_DESCRIPTIONS_CREATE,
+                dataset=dataset,
+                name=name,
+                desc=desc,
+                account=account,
+            ),
+        )
+
+    async def update(
+        self,
+        dataset: str,
+        field_description: str,
+        *,
+        desc: str | None = None,
+        account: str | None = None,
+    ) -> AsyncDatasetFieldDescription:
+        """Change a field description. As ``DatasetFieldDescriptions.update()``, awaited."""
+        return cast(
+            "AsyncDatasetFieldDescription",
+            await self._client.call(
+                DATASET_FIELD_DESCRIPTIONS_UPDATE,
+                dataset=dataset,
+                field_description=field_description,
+                desc=desc,
+                account=account,
+            ),
+        )
+
+    async def delete(
+        self, dataset: str, field_description: str, *, account: str | None = None
+    ) -> AsyncDatasetFieldDescription:
+        """Delete a field description. As ``DatasetFieldDescriptions.delete()``, awaited."""
+        return cast(
+            "AsyncDatasetFieldDescription",
+            await self._client.call(
+                DATASET_FIELD_DESCRIPTIONS_DELETE,
+                dataset=dataset,
+                field_description=field_description,
+                account=account,
+            ),
         )

@@ -13,19 +13,23 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncPollable, AsyncResource
 from modehal._fields import as_array, as_boolean, as_datetime, as_object, as_string
 from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
-from modehal._polling import Pollable
+from modehal._polling import Pollable, PollableDocument
 
 from ._apis import REST
 
 if TYPE_CHECKING:
-    from .account import Account
-    from .dataset import Dataset
+    from .account import Account, AsyncAccount
+    from .dataset import AsyncDataset, Dataset
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncDatasetRun",
+    "AsyncDatasetRuns",
     "DATASET_RUNS_CREATE",
     "DATASET_RUNS_GET",
     "DATASET_RUNS_LIST",
@@ -68,37 +72,8 @@ DatasetRunPythonState = Literal["none", "pending", "failed", "submitted", "succe
 """Documented values of ``DatasetRun.python_state``."""
 
 
-class DatasetRun(Pollable[DatasetRunRel]):
-    """One run of a dataset. Every time a dataset is run, a full copy of it with all its components
-    is saved under its own URL.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    ``wait()`` polls it until ``state`` is final: ``succeeded`` or ``completed``, or ``failed`` or
-    ``cancelled`` (which raises ``RunFailed``).
-
-    Links:
-        account: The account (workspace or user) that owns the report.
-        clone: Clone this run (POST).
-        content: The run's rendered content.
-        dataset: The dataset this run belongs to.
-        embed: Embeddable view of the run.
-        executed_by: The user who started the run.
-        latest_successful_dataset_run_api_url: The dataset's latest successful run.
-        latest_successful_report_run_api_url: The latest successful run (name as printed on the
-            page).
-        pdf_export: PDF export of the run.
-        preview: Preview of the run.
-        python_cell_runs: Runs of the report's Python cells.
-        query_runs: Runs of the report's queries.
-        report: The report this run belongs to.
-        report_schedule: The schedule that started this run, when a schedule did.
-        self: This run.
-        share: Share link of the run.
-        web_clone: Web page that clones the run.
-        web_edit_dataset: Web page that edits the run's dataset.
-        web_external_url: Web page of the run.
-    """
+class _DatasetRunFields(PollableDocument[DatasetRunRel]):
+    """The fields of a dataset run, read alike by ``DatasetRun`` and ``AsyncDatasetRun``."""
 
     __slots__ = ()
 
@@ -144,30 +119,6 @@ class DatasetRun(Pollable[DatasetRunRel]):
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
-
-    @overload
-    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: Literal["dataset"], **variables: object) -> Dataset: ...
-
-    @overload
-    def follow(self, rel: Literal["executed_by"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(
-        self, rel: Literal["latest_successful_dataset_run_api_url"], **variables: object
-    ) -> DatasetRun: ...
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> DatasetRun: ...
-
-    @overload
-    def follow(self, rel: DatasetRunRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: DatasetRunRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -268,6 +219,98 @@ class DatasetRun(Pollable[DatasetRunRel]):
         return self._optional("dataset_has_failures_since_last_success", as_boolean)
 
 
+class DatasetRun(_DatasetRunFields, Pollable[DatasetRunRel]):
+    """One run of a dataset. Every time a dataset is run, a full copy of it with all its components
+    is saved under its own URL.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    ``wait()`` polls it until ``state`` is final: ``succeeded`` or ``completed``, or ``failed`` or
+    ``cancelled`` (which raises ``RunFailed``).
+
+    Links:
+        account: The account (workspace or user) that owns the report.
+        clone: Clone this run (POST).
+        content: The run's rendered content.
+        dataset: The dataset this run belongs to.
+        embed: Embeddable view of the run.
+        executed_by: The user who started the run.
+        latest_successful_dataset_run_api_url: The dataset's latest successful run.
+        latest_successful_report_run_api_url: The latest successful run (name as printed on the
+            page).
+        pdf_export: PDF export of the run.
+        preview: Preview of the run.
+        python_cell_runs: Runs of the report's Python cells.
+        query_runs: Runs of the report's queries.
+        report: The report this run belongs to.
+        report_schedule: The schedule that started this run, when a schedule did.
+        self: This run.
+        share: Share link of the run.
+        web_clone: Web page that clones the run.
+        web_edit_dataset: Web page that edits the run's dataset.
+        web_external_url: Web page of the run.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["dataset"], **variables: object) -> Dataset: ...
+
+    @overload
+    def follow(self, rel: Literal["executed_by"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["latest_successful_dataset_run_api_url"], **variables: object
+    ) -> DatasetRun: ...
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> DatasetRun: ...
+
+    @overload
+    def follow(self, rel: DatasetRunRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: DatasetRunRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncDatasetRun(_DatasetRunFields, AsyncPollable[DatasetRunRel]):
+    """``DatasetRun`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()``, ``wait()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = DatasetRun
+
+    @overload
+    async def follow(self, rel: Literal["account"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["dataset"], **variables: object) -> AsyncDataset: ...
+
+    @overload
+    async def follow(self, rel: Literal["executed_by"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["latest_successful_dataset_run_api_url"], **variables: object
+    ) -> AsyncDatasetRun: ...
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncDatasetRun: ...
+
+    @overload
+    async def follow(self, rel: DatasetRunRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: DatasetRunRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
+
+
 DATASET_RUNS_GET: Endpoint[DatasetRun] = Endpoint(
     "dataset_runs.get",
     REST,
@@ -286,6 +329,7 @@ DATASET_RUNS_LIST: Endpoint[Collection[DatasetRun]] = Endpoint(
             "filter",
             "query",
             pattern="^(created_at|updated_at)\\.(gt|lt)\\.\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
+            pattern_text="FIELD.OP.TIME, where FIELD is created_at or updated_at, OP is gt (after) or lt (before), and TIME is a UTC time written as 2024-01-31T09:00:00Z, for example created_at.gt.2024-01-31T09:00:00Z",
         ),
         Param("order", "query", enum=("asc", "desc")),
         Param("order_by", "query", enum=("created_at", "updated_at")),
@@ -382,3 +426,48 @@ class DatasetRuns(Operations):
             NotFound: 404 Dataset not found.
         """
         return self._client.call(DATASET_RUNS_CREATE, dataset=dataset, account=account)
+
+
+class AsyncDatasetRuns(AsyncOperations):
+    """``DatasetRuns`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.dataset_runs``.
+    """
+
+    async def get(self, dataset: str, run: str, *, account: str | None = None) -> AsyncDatasetRun:
+        """Get a dataset run. As ``DatasetRuns.get()``, awaited."""
+        return cast(
+            "AsyncDatasetRun",
+            await self._client.call(DATASET_RUNS_GET, dataset=dataset, run=run, account=account),
+        )
+
+    def list(
+        self,
+        dataset: str,
+        *,
+        filter: str | None = None,
+        order: Literal["asc", "desc"] | None = None,
+        order_by: Literal["created_at", "updated_at"] | None = None,
+        account: str | None = None,
+    ) -> AsyncCollection[AsyncDatasetRun]:
+        """List dataset runs. As ``DatasetRuns.list()``: iterate it with ``async for``, or ``await``
+        it."""
+        return cast(
+            "AsyncCollection[AsyncDatasetRun]",
+            self._client.collection(
+                DATASET_RUNS_LIST,
+                dataset=dataset,
+                filter=filter,
+                order=order,
+                order_by=order_by,
+                account=account,
+            ),
+        )
+
+    async def create(self, dataset: str, *, account: str | None = None) -> AsyncDatasetRun:
+        """Create a dataset run. As ``DatasetRuns.create()``, awaited."""
+        return cast(
+            "AsyncDatasetRun",
+            await self._client.call(DATASET_RUNS_CREATE, dataset=dataset, account=account),
+        )

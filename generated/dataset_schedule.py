@@ -9,20 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_boolean, as_datetime, as_integer, as_object, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 
 if TYPE_CHECKING:
-    from .account import Account
+    from .account import Account, AsyncAccount
+    from modehal._async_pagination import AsyncCollection
 
-__all__ = ["DATASET_SCHEDULES_LIST", "DatasetSchedule", "DatasetScheduleRel", "DatasetSchedules"]
+__all__ = [
+    "AsyncDatasetSchedule",
+    "AsyncDatasetSchedules",
+    "DATASET_SCHEDULES_LIST",
+    "DatasetSchedule",
+    "DatasetScheduleRel",
+    "DatasetSchedules",
+]
 
 DatasetScheduleRel = Literal[
     "account", "creator", "report", "report_runs", "report_subscriptions", "self"
@@ -30,20 +39,9 @@ DatasetScheduleRel = Literal[
 """Link relations of a dataset schedule, for ``follow()``."""
 
 
-class DatasetSchedule(Resource[DatasetScheduleRel]):
-    """A schedule that runs a Mode dataset automatically, optionally with specific dataset
-    parameters.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        account: The workspace that owns the dataset.
-        creator: The user who created the schedule.
-        report: As printed in the page's example (it points at a report).
-        report_runs: As printed in the page's example (runs started by this schedule).
-        report_subscriptions: As printed in the page's example.
-        self: This schedule.
-    """
+class _DatasetScheduleFields(Document[DatasetScheduleRel]):
+    """The fields of a dataset schedule, read alike by ``DatasetSchedule`` and
+    ``AsyncDatasetSchedule``."""
 
     __slots__ = ()
 
@@ -69,19 +67,6 @@ class DatasetSchedule(Resource[DatasetScheduleRel]):
         "hour": "string",
         "minute": "string",
     }
-
-    @overload
-    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: DatasetScheduleRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: DatasetScheduleRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -177,6 +162,59 @@ class DatasetSchedule(Resource[DatasetScheduleRel]):
         return self._optional("minute", as_string)
 
 
+class DatasetSchedule(_DatasetScheduleFields, Resource[DatasetScheduleRel]):
+    """A schedule that runs a Mode dataset automatically, optionally with specific dataset
+    parameters.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        account: The workspace that owns the dataset.
+        creator: The user who created the schedule.
+        report: As printed in the page's example (it points at a report).
+        report_runs: As printed in the page's example (runs started by this schedule).
+        report_subscriptions: As printed in the page's example.
+        self: This schedule.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: DatasetScheduleRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: DatasetScheduleRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncDatasetSchedule(_DatasetScheduleFields, AsyncResource[DatasetScheduleRel]):
+    """``DatasetSchedule`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = DatasetSchedule
+
+    @overload
+    async def follow(self, rel: Literal["account"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["creator"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: DatasetScheduleRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: DatasetScheduleRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
+
+
 DATASET_SCHEDULES_LIST: Endpoint[Collection[DatasetSchedule]] = Endpoint(
     "dataset_schedules.list",
     REST,
@@ -209,3 +247,21 @@ class DatasetSchedules(Operations):
             NotFound: 404 Dataset not found.
         """
         return self._client.call(DATASET_SCHEDULES_LIST, dataset=dataset, account=account)
+
+
+class AsyncDatasetSchedules(AsyncOperations):
+    """``DatasetSchedules`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.dataset_schedules``.
+    """
+
+    def list(
+        self, dataset: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncDatasetSchedule]:
+        """List schedules for a dataset. As ``DatasetSchedules.list()``: iterate it with ``async
+        for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncDatasetSchedule]",
+            self._client.collection(DATASET_SCHEDULES_LIST, dataset=dataset, account=account),
+        )

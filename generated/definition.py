@@ -9,20 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_datetime, as_integer, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 
 if TYPE_CHECKING:
-    from .account import Account
+    from .account import Account, AsyncAccount
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncDefinition",
+    "AsyncDefinitions",
     "DEFINITIONS_CREATE",
     "DEFINITIONS_DELETE",
     "DEFINITIONS_GET",
@@ -37,18 +41,8 @@ DefinitionRel = Literal["self", "creator", "last_run", "last_successful_github_s
 """Link relations of a definition, for ``follow()``."""
 
 
-class Definition(Resource[DefinitionRel]):
-    """A definition: a named SQL snippet kept in a workspace's library, which queries reuse by name.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This definition.
-        creator: The user who created the definition.
-        last_run: The definition's latest run.
-        last_successful_github_sync: The latest successful GitHub sync.
-        web_edit: Web page that edits the definition.
-    """
+class _DefinitionFields(Document[DefinitionRel]):
+    """The fields of a definition, read alike by ``Definition`` and ``AsyncDefinition``."""
 
     __slots__ = ()
 
@@ -67,19 +61,6 @@ class Definition(Resource[DefinitionRel]):
         "last_successful_sync_at": "datetime",
         "github_link": "string",
     }
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> Definition: ...
-
-    @overload
-    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: DefinitionRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: DefinitionRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -138,6 +119,57 @@ class Definition(Resource[DefinitionRel]):
     def github_link(self) -> str | None:
         """Address of the definition's GitHub copy, when it is synced."""
         return self._optional("github_link", as_string)
+
+
+class Definition(_DefinitionFields, Resource[DefinitionRel]):
+    """A definition: a named SQL snippet kept in a workspace's library, which queries reuse by name.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This definition.
+        creator: The user who created the definition.
+        last_run: The definition's latest run.
+        last_successful_github_sync: The latest successful GitHub sync.
+        web_edit: Web page that edits the definition.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> Definition: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: DefinitionRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: DefinitionRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncDefinition(_DefinitionFields, AsyncResource[DefinitionRel]):
+    """``Definition`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = Definition
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncDefinition: ...
+
+    @overload
+    async def follow(self, rel: Literal["creator"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: DefinitionRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: DefinitionRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
 
 
 DEFINITIONS_LIST: Endpoint[Collection[Definition]] = Endpoint(
@@ -338,3 +370,87 @@ class Definitions(Operations):
             NotFound: 404 The definition was not found.
         """
         return self._client.call(DEFINITIONS_DELETE, definition=definition, account=account)
+
+
+class AsyncDefinitions(AsyncOperations):
+    """``Definitions`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.definitions``.
+    """
+
+    def list(
+        self,
+        *,
+        filter: Literal["by_tokens"] | None = None,
+        tokens: str | None = None,
+        account: str | None = None,
+    ) -> AsyncCollection[AsyncDefinition]:
+        """List definitions. As ``Definitions.list()``: iterate it with ``async for``, or ``await``
+        it."""
+        return cast(
+            "AsyncCollection[AsyncDefinition]",
+            self._client.collection(
+                DEFINITIONS_LIST, filter=filter, tokens=tokens, account=account
+            ),
+        )
+
+    async def create(
+        self,
+        *,
+        name: str,
+        source: str,
+        data_source_id: int,
+        description: str | None = None,
+        account: str | None = None,
+    ) -> AsyncDefinition:
+        """Create a definition. As ``Definitions.create()``, awaited."""
+        return cast(
+            "AsyncDefinition",
+            await self._client.call(
+                DEFINITIONS_CREATE,
+                name=name,
+                source=source,
+                data_source_id=data_source_id,
+                description=description,
+                account=account,
+            ),
+        )
+
+    async def get(self, definition: str, *, account: str | None = None) -> AsyncDefinition:
+        """Get a definition. As ``Definitions.get()``, awaited."""
+        return cast(
+            "AsyncDefinition",
+            await self._client.call(DEFINITIONS_GET, definition=definition, account=account),
+        )
+
+    async def update(
+        self,
+        definition: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        source: str | None = None,
+        data_source_id: int | None = None,
+        account: str | None = None,
+    ) -> AsyncDefinition:
+        """Update a definition. As ``Definitions.update()``, awaited."""
+        return cast(
+            "AsyncDefinition",
+            await self._client.call(
+                DEFINITIONS_UPDATE,
+                definition=definition,
+                name=name,
+                description=description,
+                source=source,
+                data_source_id=data_source_id,
+                account=account,
+            ),
+        )
+
+    async def delete(self, definition: str, *, account: str | None = None) -> AsyncDefinition:
+        """Delete a definition. As ``Definitions.delete()``, awaited."""
+        return cast(
+            "AsyncDefinition",
+            await self._client.call(DEFINITIONS_DELETE, definition=definition, account=account),
+        )

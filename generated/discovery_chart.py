@@ -9,23 +9,21 @@ to.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_integer, as_string
-from modehal._hal import Resource
+from modehal._hal import Document, Resource
 
-__all__ = ["DiscoveryChart", "DiscoveryChartRel"]
+__all__ = ["AsyncDiscoveryChart", "DiscoveryChart", "DiscoveryChartRel"]
 
 DiscoveryChartRel = str
 """The spec documents no link relations of a discovery chart: ``follow()`` takes any."""
 
 
-class DiscoveryChart(Resource[DiscoveryChartRel]):
-    """A chart as the Discovery API lists it: its type, title, and the query, report and space it
-    belongs to.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-    """
+class _DiscoveryChartFields(Document[DiscoveryChartRel]):
+    """The fields of a discovery chart, read alike by ``DiscoveryChart`` and
+    ``AsyncDiscoveryChart``."""
 
     __slots__ = ()
 
@@ -108,3 +106,22 @@ class DiscoveryChart(Resource[DiscoveryChartRel]):
     def exploration_url(self) -> str | None:
         """Web address to explore the chart."""
         return self._optional("exploration_url", as_string)
+
+
+class DiscoveryChart(_DiscoveryChartFields, Resource[DiscoveryChartRel]):
+    """A chart as the Discovery API lists it: its type, title, and the query, report and space it
+    belongs to.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+    """
+
+    __slots__ = ()
+
+
+class AsyncDiscoveryChart(_DiscoveryChartFields, AsyncResource[DiscoveryChartRel]):
+    """``DiscoveryChart`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = DiscoveryChart

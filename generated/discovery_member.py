@@ -10,23 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_datetime, as_integer, as_string
-from modehal._hal import Resource
+from modehal._hal import Document, Resource
 
-__all__ = ["DiscoveryMember", "DiscoveryMemberRel"]
+__all__ = ["AsyncDiscoveryMember", "DiscoveryMember", "DiscoveryMemberRel"]
 
 DiscoveryMemberRel = str
 """The spec documents no link relations of a discovery member: ``follow()`` takes any."""
 
 
-class DiscoveryMember(Resource[DiscoveryMemberRel]):
-    """A member of a workspace as the Discovery API lists them: who they are, their state, and when
-    they last created, viewed or ran a report.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-    """
+class _DiscoveryMemberFields(Document[DiscoveryMemberRel]):
+    """The fields of a discovery member, read alike by ``DiscoveryMember`` and
+    ``AsyncDiscoveryMember``."""
 
     __slots__ = ()
 
@@ -121,3 +119,22 @@ class DiscoveryMember(Resource[DiscoveryMemberRel]):
     def last_exploration_updated_at(self) -> datetime | None:
         """When the member last updated an exploration."""
         return self._optional("last_exploration_updated_at", as_datetime)
+
+
+class DiscoveryMember(_DiscoveryMemberFields, Resource[DiscoveryMemberRel]):
+    """A member of a workspace as the Discovery API lists them: who they are, their state, and when
+    they last created, viewed or ran a report.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+    """
+
+    __slots__ = ()
+
+
+class AsyncDiscoveryMember(_DiscoveryMemberFields, AsyncResource[DiscoveryMemberRel]):
+    """``DiscoveryMember`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = DiscoveryMember

@@ -9,23 +9,21 @@ A query as the Discovery API lists it: its SQL and where it lives. Pass its ``re
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_integer, as_string
-from modehal._hal import Resource
+from modehal._hal import Document, Resource
 
-__all__ = ["DiscoveryQuery", "DiscoveryQueryRel"]
+__all__ = ["AsyncDiscoveryQuery", "DiscoveryQuery", "DiscoveryQueryRel"]
 
 DiscoveryQueryRel = str
 """The spec documents no link relations of a discovery query: ``follow()`` takes any."""
 
 
-class DiscoveryQuery(Resource[DiscoveryQueryRel]):
-    """A query as the Discovery API lists it: its SQL and where it lives. Pass its ``report_token``
-    and ``token`` to ``client.queries.get`` for the full query.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-    """
+class _DiscoveryQueryFields(Document[DiscoveryQueryRel]):
+    """The fields of a discovery query, read alike by ``DiscoveryQuery`` and
+    ``AsyncDiscoveryQuery``."""
 
     __slots__ = ()
 
@@ -96,3 +94,22 @@ class DiscoveryQuery(Resource[DiscoveryQueryRel]):
     def space_token(self) -> str | None:
         """Token of the space (collection) holding the report."""
         return self._optional("space_token", as_string)
+
+
+class DiscoveryQuery(_DiscoveryQueryFields, Resource[DiscoveryQueryRel]):
+    """A query as the Discovery API lists it: its SQL and where it lives. Pass its ``report_token``
+    and ``token`` to ``client.queries.get`` for the full query.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+    """
+
+    __slots__ = ()
+
+
+class AsyncDiscoveryQuery(_DiscoveryQueryFields, AsyncResource[DiscoveryQueryRel]):
+    """``DiscoveryQuery`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = DiscoveryQuery

@@ -10,29 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar, Literal, TYPE_CHECKING, cast
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast
 
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_datetime, as_integer, as_string
-from modehal._hal import Resource
+from modehal._hal import Document, Resource
 
 if TYPE_CHECKING:
-    from .report import Report
+    from .report import AsyncReport, Report
 
-__all__ = ["DiscoveryReport", "DiscoveryReportRel"]
+__all__ = ["AsyncDiscoveryReport", "DiscoveryReport", "DiscoveryReportRel"]
 
 DiscoveryReportRel = Literal["self"]
 """Link relations of a discovery report, for ``follow()``."""
 
 
-class DiscoveryReport(Resource[DiscoveryReportRel]):
-    """A report as the Discovery API lists it: a flat summary of one report of the workspace. Fetch
-    the full report with ``client.reports.get(token)``.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This report, as the REST API shows it.
-    """
+class _DiscoveryReportFields(Document[DiscoveryReportRel]):
+    """The fields of a discovery report, read alike by ``DiscoveryReport`` and
+    ``AsyncDiscoveryReport``."""
 
     __slots__ = ()
 
@@ -56,10 +51,6 @@ class DiscoveryReport(Resource[DiscoveryReportRel]):
         "space_token": "string",
         "report_url": "string",
     }
-
-    def follow(self, rel: DiscoveryReportRel, **variables: object) -> Report:
-        """Fetch the resource at link ``rel``."""
-        return cast("Report", super().follow(rel, **variables))
 
     @property
     def id(self) -> int | None:
@@ -143,3 +134,33 @@ class DiscoveryReport(Resource[DiscoveryReportRel]):
     def report_url(self) -> str | None:
         """API path of the report, such as ``/api/modeanalytics/reports/728f6328ea67``."""
         return self._optional("report_url", as_string)
+
+
+class DiscoveryReport(_DiscoveryReportFields, Resource[DiscoveryReportRel]):
+    """A report as the Discovery API lists it: a flat summary of one report of the workspace. Fetch
+    the full report with ``client.reports.get(token)``.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This report, as the REST API shows it.
+    """
+
+    __slots__ = ()
+
+    def follow(self, rel: DiscoveryReportRel, **variables: object) -> Report:
+        """Fetch the resource at link ``rel``."""
+        return cast("Report", super().follow(rel, **variables))
+
+
+class AsyncDiscoveryReport(_DiscoveryReportFields, AsyncResource[DiscoveryReportRel]):
+    """``DiscoveryReport`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = DiscoveryReport
+
+    async def follow(self, rel: DiscoveryReportRel, **variables: object) -> AsyncReport:
+        """Fetch the resource at link ``rel``."""
+        return cast("AsyncReport", await super().follow(rel, **variables))

@@ -9,23 +9,21 @@ the full space with ``client.spaces.get(token)``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_integer, as_string
-from modehal._hal import Resource
+from modehal._hal import Document, Resource
 
-__all__ = ["DiscoverySpace", "DiscoverySpaceRel"]
+__all__ = ["AsyncDiscoverySpace", "DiscoverySpace", "DiscoverySpaceRel"]
 
 DiscoverySpaceRel = str
 """The spec documents no link relations of a discovery space: ``follow()`` takes any."""
 
 
-class DiscoverySpace(Resource[DiscoverySpaceRel]):
-    """A space as the Discovery API lists it: its identity, type and default access, without links.
-    Read the full space with ``client.spaces.get(token)``.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-    """
+class _DiscoverySpaceFields(Document[DiscoverySpaceRel]):
+    """The fields of a discovery space, read alike by ``DiscoverySpace`` and
+    ``AsyncDiscoverySpace``."""
 
     __slots__ = ()
 
@@ -78,3 +76,22 @@ class DiscoverySpace(Resource[DiscoverySpaceRel]):
     def space_url(self) -> str | None:
         """Address of the space."""
         return self._optional("space_url", as_string)
+
+
+class DiscoverySpace(_DiscoverySpaceFields, Resource[DiscoverySpaceRel]):
+    """A space as the Discovery API lists it: its identity, type and default access, without links.
+    Read the full space with ``client.spaces.get(token)``.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+    """
+
+    __slots__ = ()
+
+
+class AsyncDiscoverySpace(_DiscoverySpaceFields, AsyncResource[DiscoverySpaceRel]):
+    """``DiscoverySpace`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = DiscoverySpace

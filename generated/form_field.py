@@ -11,21 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_array, as_integer, as_string
-from modehal._hal import Resource
+from modehal._hal import Document, Resource
 
-__all__ = ["FormField", "FormFieldRel"]
+__all__ = ["AsyncFormField", "FormField", "FormFieldRel"]
 
 FormFieldRel = str
 """The spec documents no link relations of a form field: ``follow()`` takes any."""
 
 
-class FormField(Resource[FormFieldRel]):
-    """One parameter input of a report run's form: its name and the choices it offers. Read them
-    with ``client.report_runs.form_fields(report, run)``.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-    """
+class _FormFieldFields(Document[FormFieldRel]):
+    """The fields of a form field, read alike by ``FormField`` and ``AsyncFormField``."""
 
     __slots__ = ()
 
@@ -60,3 +57,22 @@ class FormField(Resource[FormFieldRel]):
     def source_size(self) -> int | None:
         """How many choices the input's source query returned."""
         return self._optional("source_size", as_integer)
+
+
+class FormField(_FormFieldFields, Resource[FormFieldRel]):
+    """One parameter input of a report run's form: its name and the choices it offers. Read them
+    with ``client.report_runs.form_fields(report, run)``.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+    """
+
+    __slots__ = ()
+
+
+class AsyncFormField(_FormFieldFields, AsyncResource[FormFieldRel]):
+    """``FormField`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = FormField

@@ -9,35 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_boolean, as_datetime, as_integer, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 
 from ._apis import REST
 from .invitee import Invitee
 
 if TYPE_CHECKING:
-    from .account import Account
+    from .account import Account, AsyncAccount
 
-__all__ = ["INVITES_CREATE", "Invite", "InviteRel", "Invites"]
+__all__ = ["AsyncInvite", "AsyncInvites", "INVITES_CREATE", "Invite", "InviteRel", "Invites"]
 
 InviteRel = Literal["inviter", "invitee", "web_self_resend"]
 """Link relations of a invite, for ``follow()``."""
 
 
-class Invite(Resource[InviteRel]):
-    """An invitation to join a workspace, sent by email. Creating one also creates the invited user.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        inviter: The user who sent the invitation.
-        invitee: The invited user.
-        web_self_resend: Web page that sends the invitation again.
-    """
+class _InviteFields(Document[InviteRel]):
+    """The fields of a invite, read alike by ``Invite`` and ``AsyncInvite``."""
 
     __slots__ = ()
 
@@ -57,19 +50,6 @@ class Invite(Resource[InviteRel]):
         "expires_at": "datetime",
         "created_at": "datetime",
     }
-
-    @overload
-    def follow(self, rel: Literal["inviter"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: Literal["invitee"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: InviteRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: InviteRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def email(self) -> str:
@@ -135,6 +115,55 @@ class Invite(Resource[InviteRel]):
         return self._optional("created_at", as_datetime)
 
 
+class Invite(_InviteFields, Resource[InviteRel]):
+    """An invitation to join a workspace, sent by email. Creating one also creates the invited user.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        inviter: The user who sent the invitation.
+        invitee: The invited user.
+        web_self_resend: Web page that sends the invitation again.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["inviter"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["invitee"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: InviteRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: InviteRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncInvite(_InviteFields, AsyncResource[InviteRel]):
+    """``Invite`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = Invite
+
+    @overload
+    async def follow(self, rel: Literal["inviter"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["invitee"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: InviteRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: InviteRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
+
+
 INVITES_CREATE: Endpoint[Invite] = Endpoint(
     "invites.create",
     REST,
@@ -182,3 +211,22 @@ class Invites(Operations):
             NotFound: 404 No membership of the workspace was found.
         """
         return self._client.call(INVITES_CREATE, invitee=invitee, message=message, account=account)
+
+
+class AsyncInvites(AsyncOperations):
+    """``Invites`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.invites``.
+    """
+
+    async def create(
+        self, *, invitee: Invitee | Mapping[str, Any], message: str, account: str | None = None
+    ) -> AsyncInvite:
+        """Invite someone to a workspace. As ``Invites.create()``, awaited."""
+        return cast(
+            "AsyncInvite",
+            await self._client.call(
+                INVITES_CREATE, invitee=invitee, message=message, account=account
+            ),
+        )

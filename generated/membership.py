@@ -9,22 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_boolean, as_datetime, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import DISCOVERY, REST
 from .discovery_member import DiscoveryMember
 
 if TYPE_CHECKING:
-    from .account import Account
-    from .user_group import UserGroup
+    from .account import Account, AsyncAccount
+    from .discovery_member import AsyncDiscoveryMember
+    from .user_group import AsyncUserGroup, UserGroup
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncMembership",
+    "AsyncMemberships",
     "MEMBERSHIPS_DELETE",
     "MEMBERSHIPS_GET",
     "MEMBERSHIPS_LIST",
@@ -48,22 +53,8 @@ MembershipRel = Literal[
 """Link relations of a membership, for ``follow()``."""
 
 
-class Membership(Resource[MembershipRel]):
-    """A member's place in a workspace, with their state and whether they are an admin.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This membership.
-        web_self: Web page of the membership.
-        web_self_unban: Web page that lifts the member's ban.
-        web_self_approve: Web page that approves the membership.
-        organization: The workspace.
-        user: The member.
-        web_self_download_profile: Web page that downloads the member's profile.
-        web_self_confirm_destroy: Web page that confirms removing the member.
-        groups: The user groups the member belongs to.
-    """
+class _MembershipFields(Document[MembershipRel]):
+    """The fields of a membership, read alike by ``Membership`` and ``AsyncMembership``."""
 
     __slots__ = ()
 
@@ -78,25 +69,6 @@ class Membership(Resource[MembershipRel]):
         "activated_at": "datetime",
         "managed_by_scim": "boolean",
     }
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> Membership: ...
-
-    @overload
-    def follow(self, rel: Literal["organization"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: Literal["user"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: Literal["groups"], **variables: object) -> Collection[UserGroup]: ...
-
-    @overload
-    def follow(self, rel: MembershipRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: MembershipRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def member_token(self) -> str:
@@ -135,6 +107,75 @@ class Membership(Resource[MembershipRel]):
     def managed_by_scim(self) -> bool | None:
         """Whether the membership is managed through SCIM provisioning."""
         return self._optional("managed_by_scim", as_boolean)
+
+
+class Membership(_MembershipFields, Resource[MembershipRel]):
+    """A member's place in a workspace, with their state and whether they are an admin.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This membership.
+        web_self: Web page of the membership.
+        web_self_unban: Web page that lifts the member's ban.
+        web_self_approve: Web page that approves the membership.
+        organization: The workspace.
+        user: The member.
+        web_self_download_profile: Web page that downloads the member's profile.
+        web_self_confirm_destroy: Web page that confirms removing the member.
+        groups: The user groups the member belongs to.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> Membership: ...
+
+    @overload
+    def follow(self, rel: Literal["organization"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["user"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["groups"], **variables: object) -> Collection[UserGroup]: ...
+
+    @overload
+    def follow(self, rel: MembershipRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: MembershipRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncMembership(_MembershipFields, AsyncResource[MembershipRel]):
+    """``Membership`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = Membership
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncMembership: ...
+
+    @overload
+    async def follow(self, rel: Literal["organization"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["user"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["groups"], **variables: object
+    ) -> AsyncCollection[AsyncUserGroup]: ...
+
+    @overload
+    async def follow(self, rel: MembershipRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: MembershipRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
 
 
 MEMBERSHIPS_LIST: Endpoint[Collection[Membership]] = Endpoint(
@@ -250,3 +291,43 @@ class Memberships(Operations):
             NotFound: 404 The workspace was not found.
         """
         return self._client.call(MEMBERSHIPS_LIST_ALL, per_page=per_page, account=account)
+
+
+class AsyncMemberships(AsyncOperations):
+    """``Memberships`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.memberships``.
+    """
+
+    def list(self, *, account: str | None = None) -> AsyncCollection[AsyncMembership]:
+        """List the memberships of a workspace. As ``Memberships.list()``: iterate it with ``async
+        for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncMembership]",
+            self._client.collection(MEMBERSHIPS_LIST, account=account),
+        )
+
+    async def get(self, membership: str, *, account: str | None = None) -> AsyncMembership:
+        """Get a membership. As ``Memberships.get()``, awaited."""
+        return cast(
+            "AsyncMembership",
+            await self._client.call(MEMBERSHIPS_GET, membership=membership, account=account),
+        )
+
+    async def delete(self, membership: str, *, account: str | None = None) -> AsyncMembership:
+        """Remove a member from a workspace. As ``Memberships.delete()``, awaited."""
+        return cast(
+            "AsyncMembership",
+            await self._client.call(MEMBERSHIPS_DELETE, membership=membership, account=account),
+        )
+
+    def list_all(
+        self, *, per_page: int | None = None, account: str | None = None
+    ) -> AsyncCollection[AsyncDiscoveryMember]:
+        """List the members of a workspace, with activity. As ``Memberships.list_all()``: iterate it
+        with ``async for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncDiscoveryMember]",
+            self._client.collection(MEMBERSHIPS_LIST_ALL, per_page=per_page, account=account),
+        )

@@ -10,18 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, cast, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint
+from modehal._async_hal import AsyncPollable, AsyncResource
 from modehal._download import Download
 from modehal._fields import as_boolean, as_datetime, as_string
 from modehal._hal import Resource
-from modehal._operations import Operations
-from modehal._polling import Pollable
+from modehal._operations import AsyncOperations, Operations
+from modehal._polling import Pollable, PollableDocument
 
 from ._apis import REST
 
+if TYPE_CHECKING:
+    from modehal._async_download import AsyncDownload
+
 __all__ = [
+    "AsyncPdfExport",
+    "AsyncPdfExports",
     "PDF_EXPORTS_DOWNLOAD",
     "PDF_EXPORTS_GET",
     "PdfExport",
@@ -37,20 +43,8 @@ PdfExportState = Literal["new", "requested", "completed", "failed"]
 """Documented values of ``PdfExport.state``."""
 
 
-class PdfExport(Pollable[PdfExportRel]):
-    """Mode's job rendering a report run as a PDF. Its state goes new, requested, completed; once
-    completed it links ``download``.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    ``wait()`` polls it until ``state`` is final: ``completed``, or ``failed`` (which raises
-    ``RunFailed``).
-
-    Links:
-        self: This export job.
-        download: The rendered PDF (present once the state is completed); read it with
-            ``download()``.
-    """
+class _PdfExportFields(PollableDocument[PdfExportRel]):
+    """The fields of a pdf export, read alike by ``PdfExport`` and ``AsyncPdfExport``."""
 
     __slots__ = ()
 
@@ -73,16 +67,6 @@ class PdfExport(Pollable[PdfExportRel]):
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("completed",)
     failure_states: ClassVar[tuple[str, ...]] = ("failed",)
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> PdfExport: ...
-
-    @overload
-    def follow(self, rel: PdfExportRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: PdfExportRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def state(self) -> PdfExportState:
@@ -109,6 +93,53 @@ class PdfExport(Pollable[PdfExportRel]):
     def created_at(self) -> datetime | None:
         """When the export was asked for."""
         return self._optional("created_at", as_datetime)
+
+
+class PdfExport(_PdfExportFields, Pollable[PdfExportRel]):
+    """Mode's job rendering a report run as a PDF. Its state goes new, requested, completed; once
+    completed it links ``download``.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    ``wait()`` polls it until ``state`` is final: ``completed``, or ``failed`` (which raises
+    ``RunFailed``).
+
+    Links:
+        self: This export job.
+        download: The rendered PDF (present once the state is completed); read it with
+            ``download()``.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> PdfExport: ...
+
+    @overload
+    def follow(self, rel: PdfExportRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: PdfExportRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncPdfExport(_PdfExportFields, AsyncPollable[PdfExportRel]):
+    """``PdfExport`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()``, ``wait()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = PdfExport
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncPdfExport: ...
+
+    @overload
+    async def follow(self, rel: PdfExportRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: PdfExportRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
 
 
 PDF_EXPORTS_GET: Endpoint[PdfExport] = Endpoint(
@@ -174,3 +205,25 @@ class PdfExports(Operations):
             NotFound: 404 The report run was not found, or its PDF is not rendered yet.
         """
         return self._client.call(PDF_EXPORTS_DOWNLOAD, report=report, run=run, account=account)
+
+
+class AsyncPdfExports(AsyncOperations):
+    """``PdfExports`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.pdf_exports``.
+    """
+
+    async def get(self, report: str, run: str, *, account: str | None = None) -> AsyncPdfExport:
+        """Get (and request) a report run's PDF export. As ``PdfExports.get()``, awaited."""
+        return cast(
+            "AsyncPdfExport",
+            await self._client.call(PDF_EXPORTS_GET, report=report, run=run, account=account),
+        )
+
+    async def download(self, report: str, run: str, *, account: str | None = None) -> AsyncDownload:
+        """Download a report run's rendered PDF. As ``PdfExports.download()``, awaited."""
+        return cast(
+            "AsyncDownload",
+            await self._client.call(PDF_EXPORTS_DOWNLOAD, report=report, run=run, account=account),
+        )

@@ -9,25 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_datetime, as_integer, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import DISCOVERY, REST
 from .discovery_query import DiscoveryQuery
 
 if TYPE_CHECKING:
-    from .account import Account
-    from .chart import Chart
-    from .query_run import QueryRun
-    from .report import Report
-    from .report_run import ReportRun
+    from .account import Account, AsyncAccount
+    from .chart import AsyncChart, Chart
+    from .discovery_query import AsyncDiscoveryQuery
+    from .query_run import AsyncQueryRun, QueryRun
+    from .report import AsyncReport, Report
+    from .report_run import AsyncReportRun, ReportRun
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncQueries",
+    "AsyncQuery",
     "QUERIES_CREATE",
     "QUERIES_DELETE",
     "QUERIES_GET",
@@ -54,24 +59,8 @@ QueryRel = Literal[
 """Link relations of a query, for ``follow()``."""
 
 
-class Query(Resource[QueryRel]):
-    """A query of a report: its SQL, the data source it runs against, and links to its runs and
-    charts.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This query.
-        report: The report holding the query.
-        report_runs: Runs of the query's report.
-        query_runs: Runs of the query.
-        charts: The query's charts.
-        creator: The user who created the query.
-        new_chart: Create a chart for the query.
-        query_tables: The query's tables.
-        new_query_table: Create a table for the query.
-        metric: The dbt metric the query is built on, if any.
-    """
+class _QueryFields(Document[QueryRel]):
+    """The fields of a query, read alike by ``Query`` and ``AsyncQuery``."""
 
     __slots__ = ()
 
@@ -92,31 +81,6 @@ class Query(Resource[QueryRel]):
         "dbt_metric_token": "string",
         "mapping_id": "integer",
     }
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> Query: ...
-
-    @overload
-    def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
-
-    @overload
-    def follow(self, rel: Literal["report_runs"], **variables: object) -> Collection[ReportRun]: ...
-
-    @overload
-    def follow(self, rel: Literal["query_runs"], **variables: object) -> Collection[QueryRun]: ...
-
-    @overload
-    def follow(self, rel: Literal["charts"], **variables: object) -> Collection[Chart]: ...
-
-    @overload
-    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: QueryRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: QueryRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -185,6 +149,93 @@ class Query(Resource[QueryRel]):
     def mapping_id(self) -> int | None:
         """Numeric id of the query's mapping, if any."""
         return self._optional("mapping_id", as_integer)
+
+
+class Query(_QueryFields, Resource[QueryRel]):
+    """A query of a report: its SQL, the data source it runs against, and links to its runs and
+    charts.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This query.
+        report: The report holding the query.
+        report_runs: Runs of the query's report.
+        query_runs: Runs of the query.
+        charts: The query's charts.
+        creator: The user who created the query.
+        new_chart: Create a chart for the query.
+        query_tables: The query's tables.
+        new_query_table: Create a table for the query.
+        metric: The dbt metric the query is built on, if any.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> Query: ...
+
+    @overload
+    def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
+
+    @overload
+    def follow(self, rel: Literal["report_runs"], **variables: object) -> Collection[ReportRun]: ...
+
+    @overload
+    def follow(self, rel: Literal["query_runs"], **variables: object) -> Collection[QueryRun]: ...
+
+    @overload
+    def follow(self, rel: Literal["charts"], **variables: object) -> Collection[Chart]: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: QueryRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: QueryRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncQuery(_QueryFields, AsyncResource[QueryRel]):
+    """``Query`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = Query
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncQuery: ...
+
+    @overload
+    async def follow(self, rel: Literal["report"], **variables: object) -> AsyncReport: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["report_runs"], **variables: object
+    ) -> AsyncCollection[AsyncReportRun]: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["query_runs"], **variables: object
+    ) -> AsyncCollection[AsyncQueryRun]: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["charts"], **variables: object
+    ) -> AsyncCollection[AsyncChart]: ...
+
+    @overload
+    async def follow(self, rel: Literal["creator"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: QueryRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: QueryRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
 
 
 QUERIES_LIST: Endpoint[Collection[Query]] = Endpoint(
@@ -416,4 +467,96 @@ class Queries(Operations):
         """
         return self._client.call(
             QUERIES_LIST_ALL, include_spaces=include_spaces, per_page=per_page, account=account
+        )
+
+
+class AsyncQueries(AsyncOperations):
+    """``Queries`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.queries``.
+    """
+
+    def list(self, report: str, *, account: str | None = None) -> AsyncCollection[AsyncQuery]:
+        """List a report's queries. As ``Queries.list()``: iterate it with ``async for``, or
+        ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncQuery]",
+            self._client.collection(QUERIES_LIST, report=report, account=account),
+        )
+
+    async def create(
+        self,
+        report: str,
+        *,
+        raw_query: str,
+        data_source_id: int,
+        name: str | None = None,
+        account: str | None = None,
+    ) -> AsyncQuery:
+        """Create a query. As ``Queries.create()``, awaited."""
+        return cast(
+            "AsyncQuery",
+            await self._client.call(
+                QUERIES_CREATE,
+                report=report,
+                raw_query=raw_query,
+                data_source_id=data_source_id,
+                name=name,
+                account=account,
+            ),
+        )
+
+    async def get(self, report: str, query: str, *, account: str | None = None) -> AsyncQuery:
+        """Get a query. As ``Queries.get()``, awaited."""
+        return cast(
+            "AsyncQuery",
+            await self._client.call(QUERIES_GET, report=report, query=query, account=account),
+        )
+
+    async def update(
+        self,
+        report: str,
+        query: str,
+        *,
+        raw_query: str | None = None,
+        data_source_id: int | None = None,
+        name: str | None = None,
+        account: str | None = None,
+    ) -> AsyncQuery:
+        """Update a query. As ``Queries.update()``, awaited."""
+        return cast(
+            "AsyncQuery",
+            await self._client.call(
+                QUERIES_UPDATE,
+                report=report,
+                query=query,
+                raw_query=raw_query,
+                data_source_id=data_source_id,
+                name=name,
+                account=account,
+            ),
+        )
+
+    async def delete(self, report: str, query: str, *, account: str | None = None) -> AsyncQuery:
+        """Delete a query. As ``Queries.delete()``, awaited."""
+        return cast(
+            "AsyncQuery",
+            await self._client.call(QUERIES_DELETE, report=report, query=query, account=account),
+        )
+
+    def list_all(
+        self,
+        *,
+        include_spaces: Literal["all"] | None = None,
+        per_page: int | None = None,
+        account: str | None = None,
+    ) -> AsyncCollection[AsyncDiscoveryQuery]:
+        """List queries for an account. As ``Queries.list_all()``: iterate it with ``async for``, or
+        ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncDiscoveryQuery]",
+            self._client.collection(
+                QUERIES_LIST_ALL, include_spaces=include_spaces, per_page=per_page, account=account
+            ),
         )

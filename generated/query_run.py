@@ -13,20 +13,25 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_datetime, as_integer, as_object, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 from modehal._results import Results
 
 from ._apis import REST
 
 if TYPE_CHECKING:
-    from .account import Account
-    from .query import Query
-    from .report_run import ReportRun
+    from .account import Account, AsyncAccount
+    from .query import AsyncQuery, Query
+    from .report_run import AsyncReportRun, ReportRun
+    from modehal._async_download import AsyncResults
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncQueryRun",
+    "AsyncQueryRuns",
     "QUERY_RUNS_GET",
     "QUERY_RUNS_LIST",
     "QUERY_RUNS_RESULTS",
@@ -49,24 +54,8 @@ QueryRunRel = Literal[
 """Link relations of a query run, for ``follow()``."""
 
 
-class QueryRun(Resource[QueryRunRel]):
-    """One run of one query of a report run: a report run makes one per query. Its results are read
-    with ``results()``.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This query run.
-        result: The query run's result; Mode's href needs ``/content.csv`` or ``/content.json``
-            appended.
-        report_run: The report run this query run belongs to.
-        query: The query that ran.
-        executed_by: The user who started the run.
-        view: Web view of the query run.
-        result_web: Web page of the result.
-        query_web: Web page of the query.
-        report_run_web: Web page of the report run.
-    """
+class _QueryRunFields(Document[QueryRunRel]):
+    """The fields of a query run, read alike by ``QueryRun`` and ``AsyncQueryRun``."""
 
     __slots__ = ()
 
@@ -96,39 +85,6 @@ class QueryRun(Resource[QueryRunRel]):
         "dbt_metric_id": "integer",
         "dbt_metric_token": "string",
     }
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> QueryRun: ...
-
-    @overload
-    def follow(self, rel: Literal["report_run"], **variables: object) -> ReportRun: ...
-
-    @overload
-    def follow(self, rel: Literal["query"], **variables: object) -> Query: ...
-
-    @overload
-    def follow(self, rel: Literal["executed_by"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: QueryRunRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: QueryRunRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
-
-    def results(self, *, format: Literal["csv", "json"] = "csv") -> Results:
-        """Get a query run's results.
-
-        Stream one query's rows, as CSV or as a JSON array of objects. Unlike a report run's
-        results, these are always one table, whatever the report holds.
-
-        Calls ``client.query_runs.results`` with this query run's ``report``, ``run`` and
-        ``query_run``.
-
-        Args:
-            format: ``csv`` or ``json``. One of ``'csv'``, ``'json'``.
-        """
-        return cast("Results", self._call("query_runs.results", format=format))
 
     @property
     def token(self) -> str:
@@ -244,6 +200,93 @@ class QueryRun(Resource[QueryRunRel]):
         return self._optional("dbt_metric_token", as_string)
 
 
+class QueryRun(_QueryRunFields, Resource[QueryRunRel]):
+    """One run of one query of a report run: a report run makes one per query. Its results are read
+    with ``results()``.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This query run.
+        result: The query run's result; Mode's href needs ``/content.csv`` or ``/content.json``
+            appended.
+        report_run: The report run this query run belongs to.
+        query: The query that ran.
+        executed_by: The user who started the run.
+        view: Web view of the query run.
+        result_web: Web page of the result.
+        query_web: Web page of the query.
+        report_run_web: Web page of the report run.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> QueryRun: ...
+
+    @overload
+    def follow(self, rel: Literal["report_run"], **variables: object) -> ReportRun: ...
+
+    @overload
+    def follow(self, rel: Literal["query"], **variables: object) -> Query: ...
+
+    @overload
+    def follow(self, rel: Literal["executed_by"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: QueryRunRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: QueryRunRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+    def results(self, *, format: Literal["csv", "json"] = "csv") -> Results:
+        """Get a query run's results.
+
+        Stream one query's rows, as CSV or as a JSON array of objects. Unlike a report run's
+        results, these are always one table, whatever the report holds.
+
+        Calls ``client.query_runs.results`` with this query run's ``report``, ``run`` and
+        ``query_run``.
+
+        Args:
+            format: ``csv`` or ``json``. One of ``'csv'``, ``'json'``.
+        """
+        return cast("Results", self._call("query_runs.results", format=format))
+
+
+class AsyncQueryRun(_QueryRunFields, AsyncResource[QueryRunRel]):
+    """``QueryRun`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()``, ``results()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = QueryRun
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncQueryRun: ...
+
+    @overload
+    async def follow(self, rel: Literal["report_run"], **variables: object) -> AsyncReportRun: ...
+
+    @overload
+    async def follow(self, rel: Literal["query"], **variables: object) -> AsyncQuery: ...
+
+    @overload
+    async def follow(self, rel: Literal["executed_by"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: QueryRunRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: QueryRunRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
+
+    async def results(self, *, format: Literal["csv", "json"] = "csv") -> AsyncResults:
+        """Get a query run's results. As ``QueryRun.results()``, awaited."""
+        return cast("AsyncResults", await self._call("query_runs.results", format=format))
+
+
 QUERY_RUNS_LIST: Endpoint[Collection[QueryRun]] = Endpoint(
     "query_runs.list",
     REST,
@@ -350,4 +393,55 @@ class QueryRuns(Operations):
             query_run=query_run,
             format=format,
             account=account,
+        )
+
+
+class AsyncQueryRuns(AsyncOperations):
+    """``QueryRuns`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.query_runs``.
+    """
+
+    def list(
+        self, report: str, run: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncQueryRun]:
+        """List the query runs of a report run. As ``QueryRuns.list()``: iterate it with ``async
+        for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncQueryRun]",
+            self._client.collection(QUERY_RUNS_LIST, report=report, run=run, account=account),
+        )
+
+    async def get(
+        self, report: str, run: str, query_run: str, *, account: str | None = None
+    ) -> AsyncQueryRun:
+        """Get a query run. As ``QueryRuns.get()``, awaited."""
+        return cast(
+            "AsyncQueryRun",
+            await self._client.call(
+                QUERY_RUNS_GET, report=report, run=run, query_run=query_run, account=account
+            ),
+        )
+
+    async def results(
+        self,
+        report: str,
+        run: str,
+        query_run: str,
+        *,
+        format: Literal["csv", "json"] = "csv",
+        account: str | None = None,
+    ) -> AsyncResults:
+        """Get a query run's results. As ``QueryRuns.results()``, awaited."""
+        return cast(
+            "AsyncResults",
+            await self._client.call(
+                QUERY_RUNS_RESULTS,
+                report=report,
+                run=run,
+                query_run=query_run,
+                format=format,
+                account=account,
+            ),
         )

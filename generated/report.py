@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_boolean, as_datetime, as_integer, as_number, as_string
-from modehal._hal import Resource
+from modehal._hal import Document, Resource
 from modehal._jobs_latest import LatestRuns
+from modehal._operations import AsyncOperations
 from modehal._pagination import Collection
 
 from ._apis import DISCOVERY, REST
@@ -23,15 +25,20 @@ from .discovery_report import DiscoveryReport
 from .report_stat import ReportStat
 
 if TYPE_CHECKING:
-    from .account import Account
-    from .query import Query
-    from .report_filter import ReportFilter
-    from .report_run import ReportRun
-    from .report_schedule import ReportSchedule
-    from .space import Space
-    from .subscription import Subscription
+    from .account import Account, AsyncAccount
+    from .discovery_report import AsyncDiscoveryReport
+    from .query import AsyncQuery, Query
+    from .report_filter import AsyncReportFilter, ReportFilter
+    from .report_run import AsyncReportRun, ReportRun
+    from .report_schedule import AsyncReportSchedule, ReportSchedule
+    from .report_stat import AsyncReportStat
+    from .space import AsyncSpace, Space
+    from .subscription import AsyncSubscription, Subscription
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncReport",
+    "AsyncReports",
     "REPORTS_ARCHIVE",
     "REPORTS_DELETE",
     "REPORTS_GET",
@@ -84,47 +91,8 @@ ReportRel = Literal[
 """Link relations of a report, for ``follow()``."""
 
 
-class Report(Resource[ReportRel]):
-    """A Mode report as the REST API shows it: its settings, counts and latest runs, with links to
-    its queries, runs, filters, schedules and space.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This report.
-        account: The account (workspace or user) that owns the report.
-        creator: The user who created the report.
-        space: The space (collection) holding the report.
-        queries: The report's queries.
-        report_runs: The report's runs.
-        report_run: A run of the report.
-        last_run: The report's latest run.
-        last_successful_run: The report's latest successful run.
-        report_filters: The report's filters.
-        report_schedules: The report's schedules.
-        report_subscriptions: Subscriptions to the report's emails.
-        csv_export: The report's latest results as CSV (not a HAL document; read it with
-            ``download("csv_export")``).
-        report_pins: Pins of the report.
-        star: Star or unstar the report.
-        space_links: Links between the report and spaces.
-        dataset_dependencies: Datasets the report depends on.
-        python_visualizations: The report's Python visualizations.
-        python_notebook: The report's Python notebook.
-        embed_key: The report's embed key.
-        report_theme: The report's theme.
-        perspective_email_subscription_memberships: Who receives the report by email, per
-            perspective.
-        validate_email_subscriber: Checks whether an address may subscribe to the report.
-        last_successful_github_sync: The report's latest successful GitHub sync.
-        dbt_metadata: dbt metadata of the report.
-        web: Web page of the report.
-        web_edit: Web page that edits the report.
-        web_external_url: External web address of the report.
-        web_report_runs: Web page listing the report's runs.
-        report_index_web: Web page listing the account's reports.
-        share: Share link of the report.
-    """
+class _ReportFields(Document[ReportRel]):
+    """The fields of a report, read alike by ``Report`` and ``AsyncReport``."""
 
     __slots__ = ()
 
@@ -174,55 +142,6 @@ class Report(Resource[ReportRel]):
         "schedules_count": "integer",
         "view_count": "integer",
     }
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> Report: ...
-
-    @overload
-    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: Literal["space"], **variables: object) -> Space: ...
-
-    @overload
-    def follow(self, rel: Literal["queries"], **variables: object) -> Collection[Query]: ...
-
-    @overload
-    def follow(self, rel: Literal["report_runs"], **variables: object) -> Collection[ReportRun]: ...
-
-    @overload
-    def follow(self, rel: Literal["report_run"], **variables: object) -> ReportRun: ...
-
-    @overload
-    def follow(self, rel: Literal["last_run"], **variables: object) -> ReportRun: ...
-
-    @overload
-    def follow(self, rel: Literal["last_successful_run"], **variables: object) -> ReportRun: ...
-
-    @overload
-    def follow(
-        self, rel: Literal["report_filters"], **variables: object
-    ) -> Collection[ReportFilter]: ...
-
-    @overload
-    def follow(
-        self, rel: Literal["report_schedules"], **variables: object
-    ) -> Collection[ReportSchedule]: ...
-
-    @overload
-    def follow(
-        self, rel: Literal["report_subscriptions"], **variables: object
-    ) -> Collection[Subscription]: ...
-
-    @overload
-    def follow(self, rel: ReportRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: ReportRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -438,6 +357,164 @@ class Report(Resource[ReportRel]):
         return self._optional("view_count", as_integer)
 
 
+class Report(_ReportFields, Resource[ReportRel]):
+    """A Mode report as the REST API shows it: its settings, counts and latest runs, with links to
+    its queries, runs, filters, schedules and space.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This report.
+        account: The account (workspace or user) that owns the report.
+        creator: The user who created the report.
+        space: The space (collection) holding the report.
+        queries: The report's queries.
+        report_runs: The report's runs.
+        report_run: A run of the report.
+        last_run: The report's latest run.
+        last_successful_run: The report's latest successful run.
+        report_filters: The report's filters.
+        report_schedules: The report's schedules.
+        report_subscriptions: Subscriptions to the report's emails.
+        csv_export: The report's latest results as CSV (not a HAL document; read it with
+            ``download("csv_export")``).
+        report_pins: Pins of the report.
+        star: Star or unstar the report.
+        space_links: Links between the report and spaces.
+        dataset_dependencies: Datasets the report depends on.
+        python_visualizations: The report's Python visualizations.
+        python_notebook: The report's Python notebook.
+        embed_key: The report's embed key.
+        report_theme: The report's theme.
+        perspective_email_subscription_memberships: Who receives the report by email, per
+            perspective.
+        validate_email_subscriber: Checks whether an address may subscribe to the report.
+        last_successful_github_sync: The report's latest successful GitHub sync.
+        dbt_metadata: dbt metadata of the report.
+        web: Web page of the report.
+        web_edit: Web page that edits the report.
+        web_external_url: External web address of the report.
+        web_report_runs: Web page listing the report's runs.
+        report_index_web: Web page listing the account's reports.
+        share: Share link of the report.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> Report: ...
+
+    @overload
+    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["space"], **variables: object) -> Space: ...
+
+    @overload
+    def follow(self, rel: Literal["queries"], **variables: object) -> Collection[Query]: ...
+
+    @overload
+    def follow(self, rel: Literal["report_runs"], **variables: object) -> Collection[ReportRun]: ...
+
+    @overload
+    def follow(self, rel: Literal["report_run"], **variables: object) -> ReportRun: ...
+
+    @overload
+    def follow(self, rel: Literal["last_run"], **variables: object) -> ReportRun: ...
+
+    @overload
+    def follow(self, rel: Literal["last_successful_run"], **variables: object) -> ReportRun: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["report_filters"], **variables: object
+    ) -> Collection[ReportFilter]: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["report_schedules"], **variables: object
+    ) -> Collection[ReportSchedule]: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["report_subscriptions"], **variables: object
+    ) -> Collection[Subscription]: ...
+
+    @overload
+    def follow(self, rel: ReportRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: ReportRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncReport(_ReportFields, AsyncResource[ReportRel]):
+    """``Report`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = Report
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncReport: ...
+
+    @overload
+    async def follow(self, rel: Literal["account"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["creator"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["space"], **variables: object) -> AsyncSpace: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["queries"], **variables: object
+    ) -> AsyncCollection[AsyncQuery]: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["report_runs"], **variables: object
+    ) -> AsyncCollection[AsyncReportRun]: ...
+
+    @overload
+    async def follow(self, rel: Literal["report_run"], **variables: object) -> AsyncReportRun: ...
+
+    @overload
+    async def follow(self, rel: Literal["last_run"], **variables: object) -> AsyncReportRun: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["last_successful_run"], **variables: object
+    ) -> AsyncReportRun: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["report_filters"], **variables: object
+    ) -> AsyncCollection[AsyncReportFilter]: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["report_schedules"], **variables: object
+    ) -> AsyncCollection[AsyncReportSchedule]: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["report_subscriptions"], **variables: object
+    ) -> AsyncCollection[AsyncSubscription]: ...
+
+    @overload
+    async def follow(self, rel: ReportRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: ReportRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
+
+
 REPORTS_LIST: Endpoint[Collection[DiscoveryReport]] = Endpoint(
     "reports.list",
     DISCOVERY,
@@ -518,8 +595,19 @@ REPORTS_PURGE: Endpoint[None] = Endpoint(
     REST,
     "POST /{account}/reports/purge",
     params=(
-        Param("time", "query", required=True, pattern="^\\d{4}-\\d{2}-\\d{2}$"),
-        Param("end_time", "query", pattern="^\\d{4}-\\d{2}-\\d{2}$"),
+        Param(
+            "time",
+            "query",
+            required=True,
+            pattern="^\\d{4}-\\d{2}-\\d{2}$",
+            pattern_text="a date written as YYYY-MM-DD, for example 2024-01-31",
+        ),
+        Param(
+            "end_time",
+            "query",
+            pattern="^\\d{4}-\\d{2}-\\d{2}$",
+            pattern_text="a date written as YYYY-MM-DD, for example 2024-01-31",
+        ),
         Param("in_progress", "query", type="boolean"),
     ),
     status=202,
@@ -536,6 +624,7 @@ REPORTS_LIST_IN_SPACE: Endpoint[Collection[Report]] = Endpoint(
             "filter",
             "query",
             pattern="^(created_at|updated_at)\\.(gt|lt)\\.\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
+            pattern_text="FIELD.OP.TIME, where FIELD is created_at or updated_at, OP is gt (after) or lt (before), and TIME is a UTC time written as 2024-01-31T09:00:00Z, for example created_at.gt.2024-01-31T09:00:00Z",
         ),
         Param("order", "query", enum=("asc", "desc")),
         Param("order_by", "query", enum=("created_at", "updated_at")),
@@ -555,6 +644,7 @@ REPORTS_LIST_FOR_DATA_SOURCE: Endpoint[Collection[Report]] = Endpoint(
             "filter",
             "query",
             pattern="^(created_at|updated_at)\\.(gt|lt)\\.\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
+            pattern_text="FIELD.OP.TIME, where FIELD is created_at or updated_at, OP is gt (after) or lt (before), and TIME is a UTC time written as 2024-01-31T09:00:00Z, for example created_at.gt.2024-01-31T09:00:00Z",
         ),
         Param("order", "query", enum=("asc", "desc")),
         Param("order_by", "query", enum=("created_at", "updated_at")),
@@ -853,3 +943,160 @@ class Reports(LatestRuns["ReportRun"]):
             NotFound: 404 The dataset was not found.
         """
         return self._client.call(REPORTS_LIST_FOR_DATASET, dataset=dataset, account=account)
+
+
+class AsyncReports(AsyncOperations):
+    """``Reports`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.reports``.
+    """
+
+    def list(
+        self,
+        *,
+        include_spaces: Literal["all"] | None = None,
+        per_page: int | None = None,
+        account: str | None = None,
+    ) -> AsyncCollection[AsyncDiscoveryReport]:
+        """List reports for an account. As ``Reports.list()``: iterate it with ``async for``, or
+        ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncDiscoveryReport]",
+            self._client.collection(
+                REPORTS_LIST, include_spaces=include_spaces, per_page=per_page, account=account
+            ),
+        )
+
+    def list_stats(
+        self,
+        *,
+        include_spaces: Literal["all"] | None = None,
+        per_page: int | None = None,
+        account: str | None = None,
+    ) -> AsyncCollection[AsyncReportStat]:
+        """List report stats for an account. As ``Reports.list_stats()``: iterate it with ``async
+        for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncReportStat]",
+            self._client.collection(
+                REPORTS_LIST_STATS,
+                include_spaces=include_spaces,
+                per_page=per_page,
+                account=account,
+            ),
+        )
+
+    async def get(self, report: str, *, account: str | None = None) -> AsyncReport:
+        """Get a report. As ``Reports.get()``, awaited."""
+        return cast(
+            "AsyncReport", await self._client.call(REPORTS_GET, report=report, account=account)
+        )
+
+    async def update(
+        self,
+        report: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        space_token: str | None = None,
+        account: str | None = None,
+    ) -> AsyncReport:
+        """Update a report. As ``Reports.update()``, awaited."""
+        return cast(
+            "AsyncReport",
+            await self._client.call(
+                REPORTS_UPDATE,
+                report=report,
+                name=name,
+                description=description,
+                space_token=space_token,
+                account=account,
+            ),
+        )
+
+    async def delete(self, report: str, *, account: str | None = None) -> None:
+        """Delete a report. As ``Reports.delete()``, awaited."""
+        await self._client.call(REPORTS_DELETE, report=report, account=account)
+
+    async def archive(self, report: str, *, account: str | None = None) -> AsyncReport:
+        """Archive a report. As ``Reports.archive()``, awaited."""
+        return cast(
+            "AsyncReport", await self._client.call(REPORTS_ARCHIVE, report=report, account=account)
+        )
+
+    async def unarchive(self, report: str, *, account: str | None = None) -> AsyncReport:
+        """Unarchive a report. As ``Reports.unarchive()``, awaited."""
+        return cast(
+            "AsyncReport",
+            await self._client.call(REPORTS_UNARCHIVE, report=report, account=account),
+        )
+
+    async def purge(
+        self,
+        *,
+        time: str,
+        end_time: str | None = None,
+        in_progress: bool | None = None,
+        account: str | None = None,
+    ) -> None:
+        """Purge report results. As ``Reports.purge()``, awaited."""
+        await self._client.call(
+            REPORTS_PURGE, time=time, end_time=end_time, in_progress=in_progress, account=account
+        )
+
+    def list_in_space(
+        self,
+        space: str,
+        *,
+        filter: str | None = None,
+        order: Literal["asc", "desc"] | None = None,
+        order_by: Literal["created_at", "updated_at"] | None = None,
+        account: str | None = None,
+    ) -> AsyncCollection[AsyncReport]:
+        """List reports in a space. As ``Reports.list_in_space()``: iterate it with ``async for``,
+        or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncReport]",
+            self._client.collection(
+                REPORTS_LIST_IN_SPACE,
+                space=space,
+                filter=filter,
+                order=order,
+                order_by=order_by,
+                account=account,
+            ),
+        )
+
+    def list_for_data_source(
+        self,
+        data_source: str,
+        *,
+        filter: str | None = None,
+        order: Literal["asc", "desc"] | None = None,
+        order_by: Literal["created_at", "updated_at"] | None = None,
+        account: str | None = None,
+    ) -> AsyncCollection[AsyncReport]:
+        """List reports using a data source. As ``Reports.list_for_data_source()``: iterate it with
+        ``async for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncReport]",
+            self._client.collection(
+                REPORTS_LIST_FOR_DATA_SOURCE,
+                data_source=data_source,
+                filter=filter,
+                order=order,
+                order_by=order_by,
+                account=account,
+            ),
+        )
+
+    def list_for_dataset(
+        self, dataset: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncReport]:
+        """List reports using a dataset. As ``Reports.list_for_dataset()``: iterate it with ``async
+        for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncReport]",
+            self._client.collection(REPORTS_LIST_FOR_DATASET, dataset=dataset, account=account),
+        )

@@ -13,17 +13,21 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_boolean, as_datetime, as_integer, as_object, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 
 if TYPE_CHECKING:
-    from .report import Report
+    from .report import AsyncReport, Report
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncReportFilter",
+    "AsyncReportFilters",
     "REPORT_FILTERS_CREATE",
     "REPORT_FILTERS_DELETE",
     "REPORT_FILTERS_GET",
@@ -50,16 +54,8 @@ ReportFilterVariableType = Literal["CONTINUOUS", "DISCRETE"]
 """Documented values of ``ReportFilter.variable_type``."""
 
 
-class ReportFilter(Resource[ReportFilterRel]):
-    """A filter of a report: a control (list, dropdown or range) that narrows what the report's
-    charts and tables show.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This filter.
-        report: The report the filter belongs to.
-    """
+class _ReportFilterFields(Document[ReportFilterRel]):
+    """The fields of a report filter, read alike by ``ReportFilter`` and ``AsyncReportFilter``."""
 
     __slots__ = ()
 
@@ -99,16 +95,6 @@ class ReportFilter(Resource[ReportFilterRel]):
             "DISCRETE",
         ),
     }
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> ReportFilter: ...
-
-    @overload
-    def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
-
-    def follow(self, rel: ReportFilterRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -201,6 +187,49 @@ class ReportFilter(Resource[ReportFilterRel]):
     def updated_at(self) -> datetime | None:
         """When the filter was last updated."""
         return self._optional("updated_at", as_datetime)
+
+
+class ReportFilter(_ReportFilterFields, Resource[ReportFilterRel]):
+    """A filter of a report: a control (list, dropdown or range) that narrows what the report's
+    charts and tables show.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This filter.
+        report: The report the filter belongs to.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> ReportFilter: ...
+
+    @overload
+    def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
+
+    def follow(self, rel: ReportFilterRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncReportFilter(_ReportFilterFields, AsyncResource[ReportFilterRel]):
+    """``ReportFilter`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = ReportFilter
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncReportFilter: ...
+
+    @overload
+    async def follow(self, rel: Literal["report"], **variables: object) -> AsyncReport: ...
+
+    async def follow(self, rel: ReportFilterRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
 
 
 REPORT_FILTERS_LIST: Endpoint[Collection[ReportFilter]] = Endpoint(
@@ -448,4 +477,114 @@ class ReportFilters(Operations):
         """
         return self._client.call(
             REPORT_FILTERS_DELETE, report=report, filter=filter, account=account
+        )
+
+
+class AsyncReportFilters(AsyncOperations):
+    """``ReportFilters`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.report_filters``.
+    """
+
+    def list(
+        self, report: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncReportFilter]:
+        """List a report's filters. As ``ReportFilters.list()``: iterate it with ``async for``, or
+        ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncReportFilter]",
+            self._client.collection(REPORT_FILTERS_LIST, report=report, account=account),
+        )
+
+    async def create(
+        self,
+        report: str,
+        *,
+        name: str,
+        formula: str,
+        data_type: str,
+        formula_type: str,
+        filter_type: Literal["SINGLE", "MULTI", "RANGE"],
+        control_type: Literal["LIST", "DROPDOWN", "RANGE"],
+        variable_type: Literal["CONTINUOUS", "DISCRETE"],
+        options: Mapping[str, Any],
+        next_filter_token: str | None = None,
+        account: str | None = None,
+    ) -> AsyncReportFilter:
+        """Create a report filter. As ``ReportFilters.create()``, awaited."""
+        return cast(
+            "AsyncReportFilter",
+            await self._client.call(
+                REPORT_FILTERS_CREATE,
+                report=report,
+                name=name,
+                formula=formula,
+                data_type=data_type,
+                formula_type=formula_type,
+                filter_type=filter_type,
+                control_type=control_type,
+                variable_type=variable_type,
+                options=options,
+                next_filter_token=next_filter_token,
+                account=account,
+            ),
+        )
+
+    async def get(
+        self, report: str, filter: str, *, account: str | None = None
+    ) -> AsyncReportFilter:
+        """Get a report filter. As ``ReportFilters.get()``, awaited."""
+        return cast(
+            "AsyncReportFilter",
+            await self._client.call(
+                REPORT_FILTERS_GET, report=report, filter=filter, account=account
+            ),
+        )
+
+    async def update(
+        self,
+        report: str,
+        filter: str,
+        *,
+        name: str | None = None,
+        formula: str | None = None,
+        data_type: str | None = None,
+        formula_type: str | None = None,
+        filter_type: Literal["SINGLE", "MULTI", "RANGE"] | None = None,
+        control_type: Literal["LIST", "DROPDOWN", "RANGE"] | None = None,
+        variable_type: Literal["CONTINUOUS", "DISCRETE"] | None = None,
+        options: Mapping[str, Any] | None = None,
+        next_filter_token: str | None = None,
+        account: str | None = None,
+    ) -> AsyncReportFilter:
+        """Update a report filter. As ``ReportFilters.update()``, awaited."""
+        return cast(
+            "AsyncReportFilter",
+            await self._client.call(
+                REPORT_FILTERS_UPDATE,
+                report=report,
+                filter=filter,
+                name=name,
+                formula=formula,
+                data_type=data_type,
+                formula_type=formula_type,
+                filter_type=filter_type,
+                control_type=control_type,
+                variable_type=variable_type,
+                options=options,
+                next_filter_token=next_filter_token,
+                account=account,
+            ),
+        )
+
+    async def delete(
+        self, report: str, filter: str, *, account: str | None = None
+    ) -> AsyncReportFilter:
+        """Delete a report filter. As ``ReportFilters.delete()``, awaited."""
+        return cast(
+            "AsyncReportFilter",
+            await self._client.call(
+                REPORT_FILTERS_DELETE, report=report, filter=filter, account=account
+            ),
         )

@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncPollable, AsyncResource
 from modehal._download import Download
 from modehal._fields import as_array, as_boolean, as_datetime, as_object, as_string
 from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
-from modehal._polling import Pollable
+from modehal._polling import Pollable, PollableDocument
 from modehal._results import Results
 
 from ._apis import REST
@@ -27,12 +28,19 @@ from .report import Report
 from .report_run_duplicate import ReportRunDuplicate
 
 if TYPE_CHECKING:
-    from .account import Account
-    from .pdf_export import PdfExport
-    from .query_run import QueryRun
-    from .report_schedule import ReportSchedule
+    from .account import Account, AsyncAccount
+    from .form_field import AsyncFormField
+    from .pdf_export import AsyncPdfExport, PdfExport
+    from .query_run import AsyncQueryRun, QueryRun
+    from .report import AsyncReport
+    from .report_run_duplicate import AsyncReportRunDuplicate
+    from .report_schedule import AsyncReportSchedule, ReportSchedule
+    from modehal._async_download import AsyncDownload, AsyncResults
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncReportRun",
+    "AsyncReportRuns",
     "REPORT_RUNS_CLONE",
     "REPORT_RUNS_CREATE",
     "REPORT_RUNS_DUPLICATE",
@@ -79,35 +87,8 @@ ReportRunPythonState = Literal["none", "pending", "failed", "submitted", "succee
 """Documented values of ``ReportRun.python_state``."""
 
 
-class ReportRun(Pollable[ReportRunRel]):
-    """One run of a report. Every time a report is run, a full copy of the report with all its
-    components is saved under its own URL.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    ``wait()`` polls it until ``state`` is final: ``succeeded`` or ``completed``, or ``failed`` or
-    ``cancelled`` (which raises ``RunFailed``).
-
-    Links:
-        account: The account (workspace or user) that owns the report.
-        clone: Clone this run (POST).
-        content: The run's results as CSV (``.../results/content.csv``): not a HAL document, so read
-            it with ``results()`` or ``download("content")``.
-        embed: Embeddable view of the run.
-        executed_by: The user who started the run.
-        latest_successful_report_run_api_url: The report's latest successful run.
-        pdf_export: The run's PDF export job (following it asks Mode to render the PDF).
-        preview: Preview of the run.
-        python_cell_runs: Runs of the report's Python cells.
-        query_runs: Runs of the report's queries, one per query.
-        report: The report this run belongs to.
-        report_schedule: The schedule that started this run, when a schedule did.
-        self: This run.
-        share: Share link of the run.
-        web_clone: Web page that clones the run.
-        web_edit_dataset: Web page that edits the run's dataset.
-        web_external_url: Web page of the run.
-    """
+class _ReportRunFields(PollableDocument[ReportRunRel]):
+    """The fields of a report run, read alike by ``ReportRun`` and ``AsyncReportRun``."""
 
     __slots__ = ()
 
@@ -150,77 +131,6 @@ class ReportRun(Pollable[ReportRunRel]):
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
-
-    @overload
-    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: Literal["executed_by"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(
-        self, rel: Literal["latest_successful_report_run_api_url"], **variables: object
-    ) -> ReportRun: ...
-
-    @overload
-    def follow(self, rel: Literal["pdf_export"], **variables: object) -> PdfExport: ...
-
-    @overload
-    def follow(self, rel: Literal["query_runs"], **variables: object) -> Collection[QueryRun]: ...
-
-    @overload
-    def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
-
-    @overload
-    def follow(self, rel: Literal["report_schedule"], **variables: object) -> ReportSchedule: ...
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> ReportRun: ...
-
-    @overload
-    def follow(self, rel: ReportRunRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: ReportRunRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
-
-    def results(self, *, format: Literal["csv", "json"] = "csv") -> Results:
-        """Get a report run's results.
-
-        Stream the run's results. As CSV, Mode sends one CSV, or a zip holding one CSV per query
-        (whatever the number of queries): ``Results.tables()`` reads both alike. As JSON, Mode sends
-        the first query's rows only.
-
-        Calls ``client.report_runs.results`` with this report run's ``report`` and ``run``.
-
-        Args:
-            format: ``csv`` (every query) or ``json`` (the first query only). One of ``'csv'``,
-                ``'json'``.
-        """
-        return cast("Results", self._call("report_runs.results", format=format))
-
-    def query_runs(self) -> Collection[QueryRun]:
-        """List the query runs of a report run.
-
-        One query run per query of the report.
-
-        Calls ``client.query_runs.list`` with this report run's ``report`` and ``run``.
-        """
-        return cast("Collection[QueryRun]", self._call("query_runs.list"))
-
-    def export_pdf(self, *, timeout: float | None = 600.0) -> Download:
-        """Ask Mode to render this run as a PDF, wait for the render (polling as ``wait()`` does;
-        raises ``modehal.Timeout`` after ``timeout`` seconds), and stream the PDF.
-
-        Calls ``client.pdf_exports.get`` with this report run's ``report`` and ``run``.
-
-        Args:
-            timeout: Seconds to wait at most (``modehal.Timeout`` after that); None waits as long as
-                it takes.
-        """
-        return cast(
-            "Download", self._call("pdf_exports.get").wait(timeout=timeout).download("download")
-        )
 
     @property
     def token(self) -> str:
@@ -306,6 +216,176 @@ class ReportRun(Pollable[ReportRunRel]):
         return self._optional("pusher_channel_name", as_string)
 
 
+class ReportRun(_ReportRunFields, Pollable[ReportRunRel]):
+    """One run of a report. Every time a report is run, a full copy of the report with all its
+    components is saved under its own URL.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    ``wait()`` polls it until ``state`` is final: ``succeeded`` or ``completed``, or ``failed`` or
+    ``cancelled`` (which raises ``RunFailed``).
+
+    Links:
+        account: The account (workspace or user) that owns the report.
+        clone: Clone this run (POST).
+        content: The run's results as CSV (``.../results/content.csv``): not a HAL document, so read
+            it with ``results()`` or ``download("content")``.
+        embed: Embeddable view of the run.
+        executed_by: The user who started the run.
+        latest_successful_report_run_api_url: The report's latest successful run.
+        pdf_export: The run's PDF export job (following it asks Mode to render the PDF).
+        preview: Preview of the run.
+        python_cell_runs: Runs of the report's Python cells.
+        query_runs: Runs of the report's queries, one per query.
+        report: The report this run belongs to.
+        report_schedule: The schedule that started this run, when a schedule did.
+        self: This run.
+        share: Share link of the run.
+        web_clone: Web page that clones the run.
+        web_edit_dataset: Web page that edits the run's dataset.
+        web_external_url: Web page of the run.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["executed_by"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["latest_successful_report_run_api_url"], **variables: object
+    ) -> ReportRun: ...
+
+    @overload
+    def follow(self, rel: Literal["pdf_export"], **variables: object) -> PdfExport: ...
+
+    @overload
+    def follow(self, rel: Literal["query_runs"], **variables: object) -> Collection[QueryRun]: ...
+
+    @overload
+    def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
+
+    @overload
+    def follow(self, rel: Literal["report_schedule"], **variables: object) -> ReportSchedule: ...
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> ReportRun: ...
+
+    @overload
+    def follow(self, rel: ReportRunRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: ReportRunRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+    def results(self, *, format: Literal["csv", "json"] = "csv") -> Results:
+        """Get a report run's results.
+
+        Stream the run's results. As CSV, Mode sends one CSV, or a zip holding one CSV per query
+        (whatever the number of queries): ``Results.tables()`` reads both alike. As JSON, Mode sends
+        the first query's rows only.
+
+        Calls ``client.report_runs.results`` with this report run's ``report`` and ``run``.
+
+        Args:
+            format: ``csv`` (every query) or ``json`` (the first query only). One of ``'csv'``,
+                ``'json'``.
+        """
+        return cast("Results", self._call("report_runs.results", format=format))
+
+    def query_runs(self) -> Collection[QueryRun]:
+        """List the query runs of a report run.
+
+        One query run per query of the report.
+
+        Calls ``client.query_runs.list`` with this report run's ``report`` and ``run``.
+        """
+        return cast("Collection[QueryRun]", self._call("query_runs.list"))
+
+    def export_pdf(self, *, timeout: float | None = 600.0) -> Download:
+        """Ask Mode to render this run as a PDF, wait for the render (polling as ``wait()`` does;
+        raises ``modehal.Timeout`` after ``timeout`` seconds), and stream the PDF.
+
+        Calls ``client.pdf_exports.get`` with this report run's ``report`` and ``run``.
+
+        Args:
+            timeout: Seconds to wait at most (``modehal.Timeout`` after that); None waits as long as
+                it takes.
+        """
+        return cast(
+            "Download", self._call("pdf_exports.get").wait(timeout=timeout).download("download")
+        )
+
+
+class AsyncReportRun(_ReportRunFields, AsyncPollable[ReportRunRel]):
+    """``ReportRun`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()``, ``wait()``, ``results()``, ``query_runs()``, ``export_pdf()`` are
+    awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = ReportRun
+
+    @overload
+    async def follow(self, rel: Literal["account"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["executed_by"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["latest_successful_report_run_api_url"], **variables: object
+    ) -> AsyncReportRun: ...
+
+    @overload
+    async def follow(self, rel: Literal["pdf_export"], **variables: object) -> AsyncPdfExport: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["query_runs"], **variables: object
+    ) -> AsyncCollection[AsyncQueryRun]: ...
+
+    @overload
+    async def follow(self, rel: Literal["report"], **variables: object) -> AsyncReport: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["report_schedule"], **variables: object
+    ) -> AsyncReportSchedule: ...
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncReportRun: ...
+
+    @overload
+    async def follow(self, rel: ReportRunRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: ReportRunRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
+
+    async def results(self, *, format: Literal["csv", "json"] = "csv") -> AsyncResults:
+        """Get a report run's results. As ``ReportRun.results()``, awaited."""
+        return cast("AsyncResults", await self._call("report_runs.results", format=format))
+
+    async def query_runs(self) -> AsyncCollection[AsyncQueryRun]:
+        """List the query runs of a report run. As ``ReportRun.query_runs()``, awaited."""
+        return cast("AsyncCollection[AsyncQueryRun]", await self._call("query_runs.list"))
+
+    async def export_pdf(self, *, timeout: float | None = 600.0) -> AsyncDownload:
+        """Ask Mode to render this run as a PDF, wait for the render (polling as ``wait()`` does;
+        raises ``modehal.Timeout`` after ``timeout`` seconds), and stream the PDF. As
+        ``ReportRun.export_pdf()``, awaited."""
+        return cast(
+            "AsyncDownload",
+            await (await (await self._call("pdf_exports.get")).wait(timeout=timeout)).download(
+                "download"
+            ),
+        )
+
+
 REPORT_RUNS_GET: Endpoint[ReportRun] = Endpoint(
     "report_runs.get",
     REST,
@@ -324,6 +404,7 @@ REPORT_RUNS_LIST: Endpoint[Collection[ReportRun]] = Endpoint(
             "filter",
             "query",
             pattern="^(created_at|updated_at)\\.(gt|lt)\\.\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$",
+            pattern_text="FIELD.OP.TIME, where FIELD is created_at or updated_at, OP is gt (after) or lt (before), and TIME is a UTC time written as 2024-01-31T09:00:00Z, for example created_at.gt.2024-01-31T09:00:00Z",
         ),
         Param("order", "query", enum=("asc", "desc")),
         Param("order_by", "query", enum=("created_at", "updated_at")),
@@ -647,4 +728,137 @@ class ReportRuns(Operations):
         """
         return self._client.call(
             REPORT_RUNS_RESULTS, report=report, run=run, format=format, account=account
+        )
+
+
+class AsyncReportRuns(AsyncOperations):
+    """``ReportRuns`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.report_runs``.
+    """
+
+    async def get(self, report: str, run: str, *, account: str | None = None) -> AsyncReportRun:
+        """Get a report run. As ``ReportRuns.get()``, awaited."""
+        return cast(
+            "AsyncReportRun",
+            await self._client.call(REPORT_RUNS_GET, report=report, run=run, account=account),
+        )
+
+    def list(
+        self,
+        report: str,
+        *,
+        filter: str | None = None,
+        order: Literal["asc", "desc"] | None = None,
+        order_by: Literal["created_at", "updated_at"] | None = None,
+        account: str | None = None,
+    ) -> AsyncCollection[AsyncReportRun]:
+        """List report runs. As ``ReportRuns.list()``: iterate it with ``async for``, or ``await``
+        it."""
+        return cast(
+            "AsyncCollection[AsyncReportRun]",
+            self._client.collection(
+                REPORT_RUNS_LIST,
+                report=report,
+                filter=filter,
+                order=order,
+                order_by=order_by,
+                account=account,
+            ),
+        )
+
+    async def create(
+        self,
+        report: str,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        account: str | None = None,
+    ) -> AsyncReportRun:
+        """Create a report run. As ``ReportRuns.create()``, awaited."""
+        return cast(
+            "AsyncReportRun",
+            await self._client.call(
+                REPORT_RUNS_CREATE, report=report, parameters=parameters, account=account
+            ),
+        )
+
+    async def clone(self, report: str, run: str, *, account: str | None = None) -> AsyncReport:
+        """Clone a report run. As ``ReportRuns.clone()``, awaited."""
+        return cast(
+            "AsyncReport",
+            await self._client.call(REPORT_RUNS_CLONE, report=report, run=run, account=account),
+        )
+
+    async def duplicate(
+        self, report: str, run: str, *, collection_id: str | None = None, account: str | None = None
+    ) -> AsyncReportRunDuplicate:
+        """Duplicate a report run. As ``ReportRuns.duplicate()``, awaited."""
+        return cast(
+            "AsyncReportRunDuplicate",
+            await self._client.call(
+                REPORT_RUNS_DUPLICATE,
+                report=report,
+                run=run,
+                collection_id=collection_id,
+                account=account,
+            ),
+        )
+
+    async def get_duplicate(
+        self, report: str, run: str, duplicate: str, *, account: str | None = None
+    ) -> AsyncReportRunDuplicate:
+        """Get report run duplication status. As ``ReportRuns.get_duplicate()``, awaited."""
+        return cast(
+            "AsyncReportRunDuplicate",
+            await self._client.call(
+                REPORT_RUNS_GET_DUPLICATE,
+                report=report,
+                run=run,
+                duplicate=duplicate,
+                account=account,
+            ),
+        )
+
+    async def refresh(
+        self,
+        report: str,
+        *,
+        dataset_tokens: Sequence[Any] | None = None,
+        account: str | None = None,
+    ) -> AsyncReportRun:
+        """Refresh a report's imported datasets. As ``ReportRuns.refresh()``, awaited."""
+        return cast(
+            "AsyncReportRun",
+            await self._client.call(
+                REPORT_RUNS_REFRESH, report=report, dataset_tokens=dataset_tokens, account=account
+            ),
+        )
+
+    def form_fields(
+        self, report: str, run: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncFormField]:
+        """List a report run's form fields. As ``ReportRuns.form_fields()``: iterate it with ``async
+        for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncFormField]",
+            self._client.collection(
+                REPORT_RUNS_FORM_FIELDS, report=report, run=run, account=account
+            ),
+        )
+
+    async def results(
+        self,
+        report: str,
+        run: str,
+        *,
+        format: Literal["csv", "json"] = "csv",
+        account: str | None = None,
+    ) -> AsyncResults:
+        """Get a report run's results. As ``ReportRuns.results()``, awaited."""
+        return cast(
+            "AsyncResults",
+            await self._client.call(
+                REPORT_RUNS_RESULTS, report=report, run=run, format=format, account=account
+            ),
         )

@@ -9,28 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
+from modehal._async_hal import AsyncPollable
 from modehal._fields import as_datetime, as_string
-from modehal._polling import Pollable
+from modehal._hal import Resource
+from modehal._polling import Pollable, PollableDocument
 
-__all__ = ["ReportRunDuplicate", "ReportRunDuplicateRel"]
+__all__ = ["AsyncReportRunDuplicate", "ReportRunDuplicate", "ReportRunDuplicateRel"]
 
 ReportRunDuplicateRel = Literal["self"]
 """Link relations of a report run duplicate, for ``follow()``."""
 
 
-class ReportRunDuplicate(Pollable[ReportRunDuplicateRel]):
-    """The progress of an asynchronous duplication of a report run.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    ``wait()`` polls it until ``state`` is final: ``succeeded`` or ``completed``, or ``failed`` or
-    ``cancelled`` (which raises ``RunFailed``).
-
-    Links:
-        self: This duplicate.
-    """
+class _ReportRunDuplicateFields(PollableDocument[ReportRunDuplicateRel]):
+    """The fields of a report run duplicate, read alike by ``ReportRunDuplicate`` and
+    ``AsyncReportRunDuplicate``."""
 
     __slots__ = ()
 
@@ -45,10 +39,6 @@ class ReportRunDuplicate(Pollable[ReportRunDuplicateRel]):
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")
-
-    def follow(self, rel: ReportRunDuplicateRel, **variables: object) -> ReportRunDuplicate:
-        """Fetch the resource at link ``rel``."""
-        return cast("ReportRunDuplicate", super().follow(rel, **variables))
 
     @property
     def token(self) -> str:
@@ -72,3 +62,37 @@ class ReportRunDuplicate(Pollable[ReportRunDuplicateRel]):
     def updated_at(self) -> datetime | None:
         """When the duplication was last updated."""
         return self._optional("updated_at", as_datetime)
+
+
+class ReportRunDuplicate(_ReportRunDuplicateFields, Pollable[ReportRunDuplicateRel]):
+    """The progress of an asynchronous duplication of a report run.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    ``wait()`` polls it until ``state`` is final: ``succeeded`` or ``completed``, or ``failed`` or
+    ``cancelled`` (which raises ``RunFailed``).
+
+    Links:
+        self: This duplicate.
+    """
+
+    __slots__ = ()
+
+    def follow(self, rel: ReportRunDuplicateRel, **variables: object) -> ReportRunDuplicate:
+        """Fetch the resource at link ``rel``."""
+        return cast("ReportRunDuplicate", super().follow(rel, **variables))
+
+
+class AsyncReportRunDuplicate(_ReportRunDuplicateFields, AsyncPollable[ReportRunDuplicateRel]):
+    """``ReportRunDuplicate`` as ``modehal.AsyncClient`` returns it: the same fields, links and
+    data; ``follow()``, ``refresh()``, ``wait()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = ReportRunDuplicate
+
+    async def follow(
+        self, rel: ReportRunDuplicateRel, **variables: object
+    ) -> AsyncReportRunDuplicate:
+        """Fetch the resource at link ``rel``."""
+        return cast("AsyncReportRunDuplicate", await super().follow(rel, **variables))

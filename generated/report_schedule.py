@@ -9,24 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_boolean, as_datetime, as_integer, as_object, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 from .cron import Cron
 
 if TYPE_CHECKING:
-    from .account import Account
-    from .report import Report
-    from .report_run import ReportRun
-    from .subscription import Subscription
+    from .account import Account, AsyncAccount
+    from .report import AsyncReport, Report
+    from .report_run import AsyncReportRun, ReportRun
+    from .subscription import AsyncSubscription, Subscription
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncReportSchedule",
+    "AsyncReportSchedules",
     "REPORT_SCHEDULES_BULK_DELETE",
     "REPORT_SCHEDULES_CREATE",
     "REPORT_SCHEDULES_DELETE",
@@ -44,20 +48,9 @@ ReportScheduleRel = Literal[
 """Link relations of a report schedule, for ``follow()``."""
 
 
-class ReportSchedule(Resource[ReportScheduleRel]):
-    """A schedule that runs a Mode report automatically, optionally with specific report parameters.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        account: The account (workspace or user) that owns the report.
-        creator: The user who created the schedule.
-        report: The scheduled report.
-        report_runs: Runs started by this schedule.
-        report_subscriptions: Subscriptions to this schedule.
-        report_web: Web page of the scheduled report.
-        self: This schedule.
-    """
+class _ReportScheduleFields(Document[ReportScheduleRel]):
+    """The fields of a report schedule, read alike by ``ReportSchedule`` and
+    ``AsyncReportSchedule``."""
 
     __slots__ = ()
 
@@ -89,33 +82,6 @@ class ReportSchedule(Resource[ReportScheduleRel]):
         "hour": "string",
         "minute": "string",
     }
-
-    @overload
-    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
-
-    @overload
-    def follow(self, rel: Literal["report_runs"], **variables: object) -> Collection[ReportRun]: ...
-
-    @overload
-    def follow(
-        self, rel: Literal["report_subscriptions"], **variables: object
-    ) -> Collection[Subscription]: ...
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> ReportSchedule: ...
-
-    @overload
-    def follow(self, rel: ReportScheduleRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: ReportScheduleRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -243,6 +209,89 @@ class ReportSchedule(Resource[ReportScheduleRel]):
         return self._optional("minute", as_string)
 
 
+class ReportSchedule(_ReportScheduleFields, Resource[ReportScheduleRel]):
+    """A schedule that runs a Mode report automatically, optionally with specific report parameters.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        account: The account (workspace or user) that owns the report.
+        creator: The user who created the schedule.
+        report: The scheduled report.
+        report_runs: Runs started by this schedule.
+        report_subscriptions: Subscriptions to this schedule.
+        report_web: Web page of the scheduled report.
+        self: This schedule.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["account"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: Literal["report"], **variables: object) -> Report: ...
+
+    @overload
+    def follow(self, rel: Literal["report_runs"], **variables: object) -> Collection[ReportRun]: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["report_subscriptions"], **variables: object
+    ) -> Collection[Subscription]: ...
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> ReportSchedule: ...
+
+    @overload
+    def follow(self, rel: ReportScheduleRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: ReportScheduleRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncReportSchedule(_ReportScheduleFields, AsyncResource[ReportScheduleRel]):
+    """``ReportSchedule`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = ReportSchedule
+
+    @overload
+    async def follow(self, rel: Literal["account"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["creator"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["report"], **variables: object) -> AsyncReport: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["report_runs"], **variables: object
+    ) -> AsyncCollection[AsyncReportRun]: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["report_subscriptions"], **variables: object
+    ) -> AsyncCollection[AsyncSubscription]: ...
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncReportSchedule: ...
+
+    @overload
+    async def follow(self, rel: ReportScheduleRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: ReportScheduleRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
+
+
 REPORT_SCHEDULES_GET: Endpoint[ReportSchedule] = Endpoint(
     "report_schedules.get",
     REST,
@@ -268,7 +317,7 @@ REPORT_SCHEDULES_CREATE: Endpoint[ReportSchedule] = Endpoint(
     "POST /{account}/reports/{report}/schedules",
     params=(
         Param("cron", "body", type="object", required=True, model=Cron),
-        Param("params", "body", type="object"),
+        Param("params", "body", type="object", aliases=("parameters",)),
         Param("timeout", "body", type="integer", minimum=1),
         Param("name", "body"),
     ),
@@ -284,7 +333,7 @@ REPORT_SCHEDULES_UPDATE: Endpoint[ReportSchedule] = Endpoint(
     "PATCH /{account}/reports/{report}/schedules/{schedule}",
     params=(
         Param("cron", "body", type="object", model=Cron),
-        Param("params", "body", type="object"),
+        Param("params", "body", type="object", aliases=("parameters",)),
         Param("timeout", "body", type="integer", minimum=1),
         Param("name", "body"),
     ),
@@ -359,6 +408,7 @@ class ReportSchedules(Operations):
         *,
         cron: Cron | Mapping[str, Any],
         params: Mapping[str, Any] | None = None,
+        parameters: Mapping[str, Any] | None = None,
         timeout: int | None = None,
         name: str | None = None,
         account: str | None = None,
@@ -372,6 +422,7 @@ class ReportSchedules(Operations):
             report: Report token.
             cron: When the schedule runs.
             params: Report parameters to run with, for example ``{"foo": "bar"}``.
+            parameters: The same as ``params`` (give one or the other).
             timeout: Seconds after which a scheduled run is stopped, for example 900. At least 1.
             name: The schedule's name.
             account: Account (workspace or user) username. Defaults to the client's account.
@@ -385,6 +436,7 @@ class ReportSchedules(Operations):
             report=report,
             cron=cron,
             params=params,
+            parameters=parameters,
             timeout=timeout,
             name=name,
             account=account,
@@ -397,6 +449,7 @@ class ReportSchedules(Operations):
         *,
         cron: Cron | Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
+        parameters: Mapping[str, Any] | None = None,
         timeout: int | None = None,
         name: str | None = None,
         account: str | None = None,
@@ -411,6 +464,7 @@ class ReportSchedules(Operations):
             schedule: Schedule token.
             cron: When the schedule runs.
             params: Report parameters to run with.
+            parameters: The same as ``params`` (give one or the other).
             timeout: Seconds after which a scheduled run is stopped. At least 1.
             name: The schedule's name.
             account: Account (workspace or user) username. Defaults to the client's account.
@@ -425,6 +479,7 @@ class ReportSchedules(Operations):
             schedule=schedule,
             cron=cron,
             params=params,
+            parameters=parameters,
             timeout=timeout,
             name=name,
             account=account,
@@ -466,5 +521,100 @@ class ReportSchedules(Operations):
             NotFound: 404 ReportSchedule not found.
         """
         return self._client.call(
+            REPORT_SCHEDULES_BULK_DELETE, report=report, schedule=schedule, account=account
+        )
+
+
+class AsyncReportSchedules(AsyncOperations):
+    """``ReportSchedules`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.report_schedules``.
+    """
+
+    async def get(
+        self, report: str, schedule: str, *, account: str | None = None
+    ) -> AsyncReportSchedule:
+        """Get a report schedule. As ``ReportSchedules.get()``, awaited."""
+        return cast(
+            "AsyncReportSchedule",
+            await self._client.call(
+                REPORT_SCHEDULES_GET, report=report, schedule=schedule, account=account
+            ),
+        )
+
+    def list(
+        self, report: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncReportSchedule]:
+        """List schedules for a report. As ``ReportSchedules.list()``: iterate it with ``async
+        for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncReportSchedule]",
+            self._client.collection(REPORT_SCHEDULES_LIST, report=report, account=account),
+        )
+
+    async def create(
+        self,
+        report: str,
+        *,
+        cron: Cron | Mapping[str, Any],
+        params: Mapping[str, Any] | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        timeout: int | None = None,
+        name: str | None = None,
+        account: str | None = None,
+    ) -> AsyncReportSchedule:
+        """Create a report schedule. As ``ReportSchedules.create()``, awaited."""
+        return cast(
+            "AsyncReportSchedule",
+            await self._client.call(
+                REPORT_SCHEDULES_CREATE,
+                report=report,
+                cron=cron,
+                params=params,
+                parameters=parameters,
+                timeout=timeout,
+                name=name,
+                account=account,
+            ),
+        )
+
+    async def update(
+        self,
+        report: str,
+        schedule: str,
+        *,
+        cron: Cron | Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        timeout: int | None = None,
+        name: str | None = None,
+        account: str | None = None,
+    ) -> AsyncReportSchedule:
+        """Update a report schedule. As ``ReportSchedules.update()``, awaited."""
+        return cast(
+            "AsyncReportSchedule",
+            await self._client.call(
+                REPORT_SCHEDULES_UPDATE,
+                report=report,
+                schedule=schedule,
+                cron=cron,
+                params=params,
+                parameters=parameters,
+                timeout=timeout,
+                name=name,
+                account=account,
+            ),
+        )
+
+    async def delete(self, report: str, schedule: str, *, account: str | None = None) -> None:
+        """Delete a report schedule. As ``ReportSchedules.delete()``, awaited."""
+        await self._client.call(
+            REPORT_SCHEDULES_DELETE, report=report, schedule=schedule, account=account
+        )
+
+    async def bulk_delete(self, *, report: str, schedule: str, account: str | None = None) -> None:
+        """Delete report schedules in bulk. As ``ReportSchedules.bulk_delete()``, awaited."""
+        await self._client.call(
             REPORT_SCHEDULES_BULK_DELETE, report=report, schedule=schedule, account=account
         )

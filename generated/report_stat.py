@@ -11,21 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_array, as_integer, as_string
-from modehal._hal import Resource
+from modehal._hal import Document, Resource
 
-__all__ = ["ReportStat", "ReportStatRel"]
+__all__ = ["AsyncReportStat", "ReportStat", "ReportStatRel"]
 
 ReportStatRel = str
 """The spec documents no link relations of a report stat: ``follow()`` takes any."""
 
 
-class ReportStat(Resource[ReportStatRel]):
-    """Usage figures of one report, from the Discovery API: views, explorations, active schedules,
-    and who edits and runs it.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-    """
+class _ReportStatFields(Document[ReportStatRel]):
+    """The fields of a report stat, read alike by ``ReportStat`` and ``AsyncReportStat``."""
 
     __slots__ = ()
 
@@ -84,3 +81,22 @@ class ReportStat(Resource[ReportStatRel]):
     def editors_emails(self) -> list[Any] | None:
         """Email addresses of the report's editors."""
         return self._optional("editors_emails", as_array)
+
+
+class ReportStat(_ReportStatFields, Resource[ReportStatRel]):
+    """Usage figures of one report, from the Discovery API: views, explorations, active schedules,
+    and who edits and runs it.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+    """
+
+    __slots__ = ()
+
+
+class AsyncReportStat(_ReportStatFields, AsyncResource[ReportStatRel]):
+    """``ReportStat`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = ReportStat

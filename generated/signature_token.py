@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_datetime, as_integer, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 
 from ._apis import DISCOVERY_ADMIN
 from .signature_token_scope import SignatureTokenScope
 
 __all__ = [
+    "AsyncSignatureToken",
+    "AsyncSignatureTokens",
     "SIGNATURE_TOKENS_CREATE",
     "SIGNATURE_TOKENS_DELETE",
     "SignatureToken",
@@ -32,12 +35,9 @@ SignatureTokenRel = str
 """The spec documents no link relations of a signature token: ``follow()`` takes any."""
 
 
-class SignatureToken(Resource[SignatureTokenRel]):
-    """A key pair for the Discovery API: its ``access_key`` and ``access_secret`` authenticate
-    Discovery requests. Keep the secret like a password.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-    """
+class _SignatureTokenFields(Document[SignatureTokenRel]):
+    """The fields of a signature token, read alike by ``SignatureToken`` and
+    ``AsyncSignatureToken``."""
 
     __slots__ = ()
 
@@ -116,12 +116,37 @@ class SignatureToken(Resource[SignatureTokenRel]):
         return self._optional("authorization_type", as_string)
 
 
+class SignatureToken(_SignatureTokenFields, Resource[SignatureTokenRel]):
+    """A key pair for the Discovery API: its ``access_key`` and ``access_secret`` authenticate
+    Discovery requests. Keep the secret like a password.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+    """
+
+    __slots__ = ()
+
+
+class AsyncSignatureToken(_SignatureTokenFields, AsyncResource[SignatureTokenRel]):
+    """``SignatureToken`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = SignatureToken
+
+
 SIGNATURE_TOKENS_CREATE: Endpoint[SignatureToken] = Endpoint(
     "signature_tokens.create",
     DISCOVERY_ADMIN,
     "POST /{account}/signature_tokens",
     params=(
-        Param("name", "body", required=True, pattern="^.{4,64}$"),
+        Param(
+            "name",
+            "body",
+            required=True,
+            pattern="^.{4,64}$",
+            pattern_text="4 to 64 characters on one line",
+        ),
         Param("expires_at", "body", type="datetime"),
         Param("auth_scope", "body", type="object", model=SignatureTokenScope),
     ),
@@ -194,5 +219,39 @@ class SignatureTokens(Operations):
             NotFound: 404 The signature token was not found.
         """
         return self._client.call(
+            SIGNATURE_TOKENS_DELETE, signature_token=signature_token, account=account
+        )
+
+
+class AsyncSignatureTokens(AsyncOperations):
+    """``SignatureTokens`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.signature_tokens``.
+    """
+
+    async def create(
+        self,
+        *,
+        name: str,
+        expires_at: datetime | None = None,
+        auth_scope: SignatureTokenScope | Mapping[str, Any] | None = None,
+        account: str | None = None,
+    ) -> AsyncSignatureToken:
+        """Create a signature token. As ``SignatureTokens.create()``, awaited."""
+        return cast(
+            "AsyncSignatureToken",
+            await self._client.call(
+                SIGNATURE_TOKENS_CREATE,
+                name=name,
+                expires_at=expires_at,
+                auth_scope=auth_scope,
+                account=account,
+            ),
+        )
+
+    async def delete(self, signature_token: str, *, account: str | None = None) -> None:
+        """Delete a signature token. As ``SignatureTokens.delete()``, awaited."""
+        await self._client.call(
             SIGNATURE_TOKENS_DELETE, signature_token=signature_token, account=account
         )

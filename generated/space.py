@@ -9,23 +9,28 @@ given access to.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_boolean, as_integer, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import DISCOVERY, REST
 from .discovery_space import DiscoverySpace
 
 if TYPE_CHECKING:
-    from .account import Account
-    from .report import Report
-    from .space_membership import SpaceMembership
+    from .account import Account, AsyncAccount
+    from .discovery_space import AsyncDiscoverySpace
+    from .report import AsyncReport, Report
+    from .space_membership import AsyncSpaceMembership, SpaceMembership
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncSpace",
+    "AsyncSpaces",
     "SPACES_CREATE",
     "SPACES_DELETE",
     "SPACES_GET",
@@ -53,25 +58,8 @@ SpaceRel = Literal[
 """Link relations of a space, for ``follow()``."""
 
 
-class Space(Resource[SpaceRel]):
-    """A space (shown as a "collection" in Mode): a named folder of reports that members or groups
-    are given access to.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This space.
-        detail: The space's full representation.
-        reports: The reports in the space.
-        space_memberships: The members and groups given access to the space.
-        creator: The user who created the space.
-        space_report_pins: Reports pinned in the space.
-        user_space_membership: The authenticated user's own membership of the space.
-        preview_space_memberships: A short list of the space's memberships.
-        search_space_permissions: Search the space's permissions.
-        viewed: Marks the space as viewed by the authenticated user.
-        web: Web page of the space.
-    """
+class _SpaceFields(Document[SpaceRel]):
+    """The fields of a space, read alike by ``Space`` and ``AsyncSpace``."""
 
     __slots__ = ()
 
@@ -92,30 +80,6 @@ class Space(Resource[SpaceRel]):
     }
     # JSON keys that are not Python names, and the attribute reading each
     field_attributes: ClassVar[Mapping[str, str]] = {"viewable?": "viewable", "viewed?": "viewed"}
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> Space: ...
-
-    @overload
-    def follow(self, rel: Literal["detail"], **variables: object) -> Space: ...
-
-    @overload
-    def follow(self, rel: Literal["reports"], **variables: object) -> Collection[Report]: ...
-
-    @overload
-    def follow(
-        self, rel: Literal["space_memberships"], **variables: object
-    ) -> Collection[SpaceMembership]: ...
-
-    @overload
-    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: SpaceRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: SpaceRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -174,6 +138,88 @@ class Space(Resource[SpaceRel]):
     def default_access_level(self) -> str | None:
         """Access level members get when nothing more specific applies."""
         return self._optional("default_access_level", as_string)
+
+
+class Space(_SpaceFields, Resource[SpaceRel]):
+    """A space (shown as a "collection" in Mode): a named folder of reports that members or groups
+    are given access to.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This space.
+        detail: The space's full representation.
+        reports: The reports in the space.
+        space_memberships: The members and groups given access to the space.
+        creator: The user who created the space.
+        space_report_pins: Reports pinned in the space.
+        user_space_membership: The authenticated user's own membership of the space.
+        preview_space_memberships: A short list of the space's memberships.
+        search_space_permissions: Search the space's permissions.
+        viewed: Marks the space as viewed by the authenticated user.
+        web: Web page of the space.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> Space: ...
+
+    @overload
+    def follow(self, rel: Literal["detail"], **variables: object) -> Space: ...
+
+    @overload
+    def follow(self, rel: Literal["reports"], **variables: object) -> Collection[Report]: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["space_memberships"], **variables: object
+    ) -> Collection[SpaceMembership]: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: SpaceRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: SpaceRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncSpace(_SpaceFields, AsyncResource[SpaceRel]):
+    """``Space`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = Space
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncSpace: ...
+
+    @overload
+    async def follow(self, rel: Literal["detail"], **variables: object) -> AsyncSpace: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["reports"], **variables: object
+    ) -> AsyncCollection[AsyncReport]: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["space_memberships"], **variables: object
+    ) -> AsyncCollection[AsyncSpaceMembership]: ...
+
+    @overload
+    async def follow(self, rel: Literal["creator"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: SpaceRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: SpaceRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
 
 
 SPACES_LIST: Endpoint[Collection[Space]] = Endpoint(
@@ -383,3 +429,69 @@ class Spaces(Operations):
             NotFound: 404 The workspace was not found.
         """
         return self._client.call(SPACES_LIST_ALL, per_page=per_page, account=account)
+
+
+class AsyncSpaces(AsyncOperations):
+    """``Spaces`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.spaces``.
+    """
+
+    def list(
+        self,
+        *,
+        filter: Literal["all", "custom"] | None = None,
+        page: int | None = None,
+        per_page: int | None = None,
+        account: str | None = None,
+    ) -> AsyncCollection[AsyncSpace]:
+        """List spaces. As ``Spaces.list()``: iterate it with ``async for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncSpace]",
+            self._client.collection(
+                SPACES_LIST, filter=filter, page=page, per_page=per_page, account=account
+            ),
+        )
+
+    async def create(
+        self, *, name: str, description: str | None = None, account: str | None = None
+    ) -> AsyncSpace:
+        """Create a space. As ``Spaces.create()``, awaited."""
+        return cast(
+            "AsyncSpace",
+            await self._client.call(
+                SPACES_CREATE, name=name, description=description, account=account
+            ),
+        )
+
+    async def get(self, space: str, *, account: str | None = None) -> AsyncSpace:
+        """Get a space. As ``Spaces.get()``, awaited."""
+        return cast("AsyncSpace", await self._client.call(SPACES_GET, space=space, account=account))
+
+    async def update(
+        self, space: str, *, name: str, description: str | None = None, account: str | None = None
+    ) -> AsyncSpace:
+        """Update a space. As ``Spaces.update()``, awaited."""
+        return cast(
+            "AsyncSpace",
+            await self._client.call(
+                SPACES_UPDATE, space=space, name=name, description=description, account=account
+            ),
+        )
+
+    async def delete(self, space: str, *, account: str | None = None) -> AsyncSpace:
+        """Delete a space. As ``Spaces.delete()``, awaited."""
+        return cast(
+            "AsyncSpace", await self._client.call(SPACES_DELETE, space=space, account=account)
+        )
+
+    def list_all(
+        self, *, per_page: int | None = None, account: str | None = None
+    ) -> AsyncCollection[AsyncDiscoverySpace]:
+        """List every space of a workspace, through the Discovery API. As ``Spaces.list_all()``:
+        iterate it with ``async for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncDiscoverySpace]",
+            self._client.collection(SPACES_LIST_ALL, per_page=per_page, account=account),
+        )

@@ -8,20 +8,24 @@ Access to one space given to one member: a user or a user group.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_integer, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 
 if TYPE_CHECKING:
-    from .account import Account
+    from .account import Account, AsyncAccount
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncSpaceMembership",
+    "AsyncSpaceMemberships",
     "SPACE_MEMBERSHIPS_CREATE",
     "SPACE_MEMBERSHIPS_DELETE",
     "SPACE_MEMBERSHIPS_GET",
@@ -35,16 +39,9 @@ SpaceMembershipRel = Literal["self", "member", "creator"]
 """Link relations of a space membership, for ``follow()``."""
 
 
-class SpaceMembership(Resource[SpaceMembershipRel]):
-    """Access to one space given to one member: a user or a user group.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This space membership.
-        member: The user or user group given access.
-        creator: The user who gave the access.
-    """
+class _SpaceMembershipFields(Document[SpaceMembershipRel]):
+    """The fields of a space membership, read alike by ``SpaceMembership`` and
+    ``AsyncSpaceMembership``."""
 
     __slots__ = ()
 
@@ -57,19 +54,6 @@ class SpaceMembership(Resource[SpaceMembershipRel]):
         "member_id": "integer",
         "email": "string",
     }
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> SpaceMembership: ...
-
-    @overload
-    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(self, rel: SpaceMembershipRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: SpaceMembershipRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def token(self) -> str:
@@ -98,6 +82,55 @@ class SpaceMembership(Resource[SpaceMembershipRel]):
     def email(self) -> str | None:
         """Email address of the member, when the member is a user."""
         return self._optional("email", as_string)
+
+
+class SpaceMembership(_SpaceMembershipFields, Resource[SpaceMembershipRel]):
+    """Access to one space given to one member: a user or a user group.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This space membership.
+        member: The user or user group given access.
+        creator: The user who gave the access.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> SpaceMembership: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(self, rel: SpaceMembershipRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: SpaceMembershipRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncSpaceMembership(_SpaceMembershipFields, AsyncResource[SpaceMembershipRel]):
+    """``SpaceMembership`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = SpaceMembership
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncSpaceMembership: ...
+
+    @overload
+    async def follow(self, rel: Literal["creator"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: SpaceMembershipRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: SpaceMembershipRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
 
 
 SPACE_MEMBERSHIPS_LIST: Endpoint[Collection[SpaceMembership]] = Endpoint(
@@ -241,4 +274,70 @@ class SpaceMemberships(Operations):
             space=space,
             space_membership=space_membership,
             account=account,
+        )
+
+
+class AsyncSpaceMemberships(AsyncOperations):
+    """``SpaceMemberships`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.space_memberships``.
+    """
+
+    def list(
+        self, space: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncSpaceMembership]:
+        """List a space's memberships. As ``SpaceMemberships.list()``: iterate it with ``async
+        for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncSpaceMembership]",
+            self._client.collection(SPACE_MEMBERSHIPS_LIST, space=space, account=account),
+        )
+
+    async def create(
+        self,
+        space: str,
+        *,
+        member_type: Literal["User", "UserGroup"],
+        member_token: str,
+        account: str | None = None,
+    ) -> AsyncSpaceMembership:
+        """Give a user or user group access to a space. As ``SpaceMemberships.create()``, awaited."""
+        return cast(
+            "AsyncSpaceMembership",
+            await self._client.call(
+                SPACE_MEMBERSHIPS_CREATE,
+                space=space,
+                member_type=member_type,
+                member_token=member_token,
+                account=account,
+            ),
+        )
+
+    async def get(
+        self, space: str, space_membership: str, *, account: str | None = None
+    ) -> AsyncSpaceMembership:
+        """Get a space membership. As ``SpaceMemberships.get()``, awaited."""
+        return cast(
+            "AsyncSpaceMembership",
+            await self._client.call(
+                SPACE_MEMBERSHIPS_GET,
+                space=space,
+                space_membership=space_membership,
+                account=account,
+            ),
+        )
+
+    async def delete(
+        self, space: str, space_membership: str, *, account: str | None = None
+    ) -> AsyncSpaceMembership:
+        """Remove a space membership. As ``SpaceMemberships.delete()``, awaited."""
+        return cast(
+            "AsyncSpaceMembership",
+            await self._client.call(
+                SPACE_MEMBERSHIPS_DELETE,
+                space=space,
+                space_membership=space_membership,
+                account=account,
+            ),
         )

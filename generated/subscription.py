@@ -9,20 +9,24 @@ previews, tables and links.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_boolean, as_integer
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 
 if TYPE_CHECKING:
-    from .report_schedule import ReportSchedule
+    from .report_schedule import AsyncReportSchedule, ReportSchedule
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncSubscription",
+    "AsyncSubscriptions",
     "SUBSCRIPTIONS_CREATE",
     "SUBSCRIPTIONS_DELETE",
     "SUBSCRIPTIONS_GET",
@@ -40,18 +44,8 @@ SubscriptionRel = Literal[
 """Link relations of a subscription, for ``follow()``."""
 
 
-class Subscription(Resource[SubscriptionRel]):
-    """What the subscribers of a report's schedule receive with each scheduled run: attachments,
-    data previews, tables and links.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This subscription.
-        report_schedule: The schedule whose runs are sent.
-        email_subscription_memberships: The email subscribers.
-        slack_subscription_memberships: The Slack subscribers.
-    """
+class _SubscriptionFields(Document[SubscriptionRel]):
+    """The fields of a subscription, read alike by ``Subscription`` and ``AsyncSubscription``."""
 
     __slots__ = ()
 
@@ -65,19 +59,6 @@ class Subscription(Resource[SubscriptionRel]):
         "report_links_enabled": "boolean",
         "email_subscriber_count": "integer",
     }
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> Subscription: ...
-
-    @overload
-    def follow(self, rel: Literal["report_schedule"], **variables: object) -> ReportSchedule: ...
-
-    @overload
-    def follow(self, rel: SubscriptionRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: SubscriptionRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
 
     @property
     def csv_attachments_enabled(self) -> bool | None:
@@ -108,6 +89,59 @@ class Subscription(Resource[SubscriptionRel]):
     def email_subscriber_count(self) -> int | None:
         """Number of email subscribers."""
         return self._optional("email_subscriber_count", as_integer)
+
+
+class Subscription(_SubscriptionFields, Resource[SubscriptionRel]):
+    """What the subscribers of a report's schedule receive with each scheduled run: attachments,
+    data previews, tables and links.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This subscription.
+        report_schedule: The schedule whose runs are sent.
+        email_subscription_memberships: The email subscribers.
+        slack_subscription_memberships: The Slack subscribers.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> Subscription: ...
+
+    @overload
+    def follow(self, rel: Literal["report_schedule"], **variables: object) -> ReportSchedule: ...
+
+    @overload
+    def follow(self, rel: SubscriptionRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: SubscriptionRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+
+class AsyncSubscription(_SubscriptionFields, AsyncResource[SubscriptionRel]):
+    """``Subscription`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = Subscription
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncSubscription: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["report_schedule"], **variables: object
+    ) -> AsyncReportSchedule: ...
+
+    @overload
+    async def follow(self, rel: SubscriptionRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: SubscriptionRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
 
 
 SUBSCRIPTIONS_LIST: Endpoint[Collection[Subscription]] = Endpoint(
@@ -343,4 +377,105 @@ class Subscriptions(Operations):
         """
         return self._client.call(
             SUBSCRIPTIONS_LIST_FOR_SCHEDULE, report=report, schedule=schedule, account=account
+        )
+
+
+class AsyncSubscriptions(AsyncOperations):
+    """``Subscriptions`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.subscriptions``.
+    """
+
+    def list(
+        self, report: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncSubscription]:
+        """List the subscriptions of a report. As ``Subscriptions.list()``: iterate it with ``async
+        for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncSubscription]",
+            self._client.collection(SUBSCRIPTIONS_LIST, report=report, account=account),
+        )
+
+    async def create(
+        self,
+        report: str,
+        *,
+        csv_attachments: bool | None = None,
+        pdf_attachments: bool | None = None,
+        data_previews: bool | None = None,
+        data_tables: bool | None = None,
+        report_links: bool | None = None,
+        account: str | None = None,
+    ) -> AsyncSubscription:
+        """Create a subscription for a report. As ``Subscriptions.create()``, awaited."""
+        return cast(
+            "AsyncSubscription",
+            await self._client.call(
+                SUBSCRIPTIONS_CREATE,
+                report=report,
+                csv_attachments=csv_attachments,
+                pdf_attachments=pdf_attachments,
+                data_previews=data_previews,
+                data_tables=data_tables,
+                report_links=report_links,
+                account=account,
+            ),
+        )
+
+    async def get(
+        self, report: str, subscription: str, *, account: str | None = None
+    ) -> AsyncSubscription:
+        """Get a subscription. As ``Subscriptions.get()``, awaited."""
+        return cast(
+            "AsyncSubscription",
+            await self._client.call(
+                SUBSCRIPTIONS_GET, report=report, subscription=subscription, account=account
+            ),
+        )
+
+    async def update(
+        self,
+        report: str,
+        subscription: str,
+        *,
+        csv_attachments: bool | None = None,
+        pdf_attachments: bool | None = None,
+        data_previews: bool | None = None,
+        data_tables: bool | None = None,
+        report_links: bool | None = None,
+        account: str | None = None,
+    ) -> AsyncSubscription:
+        """Update a subscription. As ``Subscriptions.update()``, awaited."""
+        return cast(
+            "AsyncSubscription",
+            await self._client.call(
+                SUBSCRIPTIONS_UPDATE,
+                report=report,
+                subscription=subscription,
+                csv_attachments=csv_attachments,
+                pdf_attachments=pdf_attachments,
+                data_previews=data_previews,
+                data_tables=data_tables,
+                report_links=report_links,
+                account=account,
+            ),
+        )
+
+    async def delete(self, report: str, subscription: str, *, account: str | None = None) -> None:
+        """Delete a subscription. As ``Subscriptions.delete()``, awaited."""
+        await self._client.call(
+            SUBSCRIPTIONS_DELETE, report=report, subscription=subscription, account=account
+        )
+
+    def list_for_schedule(
+        self, report: str, schedule: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncSubscription]:
+        """List the subscriptions of a report schedule. As ``Subscriptions.list_for_schedule()``:
+        iterate it with ``async for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncSubscription]",
+            self._client.collection(
+                SUBSCRIPTIONS_LIST_FOR_SCHEDULE, report=report, schedule=schedule, account=account
+            ),
         )

@@ -12,18 +12,22 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_boolean, as_integer, as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 
 if TYPE_CHECKING:
-    from .account import Account
-    from .user_group_membership import UserGroupMembership
+    from .account import Account, AsyncAccount
+    from .user_group_membership import AsyncUserGroupMembership, UserGroupMembership
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncGroups",
+    "AsyncUserGroup",
     "GROUPS_CREATE",
     "GROUPS_DELETE",
     "GROUPS_GET",
@@ -40,20 +44,8 @@ UserGroupRel = Literal[
 """Link relations of a user group, for ``follow()``."""
 
 
-class UserGroup(Resource[UserGroupRel]):
-    """A named group of workspace members, used to grant access to data sources and collections in
-    one go. Only workspace admins can manage groups.
-
-    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
-
-    Links:
-        self: This group.
-        web: Web page of the group.
-        creator: The user who created the group.
-        group_memberships: The group's memberships.
-        membership_by_id: One membership of the group (templated).
-        memberships_preview: A short list of the group's memberships.
-    """
+class _UserGroupFields(Document[UserGroupRel]):
+    """The fields of a user group, read alike by ``UserGroup`` and ``AsyncUserGroup``."""
 
     __slots__ = ()
 
@@ -70,38 +62,6 @@ class UserGroup(Resource[UserGroupRel]):
         "data_sources_count": "integer",
         "managed": "boolean",
     }
-
-    @overload
-    def follow(self, rel: Literal["self"], **variables: object) -> UserGroup: ...
-
-    @overload
-    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
-
-    @overload
-    def follow(
-        self, rel: Literal["group_memberships"], **variables: object
-    ) -> Collection[UserGroupMembership]: ...
-
-    @overload
-    def follow(
-        self, rel: Literal["membership_by_id"], **variables: object
-    ) -> UserGroupMembership: ...
-
-    @overload
-    def follow(self, rel: UserGroupRel, **variables: object) -> Resource[Any]: ...
-
-    def follow(self, rel: UserGroupRel, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
-        return super().follow(rel, **variables)
-
-    def memberships(self) -> Collection[UserGroupMembership]:
-        """List the members of a user group.
-
-        Return every membership of a user group, following pages lazily.
-
-        Calls ``client.group_memberships.list`` with this user group's ``group_token``.
-        """
-        return cast("Collection[UserGroupMembership]", self._call("group_memberships.list"))
 
     @property
     def token(self) -> str:
@@ -150,6 +110,94 @@ class UserGroup(Resource[UserGroupRel]):
     def managed(self) -> bool | None:
         """Whether the group is managed outside Mode (for example by SCIM)."""
         return self._optional("managed", as_boolean)
+
+
+class UserGroup(_UserGroupFields, Resource[UserGroupRel]):
+    """A named group of workspace members, used to grant access to data sources and collections in
+    one go. Only workspace admins can manage groups.
+
+    Fields Mode sends beyond these are kept in ``data`` and ``extra``.
+
+    Links:
+        self: This group.
+        web: Web page of the group.
+        creator: The user who created the group.
+        group_memberships: The group's memberships.
+        membership_by_id: One membership of the group (templated).
+        memberships_preview: A short list of the group's memberships.
+    """
+
+    __slots__ = ()
+
+    @overload
+    def follow(self, rel: Literal["self"], **variables: object) -> UserGroup: ...
+
+    @overload
+    def follow(self, rel: Literal["creator"], **variables: object) -> Account: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["group_memberships"], **variables: object
+    ) -> Collection[UserGroupMembership]: ...
+
+    @overload
+    def follow(
+        self, rel: Literal["membership_by_id"], **variables: object
+    ) -> UserGroupMembership: ...
+
+    @overload
+    def follow(self, rel: UserGroupRel, **variables: object) -> Resource[Any]: ...
+
+    def follow(self, rel: UserGroupRel, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return super().follow(rel, **variables)
+
+    def memberships(self) -> Collection[UserGroupMembership]:
+        """List the members of a user group.
+
+        Return every membership of a user group, following pages lazily.
+
+        Calls ``client.group_memberships.list`` with this user group's ``group_token``.
+        """
+        return cast("Collection[UserGroupMembership]", self._call("group_memberships.list"))
+
+
+class AsyncUserGroup(_UserGroupFields, AsyncResource[UserGroupRel]):
+    """``UserGroup`` as ``modehal.AsyncClient`` returns it: the same fields, links and data;
+    ``follow()``, ``refresh()``, ``memberships()`` are awaited."""
+
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = UserGroup
+
+    @overload
+    async def follow(self, rel: Literal["self"], **variables: object) -> AsyncUserGroup: ...
+
+    @overload
+    async def follow(self, rel: Literal["creator"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["group_memberships"], **variables: object
+    ) -> AsyncCollection[AsyncUserGroupMembership]: ...
+
+    @overload
+    async def follow(
+        self, rel: Literal["membership_by_id"], **variables: object
+    ) -> AsyncUserGroupMembership: ...
+
+    @overload
+    async def follow(self, rel: UserGroupRel, **variables: object) -> AsyncResource[Any]: ...
+
+    async def follow(self, rel: UserGroupRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
+
+    async def memberships(self) -> AsyncCollection[AsyncUserGroupMembership]:
+        """List the members of a user group. As ``UserGroup.memberships()``, awaited."""
+        return cast(
+            "AsyncCollection[AsyncUserGroupMembership]", await self._call("group_memberships.list")
+        )
 
 
 GROUPS_LIST: Endpoint[Collection[UserGroup]] = Endpoint(
@@ -319,3 +367,51 @@ class Groups(Operations):
             NotFound: 404 No membership of the workspace was found.
         """
         return self._client.call(GROUPS_DELETE, group_token=group_token, account=account)
+
+
+class AsyncGroups(AsyncOperations):
+    """``Groups`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.groups``.
+    """
+
+    def list(self, *, account: str | None = None) -> AsyncCollection[AsyncUserGroup]:
+        """List the user groups of a workspace. As ``Groups.list()``: iterate it with ``async for``,
+        or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncUserGroup]", self._client.collection(GROUPS_LIST, account=account)
+        )
+
+    async def create(
+        self, *, name: str | None = None, account: str | None = None
+    ) -> AsyncUserGroup:
+        """Create a user group. As ``Groups.create()``, awaited."""
+        return cast(
+            "AsyncUserGroup", await self._client.call(GROUPS_CREATE, name=name, account=account)
+        )
+
+    async def get(self, group_token: str, *, account: str | None = None) -> AsyncUserGroup:
+        """Get a user group. As ``Groups.get()``, awaited."""
+        return cast(
+            "AsyncUserGroup",
+            await self._client.call(GROUPS_GET, group_token=group_token, account=account),
+        )
+
+    async def update(
+        self, group_token: str, *, name: str | None = None, account: str | None = None
+    ) -> AsyncUserGroup:
+        """Rename a user group. As ``Groups.update()``, awaited."""
+        return cast(
+            "AsyncUserGroup",
+            await self._client.call(
+                GROUPS_UPDATE, group_token=group_token, name=name, account=account
+            ),
+        )
+
+    async def delete(self, group_token: str, *, account: str | None = None) -> AsyncUserGroup:
+        """Delete a user group. As ``Groups.delete()``, awaited."""
+        return cast(
+            "AsyncUserGroup",
+            await self._client.call(GROUPS_DELETE, group_token=group_token, account=account),
+        )

@@ -8,21 +8,25 @@ One member's place in a user group.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, TYPE_CHECKING, overload
+from typing import Any, ClassVar, Literal, TYPE_CHECKING, cast, overload
 
 from modehal._api import Endpoint, Param
+from modehal._async_hal import AsyncResource
 from modehal._fields import as_string
-from modehal._hal import Resource
-from modehal._operations import Operations
+from modehal._hal import Document, Resource
+from modehal._operations import AsyncOperations, Operations
 from modehal._pagination import Collection
 
 from ._apis import REST
 
 if TYPE_CHECKING:
-    from .account import Account
-    from .user_group import UserGroup
+    from .account import Account, AsyncAccount
+    from .user_group import AsyncUserGroup, UserGroup
+    from modehal._async_pagination import AsyncCollection
 
 __all__ = [
+    "AsyncGroupMemberships",
+    "AsyncUserGroupMembership",
     "GROUP_MEMBERSHIPS_CREATE",
     "GROUP_MEMBERSHIPS_DELETE",
     "GROUP_MEMBERSHIPS_GET",
@@ -36,7 +40,31 @@ UserGroupMembershipRel = Literal["self", "creator", "member", "user_group"]
 """Link relations of a user group membership, for ``follow()``."""
 
 
-class UserGroupMembership(Resource[UserGroupMembershipRel]):
+class _UserGroupMembershipFields(Document[UserGroupMembershipRel]):
+    """The fields of a user group membership, read alike by ``UserGroupMembership`` and
+    ``AsyncUserGroupMembership``."""
+
+    __slots__ = ()
+
+    resource_name: ClassVar[str] = "user_group_membership"
+    plural: ClassVar[str | None] = "group_memberships"
+    field_types: ClassVar[Mapping[str, str]] = {"token": "string", "member_token": "string"}
+
+    @property
+    def token(self) -> str:
+        """The group membership's token.
+
+        Always present: reading it raises ``DecodeError`` if Mode sent none.
+        """
+        return self._required("token", as_string)
+
+    @property
+    def member_token(self) -> str | None:
+        """Token of the member (the user)."""
+        return self._optional("member_token", as_string)
+
+
+class UserGroupMembership(_UserGroupMembershipFields, Resource[UserGroupMembershipRel]):
     """One member's place in a user group.
 
     Fields Mode sends beyond these are kept in ``data`` and ``extra``.
@@ -49,10 +77,6 @@ class UserGroupMembership(Resource[UserGroupMembershipRel]):
     """
 
     __slots__ = ()
-
-    resource_name: ClassVar[str] = "user_group_membership"
-    plural: ClassVar[str | None] = "group_memberships"
-    field_types: ClassVar[Mapping[str, str]] = {"token": "string", "member_token": "string"}
 
     @overload
     def follow(self, rel: Literal["self"], **variables: object) -> UserGroupMembership: ...
@@ -70,18 +94,32 @@ class UserGroupMembership(Resource[UserGroupMembershipRel]):
         """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
         return super().follow(rel, **variables)
 
-    @property
-    def token(self) -> str:
-        """The group membership's token.
 
-        Always present: reading it raises ``DecodeError`` if Mode sent none.
-        """
-        return self._required("token", as_string)
+class AsyncUserGroupMembership(_UserGroupMembershipFields, AsyncResource[UserGroupMembershipRel]):
+    """``UserGroupMembership`` as ``modehal.AsyncClient`` returns it: the same fields, links and
+    data; ``follow()``, ``refresh()`` are awaited."""
 
-    @property
-    def member_token(self) -> str | None:
-        """Token of the member (the user)."""
-        return self._optional("member_token", as_string)
+    __slots__ = ()
+
+    sync_model: ClassVar[type[Resource[Any]]] = UserGroupMembership
+
+    @overload
+    async def follow(
+        self, rel: Literal["self"], **variables: object
+    ) -> AsyncUserGroupMembership: ...
+
+    @overload
+    async def follow(self, rel: Literal["creator"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["member"], **variables: object) -> AsyncAccount: ...
+
+    @overload
+    async def follow(self, rel: Literal["user_group"], **variables: object) -> AsyncUserGroup: ...
+
+    async def follow(self, rel: UserGroupMembershipRel, **variables: object) -> AsyncResource[Any]:
+        """Fetch the resource at link ``rel``; the rels the spec knows return their model."""
+        return await super().follow(rel, **variables)
 
 
 GROUP_MEMBERSHIPS_LIST: Endpoint[Collection[UserGroupMembership]] = Endpoint(
@@ -242,4 +280,66 @@ class GroupMemberships(Operations):
             group_token=group_token,
             membership_token=membership_token,
             account=account,
+        )
+
+
+class AsyncGroupMemberships(AsyncOperations):
+    """``GroupMemberships`` for ``modehal.AsyncClient``: the same operations, awaited (a
+    list is an ``AsyncCollection``, iterated with ``async for``).
+
+    Reached as ``client.group_memberships``.
+    """
+
+    def list(
+        self, group_token: str, *, account: str | None = None
+    ) -> AsyncCollection[AsyncUserGroupMembership]:
+        """List the members of a user group. As ``GroupMemberships.list()``: iterate it with ``async
+        for``, or ``await`` it."""
+        return cast(
+            "AsyncCollection[AsyncUserGroupMembership]",
+            self._client.collection(
+                GROUP_MEMBERSHIPS_LIST, group_token=group_token, account=account
+            ),
+        )
+
+    async def create(
+        self, group_token: str, *, member_token: str, account: str | None = None
+    ) -> AsyncUserGroupMembership:
+        """Add a member to a user group. As ``GroupMemberships.create()``, awaited."""
+        return cast(
+            "AsyncUserGroupMembership",
+            await self._client.call(
+                GROUP_MEMBERSHIPS_CREATE,
+                group_token=group_token,
+                member_token=member_token,
+                account=account,
+            ),
+        )
+
+    async def get(
+        self, group_token: str, membership_token: str, *, account: str | None = None
+    ) -> AsyncUserGroupMembership:
+        """Get a user group membership. As ``GroupMemberships.get()``, awaited."""
+        return cast(
+            "AsyncUserGroupMembership",
+            await self._client.call(
+                GROUP_MEMBERSHIPS_GET,
+                group_token=group_token,
+                membership_token=membership_token,
+                account=account,
+            ),
+        )
+
+    async def delete(
+        self, group_token: str, membership_token: str, *, account: str | None = None
+    ) -> AsyncUserGroupMembership:
+        """Remove a member from a user group. As ``GroupMemberships.delete()``, awaited."""
+        return cast(
+            "AsyncUserGroupMembership",
+            await self._client.call(
+                GROUP_MEMBERSHIPS_DELETE,
+                group_token=group_token,
+                membership_token=membership_token,
+                account=account,
+            ),
         )

@@ -5,6 +5,9 @@ import modehal
 client = modehal.Client(token, secret, account="hogwarts")
 run = client.report_runs.create("1fc11c31fdc4", parameters={"user_id": 123})
 schedule = run.follow("report_schedule")
+
+async with modehal.AsyncClient(token, secret, account="hogwarts") as client:
+    run = await client.report_runs.create("1fc11c31fdc4")
 """
 
 import sys
@@ -35,8 +38,11 @@ from ._errors import (
     TransportError,
     Unauthorized,
 )
+from ._async_download import AsyncDownload, AsyncResults
+from ._async_hal import AsyncPollable, AsyncResource
+from ._async_pagination import AsyncCollection
 from ._download import Download
-from ._hal import Link, Links, Resource, ResponseInfo
+from ._hal import Document, Link, Links, Resource, ResponseInfo
 from ._jobs_export import ExportSummary, export_sql
 from ._jobs_inventory import Inventory, inventory
 from ._jobs_runs import RunOutcome, RunsInterrupted
@@ -50,7 +56,7 @@ from ._version import __version__
 Paginator = Collection
 
 if TYPE_CHECKING:
-    from .api import Client
+    from .api import AsyncClient, Client
 
 
 def __dir__() -> list[str]:
@@ -65,17 +71,28 @@ def __getattr__(name: str) -> Any:
         from .api import Client
 
         return Client
+    if name == "AsyncClient":  # needs httpx: pip install "modehal[async]"
+        from .api import AsyncClient
+
+        return AsyncClient
     raise AttributeError(f"module 'modehal' has no attribute {name!r}")
 
 
 __all__ = [
     "APIError",
+    "AsyncClient",
+    "AsyncCollection",
+    "AsyncDownload",
+    "AsyncPollable",
+    "AsyncResource",
+    "AsyncResults",
     "BadRequest",
     "Client",
     "Collection",
     "ConfigurationError",
     "ConnectionError",
     "DecodeError",
+    "Document",
     "Download",
     "ExportSummary",
     "Forbidden",

@@ -42,7 +42,9 @@ class Param:
 
     A path param is always a required token. ``client_default`` names the client setting a
     param falls back to when it is not passed (``account``). ``model`` is the generated
-    dataclass a body object is checked against (``Cron``).
+    dataclass a body object is checked against (``Cron``). ``aliases`` are keyword names the
+    param is accepted by too (the wire still gets ``name``): schedules take ``params=`` as
+    Mode calls it, and ``parameters=`` as runs do.
     """
 
     name: str
@@ -56,6 +58,8 @@ class Param:
     default: object = None
     model: builtins.type[Any] | None = None  # `type` is a field name here
     client_default: Literal["account"] | None = None
+    pattern_text: str | None = None  # ``pattern`` in words, for the error a mismatch gets
+    aliases: tuple[str, ...] = ()  # other names a caller may pass it by (``parameters``)
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: one object per operation

@@ -34,12 +34,14 @@ def bind(endpoint: Endpoint[Any], arguments: Mapping[str, object], *, account: s
 
     ``account`` is the client's, used where a param declares it as its ``client_default``.
     """
-    unknown = sorted(set(arguments) - {param.name for param in endpoint.params})
+    names = {param.name for param in endpoint.params}
+    unknown = sorted(set(arguments) - names - {a for p in endpoint.params for a in p.aliases})
     if unknown:
         known = ", ".join(param.name for param in endpoint.params) or "no arguments"
         raise invalid(
             endpoint.name, unknown[0], f"is not a parameter of this operation (it takes {known})"
         )
+    arguments = _unaliased(endpoint, arguments)
     path: dict[str, str] = {}
     query: dict[str, object] = {}
     body: dict[str, Any] = {}
@@ -62,6 +64,25 @@ def bind(endpoint: Endpoint[Any], arguments: Mapping[str, object], *, account: s
     if endpoint.body_wrapper is not None:
         return Bound(path, query, {endpoint.body_wrapper: body})
     return Bound(path, query, body if has_body and body else None)
+
+
+def _unaliased(endpoint: Endpoint[Any], arguments: Mapping[str, object]) -> Mapping[str, object]:
+    """``arguments`` with each alias given (``parameters=``) under its param's name
+    (``params``); None counts as not given, as it does for every keyword."""
+    renamed = dict(arguments)
+    for param in endpoint.params:
+        for alias in param.aliases:
+            value = renamed.pop(alias, None)
+            if value is None:
+                continue
+            if renamed.get(param.name) is not None:
+                raise invalid(
+                    endpoint.name,
+                    param.name,
+                    f"is given twice, as {param.name}= and as {alias}= (they are one parameter)",
+                )
+            renamed[param.name] = value
+    return renamed
 
 
 def _token(endpoint: Endpoint[Any], param: Param, value: object) -> str:
@@ -99,7 +120,7 @@ def _checked(operation: str, param: Param, value: object) -> object:
         if problem is not None:
             raise invalid(operation, param.name, f"{value!r} cannot be sent: {problem}")
         if param.pattern is not None:
-            matches(operation, param.name, value, param.pattern)
+            matches(operation, param.name, value, param.pattern, param.pattern_text)
     elif param.type == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise invalid(operation, param.name, f"must be a number, got {value!r}")

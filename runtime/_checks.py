@@ -12,6 +12,7 @@ from dataclasses import MISSING, asdict, fields, is_dataclass
 from typing import Any
 
 from ._errors import InvalidParameter
+from ._time_zones import time_zone_problem
 
 
 def one_of(operation: str, name: str, value: object, allowed: Collection[object]) -> None:
@@ -33,11 +34,34 @@ def in_range(
         raise invalid(operation, name, f"must be in {low}..{high}, got {value}")
 
 
-def matches(operation: str, name: str, value: str | None, pattern: str) -> None:
+def matches(
+    operation: str, name: str, value: str | None, pattern: str, text: str | None = None
+) -> None:
+    """``value`` must match ``pattern``; ``text`` says what that means in words (a raw regex
+    is no help to whoever mistyped a filter), and is what the error shows when given."""
     if value is None:
         return
     if not isinstance(value, str) or not re.fullmatch(pattern, value):
-        raise invalid(operation, name, f"must match {pattern}, got {value!r}")
+        raise invalid(
+            operation, name, f"must be {text or f'text matching {pattern}'}, got {value!r}"
+        )
+
+
+def cron_rules(cron: Any) -> None:
+    """What a schedule's ``Cron`` needs beyond each field's own range: the day a weekly or
+    monthly schedule runs on, and a time zone Mode can read."""
+    owner = type(cron).__name__
+    needs = {"weekly": "day_of_week", "monthly": "day_of_month"}.get(cron.freq)
+    if needs is not None and getattr(cron, needs) is None:
+        raise invalid(owner, needs, f"is required when freq is {cron.freq!r}")
+    zone = cron.time_zone
+    if zone is None:
+        return
+    if not isinstance(zone, str):
+        raise invalid(owner, "time_zone", f"must be a string, got {type(zone).__name__}")
+    problem = time_zone_problem(zone)
+    if problem is not None:
+        raise invalid(owner, "time_zone", f"{zone!r} {problem}")
 
 
 def mapping(
@@ -61,8 +85,7 @@ def mapping(
             raise invalid(
                 operation,
                 name,
-                f"has a key {model.__name__} does not know: {unknown[0]!r}{hint}; "
-                f"known: {', '.join(known)}",
+                f"has an unknown key {unknown[0]!r}{hint}; known: {', '.join(known)}",
             )
         needed = [
             f.name
@@ -74,7 +97,10 @@ def mapping(
         try:
             value = model(**value)
         except InvalidParameter as exc:
-            raise invalid(operation, name, str(exc)) from None
+            # the model's own message names the model ("Cron: hour must be ..."): said as the
+            # key of this param instead ("report_schedules.create: cron.hour must be ...")
+            inner = str(exc).removeprefix(f"{model.__name__}: ")
+            raise InvalidParameter(f"{operation}: {name}.{inner}") from None
     if is_dataclass(value) and not isinstance(value, type):
         return {key: item for key, item in asdict(value).items() if item is not None}
     if isinstance(value, Mapping):

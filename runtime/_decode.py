@@ -12,11 +12,9 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from itertools import compress
-from typing import Any
-
-import requests
+from typing import Any, Protocol
 
 from ._errors import DecodeError, InvalidParameter
 
@@ -70,7 +68,27 @@ def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
 _CONTAINERS = frozenset({dict, list, tuple})
 
 
-def decode_json(response: requests.Response, url: str) -> object:
+class Answer(Protocol):
+    """What the core reads of an HTTP answer: a ``requests.Response`` or an ``httpx.Response``
+    (each driver's), its body already read unless it is a download."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Any: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def elapsed(self) -> timedelta: ...
+
+
+def decode_json(response: Answer, url: str) -> object:
     """The body as JSON, or ``DecodeError`` naming the URL and what was wrong."""
     content = response.content
     if not content or not content.strip():

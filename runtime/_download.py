@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import zlib
+from dataclasses import dataclass
 from collections.abc import Callable, Iterator
 from email.message import Message
 from http.client import IncompleteRead
@@ -22,7 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 from urllib3.exceptions import HTTPError, InvalidChunkLength, ProtocolError, ReadTimeoutError
 
-from ._errors import ConnectionError, DecodeError, ModeError, ResponseTooLarge, Timeout
+from ._attempt import SizeLimit
+from ._errors import ConnectionError, DecodeError, ModeError, Timeout
 from ._transport import caused_by
 
 if TYPE_CHECKING:
@@ -39,8 +41,8 @@ class Download:
     ``content_type`` is the media type without parameters, ``filename`` comes from
     ``Content-Disposition`` or the URL, ``size`` is the decompressed size when known (else
     None), ``max_bytes`` the client's ``max_download_bytes`` (what the body, and what the
-    members read from a zip, may inflate to in all; None: no limit). Use it as a context manager, or ``close()`` it, to let the connection go when the
-    body is not read to its end.
+    members read from a zip, may inflate to in all; None: no limit). Use it as a context
+    manager, or ``close()`` it, to let the connection go when the body is not read to its end.
     """
 
     def __init__(
@@ -67,21 +69,13 @@ class Download:
         cls, response: requests.Response, *, url: str, max_bytes: int | None = None
     ) -> Self:
         """The body of ``response`` (sent with ``stream=True``, not read yet)."""
-        headers = response.headers
-        encoding = headers.get("Content-Encoding", "identity").strip().lower()
-        length = headers.get("Content-Length", "")
-        stated = int(length) if length.isdigit() else None
-        # `url` is the one asked for: after a redirect to signed storage, response.url holds
-        # the signature, which must not reach error messages and logs.
+        facts = BodyFacts.of(response.headers, url, response.url or url)
         return cls(
-            lambda chunk_size: _decoded(response, url, encoding, stated, max_bytes, chunk_size),
+            lambda chunk_size: _decoded(response, facts.decoder(url, max_bytes, chunk_size)),
             url=url,
-            content_type=headers.get("Content-Type", "application/octet-stream")
-            .split(";")[0]
-            .strip()
-            .lower(),
-            filename=_filename(headers.get("Content-Disposition"), response.url or url),
-            size=stated if encoding == "identity" else None,
+            content_type=facts.content_type,
+            filename=facts.filename,
+            size=facts.size,
             close=response.close,
             max_bytes=max_bytes,
         )
@@ -112,26 +106,12 @@ class Download:
         renamed into place at the end and removed on any error. ``progress`` is called with the
         number of bytes just written (``tqdm``'s ``update`` fits).
         """
-        import tempfile  # only saving needs it: kept out of `import modehal`
-
-        target = Path(path)
-        if target.is_dir():
-            target = target / self.filename
-        handle, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".part"
-        )
-        try:
-            with os.fdopen(handle, "wb") as file:
-                _usual_permissions(file.fileno())
-                for chunk in self.iter_bytes():
-                    file.write(chunk)
-                    if progress is not None:
-                        progress(len(chunk))
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return target
+        with AtomicFile(path, self.filename) as file:
+            for chunk in self.iter_bytes():
+                file.write(chunk)
+                if progress is not None:
+                    progress(len(chunk))
+        return file.target
 
     def close(self) -> None:
         """Let the connection go (the rest of the body, if any, is not read)."""
@@ -151,69 +131,190 @@ class Download:
         return f"<{type(self).__name__} {self.filename} {self.content_type}{size}>"
 
 
-def _decoded(
-    response: requests.Response,
-    url: str,
-    encoding: str,
-    stated: int | None,
-    max_bytes: int | None,
-    chunk_size: int,
-) -> Iterator[bytes]:
+@dataclass(frozen=True)
+class BodyFacts:
+    """What a download's headers say about its body, for both clients' downloads."""
+
+    encoding: str
+    stated: int | None  # Content-Length: the bytes as sent
+    content_type: str
+    filename: str
+    size: int | None  # the decompressed size, when known
+    chunked: bool  # Transfer-Encoding: chunked, so its end is its last chunk
+
+    @classmethod
+    def of(cls, headers: Any, url: str, answered_url: str) -> BodyFacts:
+        # `url` is the one asked for: after a redirect to signed storage, the answered URL
+        # holds the signature, which must not reach error messages and logs; only its file
+        # name is read.
+        encoding = headers.get("Content-Encoding", "identity").strip().lower()
+        length = headers.get("Content-Length", "")
+        stated = int(length) if length.isdigit() else None
+        return cls(
+            encoding=encoding,
+            stated=stated,
+            content_type=headers.get("Content-Type", "application/octet-stream")
+            .split(";")[0]
+            .strip()
+            .lower(),
+            filename=_filename(headers.get("Content-Disposition"), answered_url),
+            size=stated if encoding == "identity" else None,
+            chunked="chunked" in headers.get("Transfer-Encoding", "").lower(),
+        )
+
+    def decoder(self, url: str, max_bytes: int | None, chunk_size: int) -> BodyDecoder:
+        """The ``BodyDecoder`` reading this body."""
+        return BodyDecoder(
+            url, self.encoding, self.stated, max_bytes, chunk_size, chunked=self.chunked
+        )
+
+
+class AtomicFile:
+    """A file written whole or not at all: ``with AtomicFile(path, filename) as file:``
+    writes to a temporary file beside ``path`` (a directory: ``filename`` inside it), renamed
+    into place at the end and removed on any error; ``file.target`` is where it went."""
+
+    def __init__(self, path: str | os.PathLike[str], filename: str) -> None:
+        target = Path(path)
+        if target.is_dir():
+            target = target / filename
+        self.target = target
+        self._temporary = ""
+        self._file: Any = None
+
+    def __enter__(self) -> AtomicFile:
+        import tempfile  # only saving needs it: kept out of `import modehal`
+
+        handle, self._temporary = tempfile.mkstemp(
+            dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".part"
+        )
+        self._file = os.fdopen(handle, "wb")
+        _usual_permissions(handle)
+        return self
+
+    def write(self, chunk: bytes) -> None:
+        self._file.write(chunk)
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        try:
+            self._file.close()
+            if kind is None:
+                os.replace(self._temporary, self.target)
+        finally:
+            if kind is not None or os.path.exists(self._temporary):
+                Path(self._temporary).unlink(missing_ok=True)
+
+
+class BodyDecoder:
+    """The accounting of one download, without the reading: each raw piece of the body goes
+    in (``feed``), decompressed chunks of at most ``chunk_size`` bytes come out, counted
+    against ``max_bytes`` (``ResponseTooLarge``); ``finish()`` says whether the body ended
+    whole. Both clients' downloads read through one."""
+
+    def __init__(
+        self,
+        url: str,
+        encoding: str,
+        stated: int | None,
+        max_bytes: int | None,
+        chunk_size: int,
+        *,
+        method: str = "GET",
+        chunked: bool = False,
+    ) -> None:
+        self.url = url
+        self.stated = stated
+        self.chunked = chunked
+        self.chunk_size = chunk_size
+        self.received = 0  # bytes of the body as sent
+        self.size = SizeLimit(max_bytes, method, url)  # and decompressed
+        self._decompressor = _Decompressor(encoding, url)
+
+    @property
+    def produced(self) -> int:
+        """Bytes of the body handed out so far, decompressed."""
+        return self.size.size
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        self.received += len(data)
+        for chunk in self._decompressor.feed(data, self.chunk_size):
+            self.size.count(chunk)
+            yield chunk
+
+    @property
+    def cut_short(self) -> bool:
+        """Whether fewer bytes arrived than the ``Content-Length`` stated."""
+        return self.stated is not None and self.received < self.stated
+
+    def finish(self) -> Iterator[bytes]:
+        """What the decompressor still holds; ``DecodeError`` if the body was cut short."""
+        if self.cut_short:
+            raise self.truncated()
+        yield from self._decompressor.finish()
+
+    def ended_early(self, framing: bool = False) -> ModeError:
+        """The error of a connection that ended before the body did: ``truncated()`` when
+        the body's framing shows it cut short (``framing``: the HTTP library said so; fewer
+        bytes than its Content-Length; a chunked body without its last chunk), else
+        ``dropped()``."""
+        if framing or self.cut_short or self.chunked:
+            return self.truncated()
+        return self.dropped()
+
+    def truncated(self) -> DecodeError:
+        """What a body cut short looked like, from its framing."""
+        if self.stated is not None:
+            problem = f"it ended before its Content-Length ({self.stated:,} bytes)"
+        elif self.chunked:
+            problem = (
+                "the connection closed in the middle of its chunked encoding, before its last "
+                f"chunk ({self.received:,} bytes read)"
+            )
+        else:
+            problem = f"it ended after {self.received:,} bytes"
+        return DecodeError(self.url, f"the body is truncated: {problem}")
+
+    def dropped(self) -> ConnectionError:
+        """The error of a connection lost part-way through the body: never retried, since
+        the bytes already handed out would be handed out again."""
+        return ConnectionError(
+            f"GET {self.url}: the connection dropped after {self.produced:,} bytes of the body",
+            method="GET",
+            url=self.url,
+            retryable=False,
+        )
+
+    def stalled(self) -> Timeout:
+        return Timeout(
+            f"GET {self.url}: the body stopped arriving after {self.produced:,} bytes",
+            method="GET",
+            url=self.url,
+            retryable=False,
+        )
+
+    def failed(self, exc: BaseException) -> ConnectionError:
+        return ConnectionError(
+            f"GET {self.url}: reading the body failed after {self.produced:,} bytes: {exc}",
+            method="GET",
+            url=self.url,
+            retryable=False,
+        )
+
+
+def _decoded(response: requests.Response, body: BodyDecoder) -> Iterator[bytes]:
     """The body's chunks, decompressed a bounded step at a time and counted."""
-    decoder = _Decompressor(encoding, url)
-    produced = 0
     try:
-        for data in response.raw.stream(chunk_size, decode_content=False):
-            for chunk in decoder.feed(data, chunk_size):
-                produced += len(chunk)
-                if max_bytes is not None and produced > max_bytes:
-                    raise ResponseTooLarge("GET", url, max_bytes)
-                yield chunk
-        yield from decoder.finish()
+        for data in response.raw.stream(body.chunk_size, decode_content=False):
+            yield from body.feed(data)
+        yield from body.finish()
     except ProtocolError as exc:
         # short of its Content-Length, or of its chunked encoding's last chunk: truncated
-        if (
-            caused_by(exc, IncompleteRead)
-            or caused_by(exc, InvalidChunkLength)
-            or _chunked(response)
-        ):
-            raise DecodeError(url, _truncated(response, stated, produced)) from None
-        raise ConnectionError(
-            f"GET {url}: the connection dropped after {produced:,} bytes of the body",
-            method="GET",
-            url=url,
-            retryable=False,
-        ) from None
+        framing = caused_by(exc, IncompleteRead) or caused_by(exc, InvalidChunkLength)
+        raise body.ended_early(framing) from None
     except ReadTimeoutError:
-        raise Timeout(
-            f"GET {url}: the body stopped arriving after {produced:,} bytes",
-            method="GET",
-            url=url,
-            retryable=False,
-        ) from None
+        raise body.stalled() from None
     except (OSError, HTTPError) as exc:  # HTTPError: urllib3's own, a TLS failure among them
-        raise ConnectionError(
-            f"GET {url}: reading the body failed after {produced:,} bytes: {exc}",
-            method="GET",
-            url=url,
-            retryable=False,
-        ) from None
-
-
-def _truncated(response: requests.Response, stated: int | None, produced: int) -> str:
-    """What a body cut short looked like, from its framing."""
-    if stated is not None:
-        return f"the body is truncated: it ended before its Content-Length ({stated:,} bytes)"
-    if _chunked(response):
-        return (
-            f"the body is truncated: the connection closed in the middle of its chunked "
-            f"encoding, before its last chunk ({produced:,} bytes read)"
-        )
-    return f"the body is truncated after {produced:,} bytes"
-
-
-def _chunked(response: requests.Response) -> bool:
-    return "chunked" in response.headers.get("Transfer-Encoding", "").lower()
+        raise body.failed(exc) from None
 
 
 class _Decompressor:

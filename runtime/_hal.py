@@ -294,9 +294,9 @@ class ResponseInfo:
     elapsed: float
 
 
-class Session(Protocol):
-    """What a resource asks of the client it came from (``BaseClient`` is one): to fetch what
-    its links point at, and which model an embedded document is."""
+class Navigator(Protocol):
+    """What a resource asks of the client it came from without any I/O, either client alike:
+    its settings, where an href leads, and which model an embedded document is."""
 
     @property
     def account(self) -> str | None: ...
@@ -307,15 +307,22 @@ class Session(Protocol):
     @property
     def max_pages(self) -> int: ...
 
-    def get(self, href: str) -> Resource[Any]: ...
-
-    def follow_link(self, source: Resource[Any], rel: str, href: str) -> Resource[Any]: ...
-
-    def model_for_key(self, key: str) -> type[Resource[Any]]: ...
+    def model_for_key(self, key: str) -> type[Any]: ...
 
     def resolve(
         self, href: str, variables: Mapping[str, str] | None = None, *, rel: str | None = None
     ) -> str: ...
+
+    def web_page(self, href: str) -> str | None: ...
+
+
+class Session(Navigator, Protocol):
+    """What a ``Resource`` asks of ``modehal.Client`` (``BaseClient``): to fetch what its
+    links point at."""
+
+    def get(self, href: str) -> Resource[Any]: ...
+
+    def follow_link(self, source: Resource[Any], rel: str, href: str) -> Resource[Any]: ...
 
     def get_page(self, url: str) -> tuple[object, ResponseInfo]: ...
 
@@ -323,16 +330,14 @@ class Session(Protocol):
 
     def download_link(self, source: Resource[Any], rel: str, href: str) -> Download: ...
 
-    def web_page(self, href: str) -> str | None: ...
 
+class Document(Generic[RelT]):
+    """What a HAL resource reads the same whichever client fetched it: ``data``, ``links``,
+    ``embedded``, the typed fields generated models add, reprs and pickling.
 
-class Resource(Generic[RelT]):
-    """A HAL resource.
-
-    ``data`` is the JSON object exactly as received; ``links`` and ``embedded`` are its
-    ``_links`` and ``_embedded``; ``follow(rel)`` fetches a related resource. Generated models
-    subclass it with one typed attribute per documented field; fields the spec does not know
-    stay in ``data`` and ``extra``.
+    ``Resource`` (``modehal.Client``'s) and ``AsyncResource`` (``modehal.AsyncClient``'s) add
+    the fetching: the one set of field classes serves both, each model's navigation comes in a
+    blocking and an awaitable flavour.
     """
 
     resource_name: ClassVar[str] = "resource"
@@ -359,7 +364,7 @@ class Resource(Generic[RelT]):
         self,
         data: Mapping[str, Any] | None = None,
         *,
-        client: Session | None = None,
+        client: Any = None,
         url: str | None = None,
         response: ResponseInfo | None = None,
     ) -> None:
@@ -394,12 +399,12 @@ class Resource(Generic[RelT]):
         return self._links
 
     @property
-    def embedded(self) -> dict[str, Resource[Any] | list[Resource[Any]]]:
+    def embedded(self) -> dict[str, Document[Any] | list[Document[Any]]]:
         """``_embedded`` as rel → resource, or list of resources."""
         raw = self._data.get("_embedded")
         if not isinstance(raw, Mapping):
             return {}
-        result: dict[str, Resource[Any] | list[Resource[Any]]] = {}
+        result: dict[str, Document[Any] | list[Document[Any]]] = {}
         for key, value in raw.items():
             model = self._client.model_for_key(key) if self._client is not None else Resource
             if isinstance(value, list):
@@ -441,38 +446,6 @@ class Resource(Generic[RelT]):
         """The raw JSON value of ``key``, or ``default``."""
         return self._data.get(key, default)
 
-    # -- walking ------------------------------------------------------------------------
-
-    def follow(self, rel: RelT, **variables: object) -> Resource[Any]:
-        """Fetch the resource at link ``rel``, expanding a templated href with ``variables``.
-
-        The result is the generated model when the spec knows the target (for example
-        ``run.follow("report_schedule")`` is a ``ReportSchedule``), a ``Collection`` for a
-        list, and a plain ``Resource`` otherwise. Raises ``LinkError`` if the rel is missing,
-        listing the rels there are.
-        """
-        href = self.links[rel].expand(**variables)
-        return self._require_client().follow_link(self, rel, href)
-
-    def download(self, rel: RelT, **variables: object) -> Download:
-        """Stream what link ``rel`` leads to when it is not a HAL document (results, a PDF):
-        a ``modehal.Download``. ``follow()`` is for HAL documents."""
-        href = self.links[rel].expand(**variables)
-        return self._require_client().download_link(self, rel, href)
-
-    def _call(self, endpoint: str, /, **arguments: object) -> Any:
-        # For generated methods such as ReportRun.results(): the operation, with this
-        # resource's own tokens.
-        return self._require_client().call_on(self, endpoint, **arguments)
-
-    def refresh(self) -> Self:
-        """Fetch this resource again from its ``self`` link (or the URL it came from)."""
-        url = self.url
-        if url is None:
-            raise LinkError(f"{type(self).__name__} has no self link to refresh from", rel="self")
-        fresh = self._require_client().get(url)
-        return type(self)(fresh.data, client=self._client, url=fresh._url, response=fresh.response)
-
     # -- for generated attributes -------------------------------------------------------
 
     def _required(self, name: str, decode: Callable[[Any], T]) -> T:
@@ -500,12 +473,27 @@ class Resource(Generic[RelT]):
 
     # -- plumbing -----------------------------------------------------------------------
 
-    def _require_client(self) -> Session:
+    def _require_client(self) -> Any:
         if self._client is None:
             raise LinkError(
                 f"this {type(self).__name__} was built without a client, so it cannot fetch links"
             )
         return self._client
+
+    def _href(self, rel: str, variables: Mapping[str, object]) -> str:
+        """The href of link ``rel``, its template expanded with ``variables``."""
+        return self.links[rel].expand(**variables)
+
+    def _fresh_url(self) -> str:
+        """Where ``refresh()`` fetches this resource again."""
+        url = self.url
+        if url is None:
+            raise LinkError(f"{type(self).__name__} has no self link to refresh from", rel="self")
+        return url
+
+    def _renewed(self, fresh: Document[Any]) -> Self:
+        """This resource's type, holding ``fresh``'s document (what ``refresh()`` returns)."""
+        return type(self)(fresh.data, client=self._client, url=fresh._url, response=fresh.response)
 
     def _describe_source(self) -> str:
         # The resource's own URL (its self link) first: a run just created was fetched from
@@ -546,7 +534,7 @@ class Resource(Generic[RelT]):
         return sorted(set(super().__dir__()) | set(attributes))
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Resource):
+        if not isinstance(other, Document):
             return NotImplemented
         return type(self) is type(other) and self._data == other._data
 
@@ -567,3 +555,45 @@ class Resource(Generic[RelT]):
         self._links = None
         for name, value in state.items():
             setattr(self, name, value)
+
+
+class Resource(Document[RelT]):
+    """A HAL resource fetched by ``modehal.Client``.
+
+    ``data`` is the JSON object exactly as received; ``links`` and ``embedded`` are its
+    ``_links`` and ``_embedded``; ``follow(rel)`` fetches a related resource. Generated models
+    subclass it with one typed attribute per documented field; fields the spec does not know
+    stay in ``data`` and ``extra``.
+    """
+
+    __slots__ = ()
+
+    def _require_client(self) -> Session:
+        client: Session = super()._require_client()
+        return client
+
+    def follow(self, rel: RelT, **variables: object) -> Resource[Any]:
+        """Fetch the resource at link ``rel``, expanding a templated href with ``variables``.
+
+        The result is the generated model when the spec knows the target (for example
+        ``run.follow("report_schedule")`` is a ``ReportSchedule``), a ``Collection`` for a
+        list, and a plain ``Resource`` otherwise. Raises ``LinkError`` if the rel is missing,
+        listing the rels there are.
+        """
+        href = self._href(rel, variables)
+        return self._require_client().follow_link(self, rel, href)
+
+    def download(self, rel: RelT, **variables: object) -> Download:
+        """Stream what link ``rel`` leads to when it is not a HAL document (results, a PDF):
+        a ``modehal.Download``. ``follow()`` is for HAL documents."""
+        href = self._href(rel, variables)
+        return self._require_client().download_link(self, rel, href)
+
+    def _call(self, endpoint: str, /, **arguments: object) -> Any:
+        # For generated methods such as ReportRun.results(): the operation, with this
+        # resource's own tokens.
+        return self._require_client().call_on(self, endpoint, **arguments)
+
+    def refresh(self) -> Self:
+        """Fetch this resource again from its ``self`` link (or the URL it came from)."""
+        return self._renewed(self._require_client().get(self._fresh_url()))

@@ -17,14 +17,36 @@ from urllib.parse import unquote
 from ._api import Endpoint
 from ._decode import json_kind
 from ._errors import DecodeError, InvalidParameter, LinkError, did_you_mean
-from ._hal import Links, Resource, ResponseInfo, Session
+from ._hal import Document, Links, Resource, ResponseInfo
 from ._pagination import Collection, lists, page_items
 from ._urls import api_path, resolve
 
-R = TypeVar("R", bound=Resource[Any])
+R = TypeVar("R", bound=Document[Any])
 
 #: what a link leads to: the model, and whether it is a collection of them
 Target = tuple[type[Resource[Any]], bool]
+
+
+def _same(model: type[Any]) -> type[Any]:
+    return model
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """The classes one kind of client builds its answers from. The catalog and the endpoints
+    name the blocking models (``ReportRun``); ``modehal.AsyncClient`` builds each one's
+    awaitable twin (``AsyncReportRun``), which shares its fields class, and its collections
+    are ``AsyncCollection``s."""
+
+    #: the model a client builds for a model the catalog names
+    model: Callable[[type[Resource[Any]]], type[Any]] = _same
+    #: back: the catalog's model for one of this flavour's (to look up links and own params)
+    sync_model: Callable[[type[Any]], type[Resource[Any]]] = _same
+    #: built as ``Collection(data, model=, item_key=, client=, url=, response=)``
+    collection: Callable[..., Any] = Collection
+
+
+SYNC = Flavor()
 
 
 @dataclass(frozen=True)
@@ -175,11 +197,12 @@ def to_resource(
     *,
     target: Target | None,
     catalog: Catalog,
-    client: Session,
+    client: Any,
     url: str,
     response: ResponseInfo,
     base_url: str,
-) -> Resource[Any]:
+    flavor: Flavor = SYNC,
+) -> Any:
     """The resource a document fetched from ``url`` is.
 
     ``target`` is what the spec says a link leads to; without one, the documented GET whose
@@ -198,17 +221,20 @@ def to_resource(
             url=url,
             response=response,
             catalog=catalog,
+            flavor=flavor,
         )
     if model is None and isinstance(document, dict):
         model = _model_from_self(document, catalog, base_url)
-    return to_model(document, model or Resource, client=client, url=url, response=response)
+    return to_model(
+        document, flavor.model(model or Resource), client=client, url=url, response=response
+    )
 
 
 def to_model(
     document: object,
     model: type[R],
     *,
-    client: Session,
+    client: Any,
     url: str,
     response: ResponseInfo,
 ) -> R:
@@ -237,11 +263,12 @@ def to_collection(
     *,
     model: type[Resource[Any]] | None,
     key: str | None,
-    client: Session,
+    client: Any,
     url: str,
     response: ResponseInfo,
     catalog: Catalog,
-) -> Collection[Any]:
+    flavor: Flavor = SYNC,
+) -> Any:
     """A collection whose first page is ``document``; DecodeError now if it is not one."""
     if key is None:
         key = model.plural if model is not None and model.plural else items_key(document)
@@ -249,4 +276,11 @@ def to_collection(
         model = catalog.model_for_key(key)
     data = document if isinstance(document, dict) else {"_embedded": {key or "items": document}}
     page_items(data, key, url)  # fail here, not mid-iteration, if it is not a collection
-    return Collection(data, model=model, item_key=key, client=client, url=url, response=response)
+    return flavor.collection(
+        data,
+        model=flavor.model(model) if model is not None else None,
+        item_key=key,
+        client=client,
+        url=url,
+        response=response,
+    )

@@ -25,13 +25,13 @@ import json
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from ._errors import DecodeError, PaginationError
-from ._hal import Links, Resource, ResponseInfo, Session
+from ._hal import Document, Links, Resource, ResponseInfo, Session
 from ._urls import origin, with_query
 
-M = TypeVar("M", bound=Resource[Any])
+M = TypeVar("M", bound=Document[Any])
 
 _NEXT_RELS = ("next_page", "next")
 
@@ -186,62 +186,104 @@ class _Walk:
         return fresh
 
 
-def _walk(
-    owner: weakref.ReferenceType[Collection[M]],
-    client: Session,
-    url: str,
-    document: object,
-    response: ResponseInfo | None,
-    model: type[M],
-    key: str | None,
-) -> Iterator[Page[M]]:
-    """The pages of a collection whose first page is ``document``, fetched one at a time.
+class Walker(Generic[M]):
+    """The decisions of one walk through a collection's pages, without the fetching: which
+    items of a page are new, whether the walk ends, and where the next page is (or
+    ``PaginationError``). ``Collection`` and ``AsyncCollection`` fetch; this decides.
 
     A page is let go of before the next one is fetched, so that at most one is in memory.
     """
-    guards = _Walk(url)
-    variables = {"account": client.account} if client.account else {}
-    home = origin(client.base_url)
-    items = 0
-    for number in itertools.count(1):
-        fresh = guards.fresh_items(url, document, key)
+
+    def __init__(
+        self,
+        client: Any,
+        url: str,
+        document: object,
+        response: ResponseInfo | None,
+        model: type[M],
+        key: str | None,
+    ) -> None:
+        self._client = client
+        self._guards = _Walk(url)
+        self._variables = {"account": client.account} if client.account else {}
+        self._home = origin(client.base_url)
+        self._url = url
+        self._document: object = document
+        self._response = response
+        self._model = model
+        self._key = key
+        self._number = 0
+        self._items = 0
+        self._href: str | None = None
+
+    def page(self) -> Page[M] | None:
+        """The page just fetched, holding the items not seen before; None ends the walk."""
+        fresh = self._guards.fresh_items(self._url, self._document, self._key)
         if fresh is None:
-            return
-        items += len(fresh)
+            return None
+        self._number += 1
+        self._items += len(fresh)
         # Read now: a bad next href must not cost the items of the page before it.
-        href = None if guards.pages_left == 0 else next_href(document, url)
-        page: Page[M] | None = Page(
-            number, url, [model(item, client=client) for item in fresh], document, response
+        self._href = None if self._guards.pages_left == 0 else next_href(self._document, self._url)
+        page = Page(
+            self._number,
+            self._url,
+            [self._model(item, client=self._client) for item in fresh],
+            self._document,
+            self._response,
         )
-        del fresh
-        document = response = None
-        yield page  # type: ignore[misc]
-        page = None
+        self._document = self._response = None
+        return page
+
+    def next_url(self) -> str | None:
+        """The URL of the next page to fetch, or None when the walk ends here."""
+        href, url, number = self._href, self._url, self._number
         if href is None:
-            return
-        if guards.pages_left is None and number >= client.max_pages:
+            return None
+        max_pages = self._client.max_pages
+        if self._guards.pages_left is None and number >= max_pages:
             raise _stopped(
                 url,
                 number,
-                items,
+                self._items,
                 f"the server states no total_pages and links more pages than "
-                f"max_pages={client.max_pages}; to read on, raise it "
+                f"max_pages={max_pages}; to read on, raise it "
                 "(client.with_options(max_pages=...))",
             )
-        next_url = client.resolve(href, variables, rel="next_page")
-        if origin(next_url) != home:
+        next_url: str = self._client.resolve(href, self._variables, rel="next_page")
+        if origin(next_url) != self._home:
             raise _stopped(
                 url,
                 number,
-                items,
+                self._items,
                 f"the next page is on another origin ({next_url}), so its items would not be "
                 "Mode's",
             )
-        url = next_url
-        if url in guards.seen_urls:
+        if next_url in self._guards.seen_urls:
+            return None
+        self._guards.seen_urls.add(next_url)
+        self._url = next_url
+        return next_url
+
+    def arrived(self, document: object, response: ResponseInfo) -> None:
+        """The page at ``next_url()`` has been fetched."""
+        self._document, self._response = document, response
+
+
+def _walk(
+    owner: weakref.ReferenceType[Collection[M]], walker: Walker[M], client: Session
+) -> Iterator[Page[M]]:
+    """The pages of a collection, fetched one at a time as ``walker`` directs."""
+    while True:
+        page = walker.page()
+        if page is None:
             return
-        guards.seen_urls.add(url)
-        document, response = client.get_page(url)
+        yield page
+        del page
+        url = walker.next_url()
+        if url is None:
+            return
+        walker.arrived(*client.get_page(url))
         collection = owner()
         if collection is not None:
             collection.pages_fetched += 1
@@ -257,7 +299,71 @@ def _stopped(url: str, pages: int, items: int, why: str) -> PaginationError:
     )
 
 
-class Collection(Resource[str], Generic[M]):
+class CollectionDocument(Document[str], Generic[M]):
+    """What a collection reads the same from either client: its first page's ``Document``,
+    the model of its items, its ``total``, its repr. ``Collection`` and ``AsyncCollection``
+    add the walking."""
+
+    __slots__ = ("_model", "_item_key", "pages_fetched", "__weakref__")
+    _kind: ClassVar[str] = "Collection"  # the repr's name
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        model: type[M] | None = None,
+        item_key: str | None = None,
+        client: Any = None,
+        url: str | None = None,
+        response: ResponseInfo | None = None,
+    ) -> None:
+        super().__init__(data, client=client, url=url, response=response)
+        self._model: type[Any] = model if model is not None else self._default_model()
+        self._item_key = item_key
+        #: pages the latest walk has fetched, the first page included
+        self.pages_fetched = 1
+
+    @staticmethod
+    def _default_model() -> type[Any]:
+        return Resource
+
+    @property
+    def model(self) -> type[M]:
+        """The model of the items."""
+        return self._model
+
+    @property
+    def total(self) -> int | None:
+        """The number of items in the whole collection, when the server states it."""
+        return pagination(self._data)[2]
+
+    def _walker(self, client: Any) -> Walker[M]:
+        self.pages_fetched = 1
+        return Walker(
+            client, self._url or "", self._data, self.response, self._model, self._item_key
+        )
+
+    def _summary(self) -> str:
+        parts = [
+            f"{self._kind}[{self._model.__name__}]",
+            self._item_key or "items",
+        ]
+        total = self.total
+        if total is not None:
+            parts.append(f"total={total}")
+        else:
+            try:
+                parts.append(
+                    f"page_items={len(page_items(self._data, self._item_key, self._url or ''))}"
+                )
+            except DecodeError:
+                parts.append("page_items=?")
+            if next_href(self._data, self._url or "") is not None:
+                parts.append("more pages")
+        return " ".join(parts)
+
+
+class Collection(CollectionDocument[M], Resource[str]):
     """A collection of ``M``: what ``list()`` operations return, and ``follow()`` to a list.
 
     It is the first page's ``Resource`` (``data``, ``links``, ``response``), fetched when the
@@ -270,49 +376,14 @@ class Collection(Resource[str], Generic[M]):
     - ``total`` is the number of items when Mode states it (the Discovery API does), else None.
     """
 
-    __slots__ = ("_model", "_item_key", "pages_fetched", "__weakref__")
-
-    def __init__(
-        self,
-        data: Mapping[str, Any] | None = None,
-        *,
-        model: type[M] | None = None,
-        item_key: str | None = None,
-        client: Session | None = None,
-        url: str | None = None,
-        response: ResponseInfo | None = None,
-    ) -> None:
-        super().__init__(data, client=client, url=url, response=response)
-        self._model: type[Any] = model if model is not None else Resource
-        self._item_key = item_key
-        #: pages the latest walk has fetched, the first page included
-        self.pages_fetched = 1
-
-    @property
-    def model(self) -> type[M]:
-        """The model of the items."""
-        return self._model
-
-    @property
-    def total(self) -> int | None:
-        """The number of items in the whole collection, when the server states it."""
-        return pagination(self._data)[2]
+    __slots__ = ()
 
     def pages(self) -> Iterator[Page[M]]:
         """Each page of the collection, from the first, fetching the next one only when asked."""
-        self.pages_fetched = 1
         client = self._require_client()
         # The walk keeps only a weak reference to the collection: `for r in client.reports.list()`
         # then holds one page at a time, not the first page as well for the whole walk.
-        return _walk(
-            weakref.ref(self),
-            client,
-            self._url or "",
-            self._data,
-            self.response,
-            self._model,
-            self._item_key,
-        )
+        return _walk(weakref.ref(self), self._walker(client), client)
 
     def __iter__(self) -> Iterator[M]:
         pages = self.pages()
@@ -330,19 +401,3 @@ class Collection(Resource[str], Generic[M]):
     def take(self, count: int) -> list[M]:
         """At most ``count`` items from the start; pages after the last one needed are not fetched."""
         return list(itertools.islice(self, count))
-
-    def _summary(self) -> str:
-        parts = [f"Collection[{self._model.__name__}]", self._item_key or "items"]
-        total = self.total
-        if total is not None:
-            parts.append(f"total={total}")
-        else:
-            try:
-                parts.append(
-                    f"page_items={len(page_items(self._data, self._item_key, self._url or ''))}"
-                )
-            except DecodeError:
-                parts.append("page_items=?")
-            if next_href(self._data, self._url or "") is not None:
-                parts.append("more pages")
-        return " ".join(parts)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Generator, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ._errors import InvalidParameter, RunFailed, Timeout
-from ._hal import RelT, Resource
+from ._hal import Document, RelT, Resource
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -17,11 +17,12 @@ if TYPE_CHECKING:
 Progress = Callable[[Any], None]
 
 
-class Pollable(Resource[RelT]):
-    """A resource whose state moves on by itself, such as a report run.
+P = TypeVar("P", bound="PollableDocument[Any]")
 
-    Generated models name the state field and its final values from the spec.
-    """
+
+class PollableDocument(Document[RelT]):
+    """What a resource whose state moves on by itself reads the same from either client: its
+    state field, its final values, ``done``. ``Pollable`` and ``AsyncPollable`` add ``wait()``."""
 
     __slots__ = ()
 
@@ -33,6 +34,64 @@ class Pollable(Resource[RelT]):
     def done(self) -> bool:
         """Whether the state is final (succeeded or failed alike)."""
         return self._state() in self.success_states + self.failure_states
+
+    def _state(self) -> str | None:
+        value = self._data.get(self.poll_field)
+        return value if isinstance(value, str) else None
+
+
+def polls(
+    start: P,
+    *,
+    timeout: float | None,
+    poll_interval: float,
+    max_interval: float,
+    raise_on_failure: bool,
+    progress: Progress | bool | None,
+) -> Generator[float, P, P]:
+    """The cadence of ``wait()``, without the waiting: yields the seconds to wait before the
+    next poll, is sent the fresh resource, and returns the final one (or raises ``RunFailed``,
+    ``modehal.Timeout``). The blocking and the awaiting ``wait()`` drive it alike.
+
+    The intervals are ``poll_intervals()``'s (``run_reports()`` polls on the same cadence);
+    the last wait is cut short so that the run is polled once more at the deadline.
+    """
+    intervals = poll_intervals(poll_interval, max_interval, caller="wait")
+    report = _progress_function(progress)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    current = start
+    while True:
+        if report is not None:
+            report(current)
+        state = current._state()
+        if state in current.success_states:
+            break
+        if state in current.failure_states:
+            _finish_line(report)
+            if raise_on_failure:
+                raise RunFailed(current, state)
+            return current
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            _finish_line(report)
+            raise Timeout(
+                f"{type(start).__name__} {current.data.get('token', '')} still {state!r} after {timeout:g}s",
+                method="GET",
+                url=current.url or "",
+            )
+        interval = next(intervals)
+        current = yield (interval if remaining is None else min(interval, remaining))
+    _finish_line(report)
+    return current
+
+
+class Pollable(PollableDocument[RelT], Resource[RelT]):
+    """A resource whose state moves on by itself, such as a report run.
+
+    Generated models name the state field and its final values from the spec.
+    """
+
+    __slots__ = ()
 
     def wait(
         self,
@@ -51,46 +110,32 @@ class Pollable(Resource[RelT]):
         ``progress`` is called with each fresh resource; ``True`` shows a one-line status on
         stderr, and by default that line appears only when stderr is a terminal.
         """
-        intervals = poll_intervals(poll_interval, max_interval, caller="wait")
-        report = _progress_function(progress)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        current: Self = self
-        while True:
-            if report is not None:
-                report(current)
-            state = current._state()
-            if state in current.success_states:
-                break
-            if state in current.failure_states:
-                _finish_line(report)
-                if raise_on_failure:
-                    raise RunFailed(current, state)
-                return current
-            remaining = None if deadline is None else deadline - time.monotonic()
-            if remaining is not None and remaining <= 0:
-                _finish_line(report)
-                raise Timeout(
-                    f"{type(self).__name__} {current.data.get('token', '')} still {state!r} after {timeout:g}s",
-                    method="GET",
-                    url=current.url or "",
-                )
-            # The last sleep is cut short so that the run is polled once more at the deadline.
-            interval = next(intervals)
-            time.sleep(interval if remaining is None else min(interval, remaining))
-            current = current.refresh()
-        _finish_line(report)
-        return current
-
-    def _state(self) -> str | None:
-        value = self._data.get(self.poll_field)
-        return value if isinstance(value, str) else None
+        cadence = polls(
+            self,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+            raise_on_failure=raise_on_failure,
+            progress=progress,
+        )
+        current = self
+        try:
+            wait = next(cadence)
+            while True:
+                time.sleep(wait)
+                current = current.refresh()
+                wait = cadence.send(current)
+        except StopIteration as finished:
+            result: Self = finished.value
+            return result
 
 
 def poll_intervals(
     poll_interval: float = 1.0, max_interval: float = 15.0, *, caller: str = "wait"
 ) -> Iterator[float]:
     """The pauses between polls of one run: ``poll_interval`` first, each half again as long
-    as the one before, up to ``max_interval``. ``wait()`` and ``run_reports()`` share it."""
+    as the one before, up to ``max_interval``. Both clients' ``wait()`` (through ``polls``) and
+    ``run_reports()`` share it."""
     if not (isinstance(poll_interval, (int, float)) and poll_interval > 0):
         raise InvalidParameter(
             f"{caller}: poll_interval must be a positive number of seconds, got {poll_interval!r}"

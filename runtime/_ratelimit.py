@@ -26,12 +26,18 @@ class TokenBucket:
 
     def acquire(self) -> float:
         """Take one token, waiting for it if need be; returns the seconds waited."""
+        wait = self.take()
+        if wait:
+            time.sleep(wait)
+        return wait
+
+    def take(self) -> float:
+        """Take one token now, and return how long to wait before using it (0 if it was
+        there): ``acquire()`` sleeps that long, ``modehal.AsyncClient`` awaits it. The lock
+        is held only to count, so threads and tasks of one event loop share the bucket."""
         with self._lock:
             now = time.monotonic()
             self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
             self._updated = now
             self._tokens -= 1  # a debt, when negative: later callers queue behind this one
-            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
-        if wait:
-            time.sleep(wait)
-        return wait
+            return -self._tokens / self.rate if self._tokens < 0 else 0.0

@@ -14,7 +14,7 @@ import re
 import sys
 from typing import Any
 
-from ._hal import Resource
+from ._hal import Document
 
 # `<expression>.follow("re`, `.download('re`, `.links["re`: the expression and the typed prefix
 _REL_PLACES = re.compile(
@@ -50,7 +50,7 @@ def _matcher(shell: Any) -> Any:
     def rels(context: Any) -> dict[str, Any]:
         found = _REL_PLACES.search(context.text_until_cursor)
         resource = _evaluate(shell, found.group("expression")) if found else None
-        if found is None or not isinstance(resource, Resource):
+        if found is None or not isinstance(resource, Document):  # either client's
             return {"completions": [], "suppress": False}
         prefix = found.group("prefix")
         names = [rel for rel in resource.links if rel.startswith(prefix)]

@@ -44,21 +44,19 @@ _HTML = {"text/html", "application/xhtml+xml"}
 _BY_EXTENSION = {".csv": "csv", ".json": "json", ".zip": "zip"}
 
 
-class Results(Download):
-    """A ``Download`` that knows it holds results: ``rows()``, ``tables()``, ``to_pandas()``.
+class ResultsFacts:
+    """What results are, read from the media type and the file name alike by ``Results``
+    and ``AsyncResults``."""
 
-    Each reads the body once, as ``iter_bytes()`` and ``save()`` do.
-    """
+    url: str
+    content_type: str
+    filename: str
 
-    def __init__(self, chunks: Chunks, **kwargs: Any) -> None:
-        super().__init__(chunks, **kwargs)
+    def _refuse_html(self) -> None:
         if self.content_type in _HTML:
-            self.close()
             raise DecodeError(
                 self.url, f"an HTML page ({self.content_type}) came where results were expected"
             )
-
-    # -- what the body is -------------------------------------------------------------------
 
     @property
     def format(self) -> str:
@@ -75,6 +73,21 @@ class Results(Download):
     def name(self) -> str:
         """The table's name: the file name without its extension."""
         return PurePosixPath(self.filename).stem or "results"
+
+
+class Results(ResultsFacts, Download):
+    """A ``Download`` that knows it holds results: ``rows()``, ``tables()``, ``to_pandas()``.
+
+    Each reads the body once, as ``iter_bytes()`` and ``save()`` do.
+    """
+
+    def __init__(self, chunks: Chunks, **kwargs: Any) -> None:
+        super().__init__(chunks, **kwargs)
+        try:
+            self._refuse_html()
+        except DecodeError:
+            self.close()
+            raise
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ import random
 import time
 
 from ._errors import APIError, RateLimited, TransportError, retry_after_seconds
+from ._logging import logger
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -37,6 +38,37 @@ def should_retry(method: str, error: Exception) -> bool:
         wait = _retry_after(error)
         return wait is None or wait <= MAX_RETRY_AFTER
     return False
+
+
+def wait_before_retry(
+    method: str, url: str, error: TransportError | APIError, attempt: int, max_retries: int
+) -> float | None:
+    """Seconds to wait before trying ``method url`` again after ``error`` ended attempt
+    number ``attempt``, or None when it must not be tried again (then ``error`` is raised).
+
+    Both clients' loops of attempts ask this, so they retry alike. It records the attempts
+    on the error and logs the retry.
+    """
+    error.attempts = attempt
+    if attempt > max_retries or not should_retry(method, error):
+        return None
+    wait = delay(attempt, error)
+    logger.info(
+        "retrying %s %s in %.2fs (attempt %d of %d): %s",
+        method,
+        url,
+        wait,
+        attempt + 1,
+        max_retries + 1,
+        _short(error),
+    )
+    return wait
+
+
+def _short(error: Exception) -> str:
+    if isinstance(error, APIError):
+        return f"{error.status} {error.message[:80]}"
+    return str(error)
 
 
 def delay(attempt: int, error: Exception) -> float:

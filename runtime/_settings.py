@@ -18,7 +18,7 @@ from typing import Any, TypeGuard
 from . import _urls
 from ._auth import Secret, basic_header, bearer_header, hide, hide_discovery
 from ._errors import ConfigurationError
-from ._transport import TimeoutValue
+from ._attempt import TimeoutValue
 
 TOKEN = "MODE_TOKEN"
 SECRET = "MODE_SECRET"
@@ -92,7 +92,7 @@ class Settings:
             raise ConfigurationError(
                 f"allow_insecure must be True or False, got {allow_insecure!r}"
             )
-        level = (env.get(LOG) or "").strip().upper()
+        level = _log_level(env.get(LOG))
         return cls(
             base_url=_urls.check_base_url(
                 base_url or env.get(BASE_URL) or _urls.DEFAULT_BASE_URL,
@@ -100,7 +100,7 @@ class Settings:
             ),
             account=check_account(account if account is not None else env.get(ACCOUNT) or None),
             allow_insecure=allow_insecure,
-            log_level=level if level in ("DEBUG", "INFO", "WARNING") else None,
+            log_level=level,
             basic=basic_header(token, secret),
             bearer=bearer_header(discovery),  # type: ignore[arg-type]
             **{name: _CHECKS[name](value) for name, value in options.items()},
@@ -210,3 +210,25 @@ def missing_credentials(api_name: str, auth: str) -> ConfigurationError:
     return ConfigurationError(
         f"the {api_name} API needs an API token and secret: pass token= and secret= or set {TOKEN} and {SECRET}"
     )
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING")
+
+
+def _log_level(text: str | None) -> str | None:
+    """``MODE_LOG``'s level; a value that names none is warned about, not silently ignored
+    (``MODE_LOG=verbose`` would otherwise look like a client that logs nothing)."""
+    given = (text or "").strip()
+    level = given.upper()
+    if not level:
+        return None
+    if level not in _LOG_LEVELS:
+        import warnings
+
+        warnings.warn(
+            f"{LOG}={given!r} is not a level modehal logs at (debug, info or warning): "
+            "nothing is logged",
+            stacklevel=4,
+        )
+        return None
+    return level

@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -29,30 +29,11 @@ from requests.utils import get_environ_proxies
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
 from ._adapter import ExactTargetAdapter, sending
-from ._errors import (
-    ConnectionError,
-    NotJSON,
-    RedirectError,
-    ResponseTooLarge,
-    Timeout,
-    TooManyRedirects,
-    TransportError,
-)
-from ._urls import as_sent, origin, refused_link_local, same_origin, split_http
+from ._attempt import Hops, SizeLimit, TimeoutValue, not_json, out_of_time, whole_attempt
+from ._errors import ConnectionError, NotJSON, ResponseTooLarge, Timeout, TransportError
 from ._watchdog import Watch, watchdog
 
-TimeoutValue = float | tuple[float, float] | None
-MAX_REDIRECTS = 10
-_REDIRECTS = {301, 302, 303, 307, 308}
-_MAY_CHANGE_ORIGIN = {"GET", "HEAD"}  # redirecting anything else elsewhere would replay it
 _CHUNK = 64 * 1024
-
-
-def whole_attempt(timeout: TimeoutValue) -> float | None:
-    """The seconds one attempt may take in all: ``timeout``, or connect + read for a pair."""
-    if timeout is None:
-        return None
-    return float(sum(timeout)) if isinstance(timeout, tuple) else float(timeout)
 
 
 class Transport:
@@ -101,45 +82,28 @@ class Transport:
         seconds = whole_attempt(timeout)
         watch = watchdog.watch(seconds) if seconds is not None else None
         reading = _Reading(max_bytes, stream, expect_json)
-        first_method, first_url = method, url
+        hops = Hops(method, url, body, home)
         try:
-            for hop in range(MAX_REDIRECTS + 1):
+            while True:
                 try:
                     response = self._send_once(
-                        method,
-                        url,
+                        hops.method,
+                        hops.url,
                         headers,
-                        body,
-                        _time_left(timeout, watch, method, url),
-                        authorization if same_origin(url, home) else None,
+                        hops.body,
+                        _time_left(timeout, watch, hops.method, hops.url),
+                        hops.authorization(authorization),
                         reading,
                         watch,
                     )
                 except TransportError as error:
-                    if hop:
-                        error.before_sending = False
-                        error.method, error.url = first_method, first_url
-                    raise
-                location = response.headers.get("Location")
-                if response.status_code not in _REDIRECTS or not location:
+                    raise hops.failed(error)
+                if not hops.redirected(response.status_code, _location(response)):
                     return response
                 response.close()
-                target = _redirect_target(first_method, first_url, url, location)
-                _check_redirect(first_method, first_url, method, url, target, home)
-                url = target
-                if response.status_code == 303 or (
-                    response.status_code in (301, 302) and method == "POST"
-                ):
-                    method, body = "GET", None  # as browsers and requests do
         finally:
             if watch is not None:
                 watchdog.cancel(watch)
-        raise TooManyRedirects(
-            f"{first_method} {first_url}: more than {MAX_REDIRECTS} redirects",
-            method=first_method,
-            url=first_url,
-            retryable=False,
-        )
 
     def _send_once(
         self,
@@ -182,7 +146,7 @@ class Transport:
             failure = _transport_error(exc, method, url)
         if watch is not None and watch.expired:
             # Cut off by the watchdog: whatever the read made of it, the time is up.
-            failure = _out_of_time(watch, method, url)
+            failure = out_of_time(watch.seconds, method, url)
             if response is not None:
                 response.close()
         if failure is not None:
@@ -215,11 +179,8 @@ class _Reading:
     expect_json: bool
 
     def check(self, response: requests.Response, url: str) -> None:
-        if not self.expect_json or not 200 <= response.status_code < 300:
-            return
-        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        # text/plain: servers and test doubles label JSON so often that it is let through
-        if kind and kind != "text/plain" and not kind.endswith(("/json", "+json")):
+        kind = not_json(response.status_code, response.headers.get("Content-Type"))
+        if self.expect_json and kind is not None:
             response.close()
             raise NotJSON(url, kind)
 
@@ -237,19 +198,16 @@ def _read_timeout_for_the_body(response: requests.Response, timeout: TimeoutValu
 def _read_body(response: requests.Response, limit: int | None, method: str, url: str) -> None:
     """Read the body into ``response.content``, refusing it once it passes ``limit`` bytes
     (decompressed), before the rest is read."""
-    if limit is not None and response.headers.get("Content-Encoding", "identity") == "identity":
-        length = response.headers.get("Content-Length", "")
-        if length.isdigit() and int(length) > limit:
-            response.close()
-            raise ResponseTooLarge(method, url, limit)
+    size = SizeLimit(limit, method, url)
     chunks = []
-    size = 0
-    for chunk in response.iter_content(_CHUNK):
-        size += len(chunk)
-        if limit is not None and size > limit:
-            response.close()  # the connection goes, not back to the pool with a body in it
-            raise ResponseTooLarge(method, url, limit)
-        chunks.append(chunk)
+    try:
+        size.check_stated(response.headers)
+        for chunk in response.iter_content(_CHUNK):
+            size.count(chunk)
+            chunks.append(chunk)
+    except ResponseTooLarge:
+        response.close()  # the connection goes, not back to the pool with a body in it
+        raise
     response._content = b"".join(chunks)
 
 
@@ -259,68 +217,21 @@ def _time_left(timeout: TimeoutValue, watch: Watch | None, method: str, url: str
         return timeout
     left = watch.deadline - time.monotonic()
     if left <= 0:
-        raise _out_of_time(watch, method, url)
+        raise out_of_time(watch.seconds, method, url)
     if isinstance(timeout, tuple):
         return (min(timeout[0], left), min(timeout[1], left))
     return left
 
 
-def _out_of_time(watch: Watch, method: str, url: str) -> Timeout:
-    return Timeout(
-        f"{method} {url}: no complete response within {watch.seconds:g}s (the timeout bounds "
-        "connecting, the headers and the whole body)",
-        method=method,
-        url=url,
-    )
-
-
-def _redirect_target(first_method: str, first_url: str, url: str, location: str) -> str:
-    """The URL a ``Location`` leads to, read as ``requests`` reads it: the header's bytes
-    (which http.client hands over as latin-1) taken as UTF-8, resolved against ``url``, and
-    percent-encoded for sending (``as_sent``)."""
+def _location(response: requests.Response) -> str | bytes | None:
+    """The ``Location`` header's bytes, which http.client hands over decoded as latin-1."""
+    value: str | None = response.headers.get("Location")
+    if value is None:
+        return None
     try:
-        try:
-            raw = location.encode("latin-1")
-        except UnicodeEncodeError:
-            raw = None  # text past latin-1 came from no socket (a test double): taken as it is
-        if raw is not None:
-            try:
-                location = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise ValueError("the Location header is not UTF-8") from None
-        target = as_sent(urljoin(url, location))
-        split_http(target)
-    except ValueError as exc:
-        raise RedirectError(
-            f"{first_method} {first_url}: unusable redirect to {location!r}: {exc}",
-            method=first_method,
-            url=first_url,
-            retryable=False,
-        ) from None
-    return target
-
-
-def _check_redirect(
-    first_method: str, first_url: str, method: str, url: str, target: str, home: str
-) -> None:
-    """``RedirectError`` for a redirect that would replay a request on another origin, or
-    lead to a link-local (cloud metadata) address."""
-    here, there = origin(url), origin(target)
-    problem = None
-    if there != here and method not in _MAY_CHANGE_ORIGIN:
-        problem = (
-            f"refusing to send {method} again to another origin: redirected from {here} to {there}"
-        )
-    host = urlsplit(target).hostname or ""
-    if refused_link_local(host, home):
-        problem = f"refusing a redirect to the link-local address {host} (from {here})"
-    if problem is not None:
-        raise RedirectError(
-            f"{first_method} {first_url}: {problem}",
-            method=first_method,
-            url=first_url,
-            retryable=False,
-        )
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value  # text past latin-1 came from no socket (a test double): taken as it is
 
 
 def _transport_error(exc: requests.RequestException, method: str, url: str) -> TransportError:

@@ -86,10 +86,66 @@ def _no_mode_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def retry_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Retries record how long they would have waited instead of sleeping."""
+    """Retries record how long they would have waited instead of sleeping (both clients)."""
     waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
     monkeypatch.setattr("modehal._retries.sleep", waits.append)
+    monkeypatch.setattr("modehal._async_client.sleep", record)
     return waits
+
+
+# -- both clients ---------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sync", "async"])
+def client_kind(request: pytest.FixtureRequest) -> str:
+    """``"sync"`` and ``"async"``: a test that takes it (or ``make_client``) runs once with
+    ``modehal.Client`` and once with ``modehal.AsyncClient``."""
+    kind: str = request.param
+    return kind
+
+
+class ClientFactory:
+    """``make_client(*args, **kwargs)``: a ``modehal.Client``, or a ``modehal.AsyncClient``
+    driven from blocking code (``_blocking``), as ``client_kind`` says; ``make_client.for_sim
+    (sim, **options)`` configures it for a simulator as ``Simulator.client`` does. Every client
+    it made is closed after the test."""
+
+    def __init__(self, kind: str, stack: ExitStack) -> None:
+        self.kind = kind
+        self._stack = stack
+        self._portal: Any = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.kind == "sync":
+            return self._stack.enter_context(modehal.Client(*args, **kwargs))
+        if self._portal is None:
+            from anyio.from_thread import start_blocking_portal
+
+            self._portal = self._stack.enter_context(start_blocking_portal("asyncio"))
+        from ._blocking import blocking
+
+        client = blocking(modehal.AsyncClient(*args, **kwargs), self._portal)
+        self._stack.callback(client.close)
+        return client
+
+    def for_sim(self, sim: Simulator, **options: Any) -> Any:
+        settings: dict[str, Any] = {
+            "account": sim.account,
+            "base_url": sim.url,
+            "discovery": sim.discovery,
+            **options,
+        }
+        return self(sim.token, sim.secret, **settings)
+
+
+@pytest.fixture
+def make_client(client_kind: str) -> Iterator[ClientFactory]:
+    with ExitStack() as stack:
+        yield ClientFactory(client_kind, stack)
 
 
 # -- servers on loopback --------------------------------------------------------------------

@@ -307,3 +307,114 @@ def test_ctrl_c_in_explore_cancels_the_line_not_the_session() -> None:
 def test_a_misspelt_operation_gets_a_did_you_mean() -> None:
     out = modehal("call", "report_runs.lst", "--sim")
     assert out.returncode == 1 and "did you mean 'report_runs.list'" in out.stderr
+
+
+# -- rough edges of the first hour (issue 24 D) -------------------------------------------------
+
+
+def test_object_options_keep_commas_inside_json_values() -> None:
+    out = modehal(
+        "call", "report_runs.create", "e3e7c2094cac", "--sim", "--json",
+        "--parameters", 'region=emea,ids=[1,2],where={"a":1,"b":[3,4]},label="x, y"',
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["parameters"] == {
+        "region": "emea",
+        "ids": [1, 2],
+        "where": {"a": 1, "b": [3, 4]},
+        "label": "x, y",
+    }
+    out = modehal(
+        "call", "report_schedules.create", "e3e7c2094cac", "--sim", "--json",
+        "--cron", "freq=daily,hour=7", "--parameters", "region=emea,west",
+    )  # fmt: skip
+    assert out.returncode == 2
+    assert "got 'west' in 'region=emea,west'" in out.stderr and 'name="a, b"' in out.stderr
+
+
+def test_call_takes_report_parameters_one_at_a_time_as_run_does() -> None:
+    out = modehal(
+        "call", "report_runs.create", "e3e7c2094cac", "--sim", "--json",
+        "--param", "region=emea", "--param", "ids=[1,2]",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["parameters"] == {"region": "emea", "ids": [1, 2]}
+    # a schedule's `params` too, by either name, joined with --param
+    out = modehal(
+        "call", "report_schedules.create", "e3e7c2094cac", "--sim", "--json",
+        "--cron", "freq=daily,hour=7", "--parameters", "a=1", "--param", "b=[2]",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["parameters"] == {"a": 1, "b": [2]}
+    out = modehal(
+        "call", "report_runs.create", "e3e7c2094cac", "--sim",
+        "--parameters", "a=1", "--param", "a=2",
+    )  # fmt: skip
+    assert out.returncode == 2 and "'a' is given both in --parameters and in --param" in out.stderr
+
+
+def test_help_counts_the_operations_of_the_spec() -> None:
+    from modehal.api import OPERATIONS
+
+    out = modehal("-h")
+    assert re.search(rf"\n +ops +list the {len(OPERATIONS)} documented operations\n", out.stdout)
+
+
+def test_explore_says_what_happened_when_a_command_has_nothing_to_do() -> None:
+    script = "back\n99\n0\n#1\nmore\nreport_schedules\n#7\n#x\nmore\nnext_page\nquit\n"
+    out = modehal("explore", "reports/e3e7c2094cac", "--sim", stdin=script)
+    assert out.returncode == 0, out.stderr
+    screens = [screen.split("\n", 1) for screen in out.stdout.split("modehal> ")[1:]]
+    assert [command for command, _ in screens] == script.splitlines()
+    said = [rest for _, rest in screens]
+    assert said[0].startswith("already at the start (<Report e3e7c2094cac links=31>): there")
+    assert said[1] == "no link [99]: there are 31 links (1-31)\n"
+    assert said[2] == "no link [0]: there are 31 links (1-31)\n"
+    assert said[3] == (
+        "#1: <Report e3e7c2094cac links=31> is not a collection, so it has no items; follow one "
+        "of its links to a collection, or go `back`\n"
+    )
+    assert said[4].startswith("`more` shows a collection's next items; <Report ")
+    assert said[6] == "no item #7: there is 1 item (#1)\n"
+    assert said[7] == "#x: expected # and an item's number, such as #1\n"
+    assert said[8] == (
+        "no more items: the last page has been read, and the only item is shown above\n"
+    )
+    # Mode's next_page past the end: an empty page, said so
+    assert said[9].endswith("items:\n  (none: this page of the collection is empty)\n")
+
+
+def test_demo_removes_what_it_saved(tmp_path: Path) -> None:
+    out = modehal("demo", env={**CLEAN_ENV, "TMPDIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    assert f"saved {tmp_path}/modehal-demo-" in out.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_mistyped_command_gets_the_closest_one() -> None:
+    out = modehal("rn", "e3e7c2094cac")
+    assert out.returncode == 2 and out.stdout == ""
+    assert "modehal: error: no command 'rn' (did you mean 'run'?); the commands are call," in (
+        out.stderr
+    )
+    out = modehal("frobnicate")
+    assert out.returncode == 2 and "did you mean" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [["run", "--version"], ["call", "--version"], ["call", "reports.get", "--version"]]
+)
+def test_version_after_a_command(args: list[str]) -> None:
+    import modehal as package
+
+    out = modehal(*args)
+    assert out.returncode == 0 and out.stdout.strip() == f"modehal {package.__version__}"
+
+
+def test_mode_log_it_does_not_know_is_a_warning_on_the_command_line() -> None:
+    out = modehal("get", "--sim", "reports/e3e7c2094cac", env={**CLEAN_ENV, "MODE_LOG": "verbose"})
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == (
+        "modehal: warning: MODE_LOG='verbose' is not a level modehal logs at (debug, info or "
+        "warning): nothing is logged\n"
+    )

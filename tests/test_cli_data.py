@@ -281,3 +281,71 @@ def test_query_names_become_plain_file_names(tmp_path: Path) -> None:
         "out-c.csv",
     ]
     assert all(path.parent == tmp_path for path in paths)
+
+
+# -- issue 24 D5, D12 ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "REPORT"],
+        ["pdf", "REPORT", "latest"],
+        ["results", "REPORT", "--latest"],
+    ],
+)
+def test_an_output_path_that_cannot_be_written_is_refused_before_anything_is_sent(
+    tmp_path: Path, args: list[str]
+) -> None:
+    with Simulator(port=0) as sim:
+        env = {
+            **CLEAN_ENV,
+            "MODE_BASE_URL": sim.url,
+            "MODE_ACCOUNT": sim.account,
+            "MODE_TOKEN": sim.token,
+            "MODE_SECRET": sim.secret,
+        }
+        command = [sim.reports[0] if arg == "REPORT" else arg for arg in args]
+        target = tmp_path / "no" / "such" / "x.csv"
+        out = subprocess.run(
+            [*MODEHAL, *command, "-o", str(target)], capture_output=True, timeout=60, env=env
+        )
+        assert out.returncode == 1
+        assert out.stderr.decode() == (
+            f"modehal: error: cannot save to {target}: there is no directory {target.parent}\n"
+        )
+        assert sum(sim.calls.values()) == 0  # no run triggered, not even a GET
+
+
+def test_sim_rows_makes_a_result_big_enough_for_the_progress_bar(tmp_path: Path) -> None:
+    status, stdout, terminal = run_on_a_terminal(
+        [*MODEHAL, "run", "e3e7c2094cac", "--sim", "--sim-rows", "120000", "-o", "big.csv"],
+        env=CLEAN_ENV,
+        cwd=tmp_path,
+    )
+    assert status == 0 and stdout == b"big.csv\n", terminal
+    with (tmp_path / "big.csv").open(newline="", encoding="utf-8-sig") as file:
+        assert sum(1 for _ in csv.reader(file)) == 120_001
+    assert "MB/s" in terminal.decode() or "kB/s" in terminal.decode()
+
+
+def test_the_sim_command_serves_as_many_rows_as_asked(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [*MODEHAL, "sim", "--port", "0", "--speed", "20", "--results-rows", "7"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=CLEAN_ENV,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(9)]
+        exported = lines[-1].split()[1:]  # export MODE_BASE_URL=... MODE_ACCOUNT=... ...
+        env = {**CLEAN_ENV, **dict(item.split("=", 1) for item in exported)}
+        out = subprocess.run(
+            [*MODEHAL, "run", "e3e7c2094cac", "-o", "-"], capture_output=True, timeout=60, env=env
+        )
+        assert out.returncode == 0, out.stderr
+        assert len(csv_rows(out.stdout)) == 8
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -135,7 +135,7 @@ def test_call_by_name_or_endpoint(
         (
             "report_runs.list",
             {"report": "r1", "filter": "yesterday"},
-            "report_runs.list: filter must match",
+            "report_runs.list: filter must be FIELD.OP.TIME, where FIELD is created_at or",
         ),
         ("reports.list", {"per_page": 0}, "reports.list: per_page must be in 1..999"),
         ("report_schedules.create", {"report": "r1"}, "report_schedules.create: cron is required"),

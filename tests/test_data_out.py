@@ -19,7 +19,7 @@ import modehal
 from modehal.api import QueryRun, ReportRun
 from modehal.sim import Simulator
 
-from .conftest import SimFactory
+from .conftest import ClientFactory, SimFactory
 
 BIG_MB = int(os.environ.get("MODEHAL_BIG_MB", "64"))
 
@@ -96,17 +96,21 @@ def test_export_pdf(sim: Simulator, client: modehal.Client, tmp_path: Path) -> N
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
 
 
-def test_results_of_a_run_that_has_not_finished_are_not_found(make_sim: SimFactory) -> None:
+def test_results_of_a_run_that_has_not_finished_are_not_found(
+    make_sim: SimFactory, make_client: ClientFactory
+) -> None:
     sim = make_sim(speed=1.0, discovery_reports=10)  # a run takes seconds to finish
-    run = sim.client().report_runs.create(sim.reports[0])
+    run = make_client.for_sim(sim).report_runs.create(sim.reports[0])
     assert run.state not in ("succeeded", "completed")
     with pytest.raises(modehal.NotFound, match="results"):
         run.results()
 
 
-def test_a_redirect_to_storage_sends_no_credentials(make_sim: SimFactory, tmp_path: Path) -> None:
+def test_a_redirect_to_storage_sends_no_credentials(
+    make_sim: SimFactory, tmp_path: Path, make_client: ClientFactory
+) -> None:
     sim = make_sim(speed=200.0, discovery_reports=10)
-    client = sim.client()
+    client = make_client.for_sim(sim)
     run = finished_run(client, sim.reports[0])
     sim.inject("report_runs.results", offsite=True)
     path = run.results().save(tmp_path / "x.csv")
@@ -117,10 +121,10 @@ def test_a_redirect_to_storage_sends_no_credentials(make_sim: SimFactory, tmp_pa
 
 
 def test_a_truncated_download_is_a_decode_error_and_leaves_no_file(
-    make_sim: SimFactory, tmp_path: Path
+    make_sim: SimFactory, tmp_path: Path, make_client: ClientFactory
 ) -> None:
     sim = make_sim(speed=200.0, discovery_reports=10, results_rows=5000)
-    client = sim.client()
+    client = make_client.for_sim(sim)
     run = finished_run(client, sim.reports[0])
     sim.inject("report_runs.results", truncate=True)
     with pytest.raises((modehal.DecodeError, modehal.ConnectionError)):
@@ -129,7 +133,7 @@ def test_a_truncated_download_is_a_decode_error_and_leaves_no_file(
 
 
 def test_follow_on_the_content_link_says_to_download(
-    sim: Simulator, client: modehal.Client
+    sim: Simulator, client: modehal.Client, make_client: ClientFactory
 ) -> None:
     run = finished_run(client, sim.reports[0])
     with pytest.raises(modehal.LinkError, match=r"download\('content'\)"):
@@ -175,10 +179,10 @@ def test_a_big_download_saves_and_streams_rows_in_bounded_memory(tmp_path: Path)
 
 
 def test_a_signed_storage_url_stays_out_of_the_download(
-    make_sim: SimFactory, tmp_path: Path
+    make_sim: SimFactory, tmp_path: Path, make_client: ClientFactory
 ) -> None:
     sim = make_sim(speed=200.0, discovery_reports=10)
-    client = sim.client()
+    client = make_client.for_sim(sim)
     run = finished_run(client, sim.reports[0])
     sim.inject("report_runs.results", offsite=True)
     results = run.results()

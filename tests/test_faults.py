@@ -22,8 +22,9 @@ import modehal
 from modehal._ratelimit import TokenBucket
 from modehal.sim import Simulator
 
+from ._blocking import unwrapped
 from ._servers import Server
-from .conftest import SimFactory
+from .conftest import ClientFactory, SimFactory
 
 
 @pytest.fixture
@@ -33,9 +34,10 @@ def faults_sim(make_sim: SimFactory) -> Simulator:
 
 
 @pytest.fixture
-def faults_client(faults_sim: Simulator) -> Iterator[modehal.Client]:
-    with faults_sim.client(timeout=2.0) as client:
-        yield client
+def faults_client(faults_sim: Simulator, make_client: ClientFactory) -> modehal.Client:
+    """``modehal.Client``, then ``modehal.AsyncClient``: every test using it runs with both."""
+    client: modehal.Client = make_client.for_sim(faults_sim, timeout=2.0)
+    return client
 
 
 def get_run(sim: Simulator, client: modehal.Client) -> modehal.Resource[str]:
@@ -328,7 +330,8 @@ def test_with_options_shares_the_pool_and_changes_only_what_it_names(
     assert (fast.timeout, fast.max_retries) == (5.0, 0)
     assert (faults_client.timeout, faults_client.max_retries) == (2.0, 2)
     assert fast._transport is faults_client._transport
-    assert fast.report_runs._client is fast and faults_client.report_runs._client is faults_client
+    assert unwrapped(fast.report_runs._client) is unwrapped(fast)
+    assert unwrapped(faults_client.report_runs._client) is unwrapped(faults_client)
     assert faults_client.with_options(timeout=None).timeout is None
 
 

@@ -14,7 +14,7 @@ import modehal
 from modehal import Resource, _urls
 
 from ._servers import Answer, Server
-from .conftest import BASE
+from .conftest import BASE, ClientFactory
 
 
 def ok(body: Any = None, **headers: str) -> Answer:
@@ -28,23 +28,25 @@ def ok(body: Any = None, **headers: str) -> Answer:
 # -- redirects ------------------------------------------------------------------------------
 
 
-def test_redirect_to_another_origin_drops_credentials(wire_server: Callable[..., Server]) -> None:
+def test_redirect_to_another_origin_drops_credentials(
+    wire_server: Callable[..., Server], make_client: ClientFactory
+) -> None:
     foreign = wire_server()
     home = wire_server(lambda target: (302, {"Location": f"{foreign.url}/api/x"}, b""))
-    client = modehal.Client("tok", "sec", account="a", base_url=home.url)
+    client = make_client("tok", "sec", account="a", base_url=home.url)
     assert client.get("/api/start").data["token"] == "t"
     assert "Authorization" in home.seen[0].headers
     assert "Authorization" not in foreign.seen[0].headers
 
 
 def test_redirect_on_the_same_origin_keeps_credentials_and_follows_303_as_get(
-    wire_server: Callable[..., Server],
+    wire_server: Callable[..., Server], make_client: ClientFactory
 ) -> None:
     def answer(target: str) -> Answer:
         return (303, {"Location": "/api/done"}, b"") if target == "/api/start" else ok()
 
     home = wire_server(answer)
-    client = modehal.Client("tok", "sec", account="a", base_url=home.url)
+    client = make_client("tok", "sec", account="a", base_url=home.url)
     client.get("/api/start")
     assert home.seen[1].request_line == "GET /api/done HTTP/1.1"
     assert home.seen[1].headers["Authorization"].startswith("Basic ")
@@ -60,12 +62,16 @@ WRITES = [
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 @pytest.mark.parametrize("operation, arguments", WRITES)
 def test_a_write_redirected_to_another_origin_is_refused_not_replayed(
-    wire_server: Callable[..., Server], status: int, operation: str, arguments: dict[str, Any]
+    wire_server: Callable[..., Server],
+    status: int,
+    operation: str,
+    arguments: dict[str, Any],
+    make_client: ClientFactory,
 ) -> None:
     # Before, a 307 replayed the POST and its body on the foreign origin and returned its 202.
     foreign = wire_server(lambda target: (202, {}, json.dumps({"token": "evil"}).encode()))
     home = wire_server(lambda target: (status, {"Location": f"{foreign.url}{target}"}, b""))
-    client = modehal.Client("tok", "sec", account="a", base_url=home.url)
+    client = make_client("tok", "sec", account="a", base_url=home.url)
     with pytest.raises(modehal.RedirectError) as caught:
         client.call(operation, **arguments)
     assert _urls.origin(home.url) in str(caught.value)
@@ -74,21 +80,23 @@ def test_a_write_redirected_to_another_origin_is_refused_not_replayed(
     assert len(home.seen) == 1 and foreign.seen == []  # sent once, never elsewhere
 
 
-def test_redirect_loop_is_a_transport_error(wire_server: Callable[..., Server]) -> None:
+def test_redirect_loop_is_a_transport_error(
+    wire_server: Callable[..., Server], make_client: ClientFactory
+) -> None:
     home = wire_server(lambda target: (302, {"Location": "/api/loop"}, b""))
-    client = modehal.Client("tok", "sec", account="a", base_url=home.url)
+    client = make_client("tok", "sec", account="a", base_url=home.url)
     with pytest.raises(modehal.TransportError, match="redirects"):
         client.get("/api/loop")
     assert len(home.seen) == 11
 
 
 def test_plain_http_proxy_still_gets_the_exact_target(
-    monkeypatch: pytest.MonkeyPatch, wire_server: Callable[..., Server]
+    monkeypatch: pytest.MonkeyPatch, wire_server: Callable[..., Server], make_client: ClientFactory
 ) -> None:
     proxy = wire_server()
     monkeypatch.setenv("HTTP_PROXY", proxy.url)
     monkeypatch.setenv("NO_PROXY", "")
-    client = modehal.Client(
+    client = make_client(
         "tok", "sec", account="a", base_url="http://mode.test", allow_insecure=True
     )
     client.get("/api/a/runs?embed[report_runs][executed_by]=1")
@@ -241,17 +249,16 @@ def test_links_to_link_local_addresses_are_refused_before_sending(
 
 
 def test_a_redirect_to_a_link_local_address_is_refused(
-    wire_server: Callable[..., Server], monkeypatch: pytest.MonkeyPatch
+    wire_server: Callable[..., Server], monkeypatch: pytest.MonkeyPatch, make_client: ClientFactory
 ) -> None:
     # Were the redirect followed, it would go through this loopback proxy, never off the machine.
     proxy = wire_server()
     for name in ("HTTP_PROXY", "http_proxy"):
         monkeypatch.setenv(name, proxy.url)
     for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "127.0.0.1")  # home itself is reached directly
     home = wire_server(lambda target: (302, {"Location": METADATA_HREFS[0]}, b""))
-    client = modehal.Client("tok", "sec", account="a", base_url=home.url)
-    client._transport._proxies[home.url] = {}  # home itself is reached directly
+    client = make_client("tok", "sec", account="a", base_url=home.url)
     with pytest.raises(modehal.RedirectError, match="link-local"):
         client.get("/api/start")
     assert proxy.seen == []
@@ -308,23 +315,23 @@ def test_template_variables_are_encoded_into_their_own_segment(
         ("http://127.0.0.1.evil.example", "plain http"),
     ],
 )
-def test_bad_base_urls(url: str, problem: str) -> None:
+def test_bad_base_urls(url: str, problem: str, make_client: ClientFactory) -> None:
     with pytest.raises(modehal.ConfigurationError, match=problem):
-        modehal.Client("t", "s", base_url=url)
+        make_client("t", "s", base_url=url)
 
 
 @pytest.mark.parametrize(
     "discovery", ["abc", "id:key:secret", 5, (), ("a", "b"), ("a", "", "c"), ("a", 5, "c")]
 )
-def test_bad_discovery_credentials(discovery: Any) -> None:
+def test_bad_discovery_credentials(discovery: Any, make_client: ClientFactory) -> None:
     with pytest.raises(modehal.ConfigurationError, match="discovery"):
-        modehal.Client("t", "s", discovery=discovery)
+        make_client("t", "s", discovery=discovery)
 
 
 @pytest.mark.parametrize("timeout", [0, -1, "5", (1, 2, 3)])
-def test_bad_timeouts(timeout: Any) -> None:
+def test_bad_timeouts(timeout: Any, make_client: ClientFactory) -> None:
     with pytest.raises(modehal.ConfigurationError, match="timeout"):
-        modehal.Client("t", "s", timeout=timeout)
+        make_client("t", "s", timeout=timeout)
 
 
 def test_base_url_with_a_path_prefix(mocked: responses.RequestsMock) -> None:

@@ -3,10 +3,13 @@ and no walk goes on forever."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+from datetime import timedelta
 from typing import Any
 
+import httpx
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -146,6 +149,27 @@ answers = st.tuples(
 )
 
 
+class ScriptedAsync:
+    """The same stand-in for ``modehal.AsyncClient``'s transport, answering ``httpx`` responses."""
+
+    def __init__(self, script: list[tuple[int, bytes, str]]) -> None:
+        self.script = script
+        self.calls = 0
+
+    async def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        status, body, content_type = self.script[min(self.calls, len(self.script) - 1)]
+        self.calls += 1
+        assert self.calls < 60, "the client kept fetching: a walk that does not end"
+        response = httpx.Response(
+            status,
+            content=body,
+            headers={"Content-Type": content_type},
+            request=httpx.Request(method, url),
+        )
+        response.elapsed = timedelta(0)
+        return response
+
+
 class Scripted:
     """Stands in for the transport: answers from a script, then the last answer forever."""
 
@@ -179,6 +203,50 @@ def exercise(resource: Any) -> None:
         repr(followed)
     if isinstance(resource, modehal.Collection):
         list(itertools.islice(resource, 100))
+
+
+async def exercise_async(resource: Any) -> None:
+    repr(resource)
+    resource.data, resource.extra, resource.field_errors, resource.embedded  # noqa: B018
+    for name in getattr(resource, "field_names", ()):
+        try:
+            getattr(resource, name)
+        except modehal.DecodeError:
+            pass
+    for rel in list(resource.links)[:3]:
+        try:
+            followed = await resource.follow(rel)
+        except modehal.ModeError:
+            continue
+        repr(followed)
+    if isinstance(resource, modehal.AsyncCollection):
+        await resource.take(100)
+
+
+async def walk_async(path: str, script: list[tuple[int, bytes, str]]) -> None:
+    client = modehal.AsyncClient(
+        "t", "s", account="hogwarts", discovery=("i", "k", "s"), max_retries=1
+    )
+    client._transport = ScriptedAsync(script)  # type: ignore[assignment]
+    try:
+        await exercise_async(await client.get(path))
+        if path.endswith("/runs"):
+            await client.report_runs.list("r").take(100)
+        elif path.startswith("/batch"):
+            await client.reports.list().take(100)
+    except modehal.ModeError:
+        pass
+
+
+# 100 examples; 2000 with MODEHAL_FUZZ=full (see conftest).
+@settings(
+    max_examples=fuzz_examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(st.sampled_from(PATHS), st.lists(answers, min_size=1, max_size=4))
+def test_only_mode_errors_escape_from_the_async_client(
+    path: str, script: list[tuple[int, bytes, str]]
+) -> None:
+    asyncio.run(walk_async(path, script))
 
 
 # 100 examples; 2000 with MODEHAL_FUZZ=full (see conftest).

@@ -22,7 +22,7 @@ from modehal._decode import MAX_DEPTH
 from modehal._ratelimit import TokenBucket
 
 from ._servers import Server, read_request, scripted
-from .conftest import BASE
+from .conftest import BASE, ClientFactory
 
 # -- time -----------------------------------------------------------------------------------
 
@@ -46,10 +46,12 @@ def drip_headers(connection: socket.socket) -> None:
 @pytest.mark.parametrize("script", [drip_body, drip_headers])
 @pytest.mark.parametrize("timeout", [1.0, (0.5, 0.5)])
 def test_a_dripping_server_times_out_at_the_timeout(
-    script: Callable[[socket.socket], None], timeout: float | tuple[float, float]
+    script: Callable[[socket.socket], None],
+    timeout: float | tuple[float, float],
+    make_client: ClientFactory,
 ) -> None:
     with scripted(script) as url:
-        client = modehal.Client("t", "s", account="a", base_url=url, timeout=timeout, max_retries=0)
+        client = make_client("t", "s", account="a", base_url=url, timeout=timeout, max_retries=0)
         started = time.monotonic()
         with pytest.raises(modehal.Timeout, match="no complete response within 1s"):
             client.get("/api/x")
@@ -57,7 +59,7 @@ def test_a_dripping_server_times_out_at_the_timeout(
         assert time.monotonic() - started < 5
 
 
-def test_a_timed_out_get_is_retried_as_before() -> None:
+def test_a_timed_out_get_is_retried_as_before(make_client: ClientFactory) -> None:
     connections = []
 
     def script(connection: socket.socket) -> None:
@@ -65,7 +67,7 @@ def test_a_timed_out_get_is_retried_as_before() -> None:
         drip_body(connection)
 
     with scripted(script) as url:
-        client = modehal.Client("t", "s", account="a", base_url=url, timeout=0.5, max_retries=1)
+        client = make_client("t", "s", account="a", base_url=url, timeout=0.5, max_retries=1)
         with pytest.raises(modehal.Timeout) as caught:
             client.get("/api/x")
     assert caught.value.attempts == 2 and len(connections) == 2
@@ -118,11 +120,11 @@ def bomb() -> tuple[bytes, Iterator[bytes]]:
 
 @pytest.mark.parametrize("answer", [stated_length, chunked_body, bomb])
 def test_a_body_past_max_response_bytes_is_refused_without_reading_it_all(
-    answer: Callable[[], tuple[bytes, Iterator[bytes]]],
+    answer: Callable[[], tuple[bytes, Iterator[bytes]]], make_client: ClientFactory
 ) -> None:
     head, body = answer()
     with scripted(answer_with(head, body)) as url:
-        client = modehal.Client(
+        client = make_client(
             "t", "s", account="a", base_url=url, max_retries=0, max_response_bytes=LIMIT
         )
         tracemalloc.start()
@@ -266,17 +268,17 @@ def test_the_rate_limit_starts_with_one_token_not_a_full_bucket() -> None:
         assert sum(1 for t in times if t < window) <= 20 * window + 1
 
 
-def test_a_client_uses_the_rate_burst_setting() -> None:
-    client = modehal.Client("t", "s", rate_limit=4, rate_burst=3)
+def test_a_client_uses_the_rate_burst_setting(make_client: ClientFactory) -> None:
+    client = make_client("t", "s", rate_limit=4, rate_burst=3)
     assert client._bucket is not None and client._bucket.burst == 3
-    assert modehal.Client("t", "s", rate_limit=4)._bucket.burst == 1  # type: ignore[union-attr]
+    assert make_client("t", "s", rate_limit=4)._bucket.burst == 1  # type: ignore[union-attr]
 
 
 def test_sixteen_threads_share_the_pool_without_discarding_connections(
-    wire_server: Callable[..., Server], caplog: pytest.LogCaptureFixture
+    wire_server: Callable[..., Server], caplog: pytest.LogCaptureFixture, make_client: ClientFactory
 ) -> None:
     server = wire_server()
-    client = modehal.Client("t", "s", account="a", base_url=server.url)
+    client = make_client("t", "s", account="a", base_url=server.url)
     caplog.set_level(logging.WARNING, logger="urllib3")
 
     def worker() -> None:

@@ -111,6 +111,19 @@ SINGLES = [
         # Values the Cron model leaves unset are not sent.
         sent={"report_schedule": {"cron": {"freq": "hourly", "minute": 15}}},
     ), id="report_schedules.create-with-a-cron-model"),
+    # Issue 24 D11: `parameters=`, as report_runs.create names them; the wire keeps `params`.
+    pytest.param(Single(
+        lambda c: c.report_schedules.create("r1", cron=CRON, parameters={"foo": "bar"}),
+        "POST", "/api/hogwarts/reports/r1/schedules",
+        load_fixture("report_schedule.json"), ReportSchedule,
+        sent={"report_schedule": {"cron": CRON, "params": {"foo": "bar"}}},
+    ), id="report_schedules.create-with-parameters"),
+    pytest.param(Single(
+        lambda c: c.report_schedules.update("r1", "s1", parameters={"ids": [1, 2]}),
+        "PATCH", "/api/hogwarts/reports/r1/schedules/s1",
+        load_fixture("report_schedule.json"), ReportSchedule,
+        sent={"report_schedule": {"params": {"ids": [1, 2]}}},
+    ), id="report_schedules.update-with-parameters"),
     pytest.param(Single(
         lambda c: c.report_schedules.update("r1", "s1", timeout=600),
         "PATCH", "/api/hogwarts/reports/r1/schedules/s1",

@@ -13,6 +13,9 @@ from typing import Any
 import modehal
 from modehal.api import (
     REPORT_RUNS_GET,
+    AsyncQueryRun,
+    AsyncReportRun,
+    AsyncReportSchedule,
     AuditLog,
     Cron,
     DiscoveryReport,
@@ -41,6 +44,10 @@ def walk(client: modehal.Client) -> None:
     client.report_runs.list("r", order="sideways")  # type: ignore[arg-type]
     client.report_schedules.create("r", cron=Cron(freq="daily", hour=3))
     client.report_schedules.create("r", cron={"freq": "daily"})
+    # a schedule's report parameters by Mode's name or by a run's (issue 24 D11), typed alike
+    client.report_schedules.create("r", cron={"freq": "daily"}, params={"region": "emea"})
+    client.report_schedules.update("r", "s", parameters={"region": "emea"})
+    client.report_schedules.create("r", cron={}, parameters=["emea"])  # type: ignore[arg-type]
     if run.state == "succeded":  # type: ignore[comparison-overlap]
         pass
     runs: modehal.Collection[ReportRun] = client.report_runs.list("r")
@@ -103,3 +110,45 @@ def jobs(client: modehal.Client, directory: Path) -> None:
     written: list[Path] = catalog.save(directory, format="csv")
     stale: list[modehal.StaleReport] = modehal.stale_reports(client, days=90)
     latest_report: Report = client.reports.latest_run("r")  # type: ignore[assignment]
+
+
+async def walk_async(client: modehal.AsyncClient) -> None:
+    run: AsyncReportRun = await client.report_runs.get("r", "run")
+    state: str = run.state  # the same fields as a ReportRun, from the same class
+    created: datetime | None = run.created_at
+    schedule: AsyncReportSchedule = await run.follow("report_schedule")
+    finished: AsyncReportRun = await run.wait(timeout=600)
+    fresh: AsyncReportRun = await run.refresh()
+    await run.follow("report_schedul")  # type: ignore[call-overload]
+    blocking: ReportSchedule = await run.follow("report_schedule")  # type: ignore[assignment]
+    runs: modehal.AsyncCollection[AsyncReportRun] = client.report_runs.list("r")
+    async for past in runs:
+        token: str = past.token
+    first: AsyncReportRun | None = await runs.first()
+    some: list[AsyncReportRun] = await runs.take(5)
+    async for page in runs.pages():
+        on_page: list[AsyncReportRun] = page.items
+    fetched: modehal.AsyncCollection[AsyncReportRun] = await client.report_runs.list("r")
+    by_name: Any = await client.call("report_runs.get", report="r", run="f")
+    anything: modehal.AsyncResource[Any] = await client.get("/api/hogwarts/reports/r")
+    quick = client.with_options(timeout=5.0)
+    again: AsyncReportRun = await quick.report_runs.get("r", "run")
+    await client.report_schedules.delete("r", "s")
+    client.report_runs.list("r", order="sideways")  # type: ignore[arg-type]
+    print(state, created, schedule, finished, fresh, token, first, some, on_page, fetched)
+    print(by_name, anything, again)
+
+
+async def get_the_data_out_async(client: modehal.AsyncClient, run: AsyncReportRun) -> None:
+    results: modehal.AsyncResults = await run.results()
+    async for row in (await run.results(format="json")).rows():
+        value: Any = row["id"]
+    async for chunk in results.iter_bytes():
+        size: int = len(chunk)
+    tables: dict[str, modehal.Results] = await (await run.results()).tables()
+    path: Path = await (await run.results()).save("out.csv")
+    pdf: modehal.AsyncDownload = await run.export_pdf(timeout=300)
+    query_runs: modehal.AsyncCollection[AsyncQueryRun] = await run.query_runs()
+    async with modehal.AsyncClient("t", "s", account="a") as other:
+        await other.aclose()
+    print(value, size, tables, path, pdf, query_runs)

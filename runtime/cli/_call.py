@@ -20,8 +20,8 @@ from .._download import Download
 from .._fields import as_datetime
 from .._hal import Resource
 from .._pagination import Collection
-from ._common import add_connection_options, connect, show
-from ._output import json_or_text
+from ._common import add_connection_options, add_version_option, connect, show
+from ._output import CollectParameters, json_or_text, parameter
 
 
 def add_parser(commands: Any) -> None:
@@ -53,8 +53,17 @@ def run(args: argparse.Namespace) -> int:
         args.call_parser.print_help()
         return 0
     endpoint = Client.catalog.operation(args.operation)
-    options = _parser_for(endpoint).parse_args(args.arguments)
+    parser = _parser_for(endpoint)
+    options = parser.parse_args(args.arguments)
     arguments = {param.name: getattr(options, param.name) for param in endpoint.params}
+    pairs = getattr(options, _PAIRS, None)
+    name = _report_parameters(endpoint)
+    if pairs and name is not None:
+        given = dict(arguments.get(name) or {})
+        twice = sorted(set(given) & set(pairs))
+        if twice:
+            parser.error(f"{twice[0]!r} is given both in --{name} and in --param")
+        arguments[name] = {**given, **pairs}
     output = "json" if options.json else options.output
     with connect(options) as client:
         _print(client.call(endpoint, **arguments), output=output, limit=options.limit)
@@ -67,6 +76,22 @@ def _operation_list() -> str:
     return "\n".join(
         f"  {name:<26} {op.summary}" for name, op in sorted(Client.catalog.operations.items())
     )
+
+
+# Where `--param NAME=VALUE` options collect, before they join the report parameters' object.
+_PAIRS = "_param_pairs"
+
+
+def _report_parameters(endpoint: Endpoint[Any]) -> str | None:
+    """The name of the operation's report parameters (an object param ``parameters`` or
+    ``params``), which ``--param NAME=VALUE`` fills as in ``modehal run``; None if it has none."""
+    for param in endpoint.params:
+        if param.type == "object" and param.model is None and param.name in _REPORT_PARAMETERS:
+            return param.name
+    return None
+
+
+_REPORT_PARAMETERS = ("parameters", "params")
 
 
 def _param_docs(endpoint: Endpoint[Any]) -> dict[str, str]:
@@ -124,6 +149,7 @@ def _parser_for(endpoint: Endpoint[Any]) -> argparse.ArgumentParser:
         names = [f"--{param.name.replace('_', '-')}"]
         if "_" in param.name:
             names.append(f"--{param.name}")  # the spec's own spelling works too
+        names += [f"--{alias.replace('_', '-')}" for alias in param.aliases]
         parser.add_argument(
             *names,
             dest=param.name,
@@ -132,7 +158,19 @@ def _parser_for(endpoint: Endpoint[Any]) -> argparse.ArgumentParser:
             required=param.required and param.location != "path",
             help=text.strip() or None,
         )
+    if _report_parameters(endpoint) is not None:
+        parser.add_argument(
+            "--param",
+            dest=_PAIRS,
+            action=CollectParameters,
+            type=parameter,
+            metavar="NAME=VALUE",
+            default=None,
+            help=f"one report parameter (repeat for several), as in `modehal run`; VALUE is "
+            "sent as JSON when it parses as JSON, else as text",
+        )
     add_connection_options(parser)
+    add_version_option(parser)
     parser.add_argument(
         "--output",
         choices=("table", "json", "csv"),
@@ -198,11 +236,17 @@ def _boolean(text: str) -> bool:
 
 def _json_object(text: str) -> Mapping[str, Any]:
     """A JSON object, or ``name=value`` pairs separated by commas (each value read as JSON
-    when it is JSON, so ``hour=3`` is a number and ``region=emea`` text)."""
+    when it is JSON, so ``hour=3`` is a number and ``region=emea`` text). A comma inside a
+    JSON value (``ids=[1,2]``, ``where={"a":1,"b":2}``, ``label="a, b"``) is the value's."""
     if not text.lstrip().startswith("{") and "=" in text:
-        pairs = [pair.split("=", 1) for pair in text.split(",")]
-        if any(len(pair) != 2 or not pair[0].strip() for pair in pairs):
-            raise argparse.ArgumentTypeError(f"expected name=value pairs, got {text!r}")
+        pairs = [pair.split("=", 1) for pair in _top_level_pieces(text)]
+        for pair in pairs:
+            if len(pair) != 2 or not pair[0].strip():
+                raise argparse.ArgumentTypeError(
+                    f"expected name=value pairs separated by commas, got {','.join(pair)!r} "
+                    f"in {text!r} (a text value holding a comma is quoted as JSON: "
+                    "'name=\"a, b\"')"
+                )
         return {name.strip(): json_or_text(value) for name, value in pairs}
     try:
         value = loads(text)
@@ -213,6 +257,31 @@ def _json_object(text: str) -> Mapping[str, Any]:
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError("expected a JSON object")
     return value
+
+
+def _top_level_pieces(text: str) -> list[str]:
+    """``text`` split at the commas outside brackets, braces and double-quoted strings."""
+    pieces: list[str] = []
+    depth, quoted, escaped, start = 0, False, False, 0
+    for index, char in enumerate(text):
+        if quoted:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            pieces.append(text[start:index])
+            start = index + 1
+    pieces.append(text[start:])
+    return pieces
 
 
 def _json_array(text: str) -> list[Any]:

@@ -13,10 +13,15 @@ from .. import _display
 from .._hal import Resource
 from .._pagination import Collection
 from .._settings import ACCOUNT, SECRET, TOKEN
+from .._version import __version__
 
 
 class CommandError(Exception):
     """A mistake in how the command was called; printed without a traceback."""
+
+
+def add_version_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", action="version", version=f"modehal {__version__}")
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +32,14 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
 def add_sim_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sim", action="store_true", help="run against an in-process simulator instead of Mode"
+    )
+    parser.add_argument(
+        "--sim-rows",
+        type=row_count,
+        metavar="N",
+        default=None,
+        help="with --sim: N rows in each query's results (default 5; 1000000 makes a result "
+        "big enough to watch the progress bar)",
     )
     parser.add_argument(
         "--allow-insecure",
@@ -46,7 +59,8 @@ def connect(args: argparse.Namespace) -> Iterator[Any]:
     if getattr(args, "sim", False):
         from ..sim import Simulator
 
-        with Simulator(port=0, speed=20.0) as sim, sim.client(**_options(args)) as client:
+        rows = {} if args.sim_rows is None else {"results_rows": args.sim_rows}
+        with Simulator(port=0, speed=20.0, **rows) as sim, sim.client(**_options(args)) as client:
             yield client
         return
     missing = [name for name in (TOKEN, SECRET, ACCOUNT) if not os.environ.get(name, "").strip()]
@@ -57,6 +71,19 @@ def connect(args: argparse.Namespace) -> Iterator[Any]:
 
     with Client(allow_insecure=getattr(args, "allow_insecure", False), **_options(args)) as client:
         yield client
+
+
+def row_count(text: str) -> int:
+    """A simulator's rows per result: a whole number, 0 or more."""
+    try:
+        rows = int(text)
+    except ValueError:
+        rows = -1
+    if rows < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of rows, 0 or more, got {text!r}"
+        )
+    return rows
 
 
 def add_rate_limit_option(parser: argparse.ArgumentParser) -> None:

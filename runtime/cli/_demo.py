@@ -96,18 +96,21 @@ def run(args: argparse.Namespace) -> int:
             say.item(f"deleted; fetching it again: {error.status} {error.message}")
 
         say.step(f"Save the results of run {finished.token}, and read them back")
-        directory = Path(tempfile.mkdtemp(prefix="modehal-demo-"))
-        with finished.results() as results:  # one CSV, or a zip of one CSV per query
-            tables = results.tables()
-            saved = [table.save(directory) for table in tables.values()]
-        for path in saved:
-            say.item(f"saved {path} ({path.stat().st_size:,} bytes)")
-            with path.open(newline="", encoding="utf-8-sig") as file:
-                for number, row in enumerate(csv.reader(file)):
-                    if number > 3:
-                        say.item("  ...")
-                        break
-                    say.item("  " + " | ".join(row))
+        # a directory of the demo's own, removed at the end (an error or Ctrl-C too)
+        with tempfile.TemporaryDirectory(prefix="modehal-demo-") as temporary:
+            directory = Path(temporary)
+            with finished.results() as results:  # one CSV, or a zip of one CSV per query
+                tables = results.tables()
+                saved = [table.save(directory) for table in tables.values()]
+            for path in saved:
+                say.item(f"saved {path} ({path.stat().st_size:,} bytes)")
+                with path.open(newline="", encoding="utf-8-sig") as file:
+                    for number, row in enumerate(csv.reader(file)):
+                        if number > 3:
+                            say.item("  ...")
+                            break
+                        say.item("  " + " | ".join(row))
+        say.item(f"(removed {directory} again)")
 
         connections = sim.connections
         say.title(

@@ -85,10 +85,10 @@ class Explorer:
         elif line == "json":
             print(json.dumps(self.here.data, indent=2))
         elif line == "back":
-            if len(self.trail) > 1:
-                self.trail.pop()
-            else:
-                print("already at the start")
+            if len(self.trail) == 1:
+                print(f"already at the start ({self.here!r}): there is nothing to go back to")
+                return
+            self.trail.pop()
             self.display()
         elif line == "more":
             self.show_items()
@@ -100,17 +100,31 @@ class Explorer:
     def follow(self, line: str) -> None:
         word, *assignments = line.split()
         rels = sorted(self.here.links)
-        rel = rels[int(word) - 1] if word.isdecimal() and 0 < int(word) <= len(rels) else word
+        if word.isdecimal():
+            if not 0 < int(word) <= len(rels):
+                print(f"no link [{word}]: {_numbered(len(rels), 'link')}")
+                return
+            word = rels[int(word) - 1]
+        rel = word
         variables = dict(item.split("=", 1) for item in assignments if "=" in item)
         # a missing rel raises LinkError, listing the rels there are
         self.trail.append(self.here.follow(rel, **variables))
         self.display()
 
     def open_item(self, number: str) -> None:
-        if number.isdecimal():
-            self._fetch(int(number))
-        if not number.isdecimal() or not 0 < int(number) <= len(self.items):
-            print(f"no item #{number}: there are {len(self.items)}")
+        if not isinstance(self.here, Collection):
+            print(
+                f"#{number}: {self.here!r} is not a collection, so it has no items; "
+                "follow one of its links to a collection, or go `back`"
+            )
+            return
+        if not number.isdecimal():
+            print(f"#{number}: expected # and an item's number, such as #1")
+            return
+        self._fetch(int(number))
+        if not 0 < int(number) <= len(self.items):
+            whole = "" if self._rest is None else " fetched so far"
+            print(f"no item #{number}: {_numbered(len(self.items), 'item')}{whole}")
             return
         self.trail.append(self.items[int(number) - 1])
         self.display()
@@ -126,10 +140,20 @@ class Explorer:
 
     def show_items(self) -> None:
         """The next ``ITEMS_SHOWN`` items of the collection, and whether there are more."""
-        if self._rest is None and self._shown >= len(self.items):
-            print("no more items")
+        if not isinstance(self.here, Collection):
+            print(f"`more` shows a collection's next items; {self.here!r} is not a collection")
             return
         self._fetch(self._shown + ITEMS_SHOWN + 1)  # one more: to know whether to say "more"
+        if not self.items:
+            print("  (none: this page of the collection is empty)")
+            return
+        if self._shown >= len(self.items):
+            print(
+                "no more items: the last page has been read, and "
+                + ("the only item is" if len(self.items) == 1 else f"all {len(self.items)} are")
+                + " shown above"
+            )
+            return
         end = min(len(self.items), self._shown + ITEMS_SHOWN)
         for number in range(self._shown + 1, end + 1):
             print(f"  [#{number}] {self.items[number - 1]!r}")
@@ -167,6 +191,15 @@ class Explorer:
             self.show_items()
         if len(self.trail) == 1:
             print("(type a number or a rel to follow it, #N for an item, back, json, help or quit)")
+
+
+def _numbered(count: int, what: str) -> str:
+    """What numbers there are to pick from: "there are 31 links (1-31)"."""
+    if count == 0:
+        return f"there are no {what}s here"
+    if count == 1:
+        return f"there is 1 {what} (#1)" if what == "item" else f"there is 1 {what} ([1])"
+    return f"there are {count} {what}s (1-{count})"
 
 
 def _enable_completion(explorer: Explorer) -> None:

@@ -218,6 +218,13 @@ def save_download(download: Download, output: str) -> list[Path]:
         return [_save(download, _writable(Path(output)))]
 
 
+def check_output(output: str | None) -> None:
+    """Refuse an ``-o`` PATH that cannot be written, before anything is sent: a run triggered
+    only to fail at the end would go on in Mode (and count against its limits) for nothing."""
+    if output != STDOUT:
+        _writable(Path(output or "."))
+
+
 def _writable(target: Path) -> Path:
     """``target``, checked before anything is downloaded: a directory, or a file in one."""
     if not target.is_dir() and not target.parent.is_dir():

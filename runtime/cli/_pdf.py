@@ -12,6 +12,7 @@ from ._output import (
     add_output_option,
     add_run_argument,
     add_timeout_option,
+    check_output,
     poll_interval,
     report_written,
     resolve_run,
@@ -50,6 +51,7 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output(args.output)
     with connect(args) as client:
         token = args.run_token
         if token == LATEST:

@@ -11,6 +11,7 @@ from ._output import (
     add_format_option,
     add_output_option,
     add_run_argument,
+    check_output,
     report_written,
     resolve_run,
     save_results,
@@ -66,6 +67,7 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.latest == (args.run_token is not None):
         raise CommandError("give RUN, or --latest for the latest successful run (not both)")
+    check_output(args.output)
     with connect(args) as client:
         if args.latest:
             report_run = client.reports.latest_run(args.report)

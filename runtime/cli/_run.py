@@ -14,6 +14,7 @@ from ._output import (
     add_format_option,
     add_output_option,
     add_timeout_option,
+    check_output,
     parameter,
     poll_interval,
     report_written,
@@ -91,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
     if len(args.reports) > 1 or args.concurrency is not None:
         return run_many(args)
     (report,) = args.reports
+    check_output(args.output)
     with connect(args) as client:
         created = client.report_runs.create(report, parameters=args.parameters or None)
         label = f"run {created.token} of report {report}"

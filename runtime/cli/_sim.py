@@ -8,6 +8,8 @@ from typing import Any
 
 from .._settings import ACCOUNT, BASE_URL, DISCOVERY, SECRET, TOKEN
 from ..sim import Simulator
+from ..sim._store import RESULTS_ROWS
+from ._common import row_count
 
 
 def add_parser(commands: Any) -> None:
@@ -20,13 +22,27 @@ def add_parser(commands: Any) -> None:
         "--speed", type=float, default=1.0, help="clock speed: 10 makes runs finish 10x sooner"
     )
     parser.add_argument(
+        "--results-rows",
+        type=row_count,
+        metavar="N",
+        default=RESULTS_ROWS,
+        help=f"rows in each query's results (default {RESULTS_ROWS}; a million makes a run's "
+        "download big enough to watch modehal's progress bar)",
+    )
+    parser.add_argument(
         "--no-quirks", action="store_true", help="behave as the docs say, not as Mode does"
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    sim = Simulator(port=args.port, seed=args.seed, speed=args.speed, quirks=not args.no_quirks)
+    sim = Simulator(
+        port=args.port,
+        seed=args.seed,
+        speed=args.speed,
+        quirks=not args.no_quirks,
+        results_rows=args.results_rows,
+    )
     with sim:
         print(f"Mode simulator listening on {sim.url}  (Ctrl-C to stop)")
         print(f"  account     {sim.account}")

@@ -43,6 +43,10 @@ class TrackedServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver listens with a backlog of 5: a burst of clients connecting at once (tasks
+    # of an asyncio client, a thread pool) overflowed it, and the refused connects waited out
+    # TCP's retransmission (1 s, 3 s, 7 s...). The kernel caps it at its somaxconn.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
         super().__init__(address, handler)
