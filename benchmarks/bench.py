@@ -14,6 +14,7 @@ installed (mode-sdk and httpx come with the ``bench`` extra) are left out of the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import gzip
 import json
@@ -25,7 +26,7 @@ import sys
 import threading
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -510,8 +511,12 @@ def memory(name):  # bytes: VmRSS is the resident size now, VmHWM its peak so fa
         return next(int(line.split()[1]) * 1024 for line in status if line.startswith(name))
 if job == "pandas-read-csv" or job == "modehal-pandas":
     import pandas  # imported before measuring, for both
+if job in ("modehal-arrow", "modehal-polars", "pyarrow-read-csv"):
+    import pyarrow, pyarrow.csv  # likewise
+    if job == "modehal-polars":
+        import polars
 before = memory("VmRSS:")
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 figures = {{}}
 if job == "modehal-save":
     figures["bytes"] = client.report_runs.results(report, run).save(target).stat().st_size
@@ -530,11 +535,22 @@ elif job == "urllib3-save":
 elif job == "modehal-rows":
     figures["rows"] = sum(1 for _ in client.report_runs.results(report, run).rows())
 elif job == "modehal-pandas":
-    figures["rows"] = len(client.report_runs.results(report, run).to_pandas())
+    frame = client.report_runs.results(report, run).to_pandas()
+    figures["rows"], figures["table_bytes"] = len(frame), int(frame.memory_usage(deep=True).sum())
 elif job == "pandas-read-csv":
     import pandas
     figures["rows"] = len(pandas.read_csv(target))
+elif job == "modehal-arrow":
+    table = client.report_runs.results(report, run).to_arrow()
+    figures["rows"], figures["table_bytes"] = table.num_rows, table.nbytes
+elif job == "modehal-polars":
+    frame = client.report_runs.results(report, run).to_polars()
+    figures["rows"], figures["table_bytes"] = frame.height, frame.estimated_size()
+elif job == "pyarrow-read-csv":
+    table = pyarrow.csv.read_csv(target)
+    figures["rows"], figures["table_bytes"] = table.num_rows, table.nbytes
 figures["seconds"] = time.perf_counter() - started
+figures["cpu_seconds"] = time.process_time() - cpu  # every thread's, the parsers' own too
 figures["rss_growth_bytes"] = memory("VmHWM:") - before
 print(json.dumps(figures))
 """
@@ -553,24 +569,45 @@ def _child(job: str, url: str, report: str, run: str, target: Path) -> dict[str,
     return figures
 
 
-def data_out(megabytes: int, pandas_megabytes: int) -> dict[str, Any]:
-    """A run's results, ``megabytes`` of CSV once decompressed, saved and read as rows by
-    modehal and saved by bare urllib3; ``pandas_megabytes`` of it into a DataFrame by modehal
-    and by pandas' own ``read_csv`` of the saved file."""
+@contextlib.contextmanager
+def _one_csv_run() -> Iterator[tuple[Simulator, str, str, float, Path]]:
+    """A simulator with a finished run of a one-query report (one CSV): the simulator, the
+    report, the run, the CSV's bytes per row, and a scratch path to save it at."""
     import tempfile
 
-    results: dict[str, Any] = {}
     with (
         Simulator(port=0, account=ACCOUNT, token=TOKEN, secret=SECRET, discovery=DISCOVERY) as sim,
         tempfile.TemporaryDirectory() as scratch,
     ):
-        report = sim.reports[0]  # one query: one CSV
+        report = sim.reports[0]
         client = sim.client()
         run = client.report_runs.create(report).wait(poll_interval=0.05).token
         sample_rows = 10_000
         sim.set_results_rows(report, sample_rows)
         row_bytes = len(client.report_runs.results(report, run).read()) / (sample_rows + 1)
-        target = Path(scratch) / "results.csv"
+        yield sim, report, run, row_bytes, Path(scratch) / "results.csv"
+
+
+def _served_gzipped(target: Path, report: str, run: str) -> CannedServer:
+    """The CSV saved at ``target``, served gzipped from memory as the run's results: the
+    simulator makes rows in Python, slower than the parsers read them."""
+    return CannedServer(
+        {
+            f"/api/{ACCOUNT}/reports/{report}/runs/{run}/results/content.csv": gzip.compress(
+                target.read_bytes(), 1
+            )
+        },
+        head=b"Content-Type: text/csv\r\nContent-Encoding: gzip\r\n",
+    )
+
+
+def data_out(megabytes: int, pandas_megabytes: int) -> dict[str, Any]:
+    """A run's results, ``megabytes`` of CSV once decompressed, saved and read as rows by
+    modehal and saved by bare urllib3; ``pandas_megabytes`` of it into a DataFrame by modehal
+    and by pandas' own ``read_csv`` of the saved file."""
+    results: dict[str, Any] = {}
+    with _one_csv_run() as (sim, report, run, row_bytes, target):
+        client = sim.client()
         sim.set_results_rows(report, int(megabytes * 1024 * 1024 / row_bytes))
         jobs = ("urllib3-save", "modehal-save", "modehal-rows")
         results["save"] = {job: _child(job, sim.url, report, run, target) for job in jobs}
@@ -578,20 +615,64 @@ def data_out(megabytes: int, pandas_megabytes: int) -> dict[str, Any]:
         # parses them, so the same CSV is served gzipped from memory by a canned server.
         sim.set_results_rows(report, int(pandas_megabytes * 1024 * 1024 / row_bytes))
         client.report_runs.results(report, run).save(target)
-        served = CannedServer(
-            {
-                f"/api/{ACCOUNT}/reports/{report}/runs/{run}/results/content.csv": gzip.compress(
-                    target.read_bytes(), 1
-                )
-            },
-            head=b"Content-Type: text/csv\r\nContent-Encoding: gzip\r\n",
-        )
+        served = _served_gzipped(target, report, run)
         jobs = ("pandas-read-csv", "modehal-pandas")
         results["pandas"] = {job: _child(job, served.url, report, run, target) for job in jobs}
     return results
 
 
+def columnar(sizes: list[int], rounds: int = 3) -> dict[int, dict[str, Any]]:
+    """For each size in ``sizes`` (MB of CSV once decompressed, gzip on the wire):
+    ``to_arrow()`` and ``to_polars()`` against ``to_pandas()`` and against pyarrow's own
+    ``read_csv`` of the saved file, each in a child process of its own (its peak RSS); the
+    median of ``rounds`` runs of each."""
+    figures: dict[int, dict[str, Any]] = {}
+    with _one_csv_run() as (sim, report, run, row_bytes, target):
+        client = sim.client()
+        for megabytes in sizes:
+            sim.set_results_rows(report, int(megabytes * 1024 * 1024 / row_bytes))
+            client.report_runs.results(report, run).save(target)
+            served = _served_gzipped(target, report, run)
+            jobs = ("modehal-pandas", "modehal-arrow", "modehal-polars", "pyarrow-read-csv")
+            runs: dict[str, list[dict[str, float]]] = {job: [] for job in jobs}
+            for _ in range(rounds):  # interleaved, as the per-call rows are: a noisy machine
+                for job in jobs:
+                    runs[job].append(_child(job, served.url, report, run, target))
+            figures[megabytes] = {
+                job: sorted(found, key=lambda one: one["seconds"])[len(found) // 2]
+                for job, found in runs.items()
+            }
+            target.unlink()
+    return figures
+
+
 # -- report ---------------------------------------------------------------------------------
+
+
+def _print_columnar(figures: dict[int, dict[str, Any]]) -> None:
+    mb = 1024 * 1024
+    for megabytes, jobs in figures.items():
+        pandas, arrow = jobs["modehal-pandas"], jobs["modehal-arrow"]
+        print(f"\nArrow and Polars: {megabytes:,} MB of CSV once decompressed (gzip on the wire)")
+        for job, name in (
+            ("modehal-pandas", "modehal to_pandas()"),
+            ("modehal-arrow", "modehal to_arrow()"),
+            ("modehal-polars", "modehal to_polars()"),
+            ("pyarrow-read-csv", "pyarrow.csv.read_csv(saved file)"),
+        ):
+            one = jobs[job]
+            print(
+                f"  {name:<34}{one['seconds']:7.2f} s ({one['cpu_seconds']:6.2f} s CPU)"
+                f"   table {one['table_bytes'] / mb:7.1f} MB"
+                f"   peak RSS +{one['rss_growth_bytes'] / mb:7.1f} MB"
+                f" = {one['rss_growth_bytes'] / one['table_bytes']:.2f}x the table"
+            )
+        print(
+            f"  to_arrow() vs to_pandas(): {pandas['seconds'] / arrow['seconds']:.2f}x faster"
+            f" ({pandas['cpu_seconds'] / arrow['cpu_seconds']:.2f}x less CPU; goal 2x);"
+            f" vs pyarrow on the saved file: {arrow['seconds'] / jobs['pyarrow-read-csv']['seconds']:.2f}x"
+            " its time"
+        )
 
 
 def _print_data_out(figures: dict[str, dict[str, Any]], big: int, small: int) -> None:
@@ -628,9 +709,19 @@ def main() -> int:
         "--pandas-mb", type=int, default=100, help="size of the CSV read into pandas (default 100)"
     )
     parser.add_argument(
+        "--columnar-mb",
+        default="100,1024",
+        help="sizes of the CSV read into Arrow, Polars and pandas, comma-separated (default "
+        "100,1024; 0: skip)",
+    )
+    parser.add_argument(
+        "--columnar-rounds", type=int, default=3, help="runs of each Arrow/Polars row (median)"
+    )
+    parser.add_argument(
         "--only",
-        choices=["asyncio", "jobs"],
-        help="run only these rows (asyncio: AsyncClient's; jobs: the jobs on a big workspace)",
+        choices=["asyncio", "columnar", "jobs"],
+        help="run only these rows (asyncio: AsyncClient's; columnar: Arrow and Polars; jobs: the "
+        "jobs on a big workspace)",
     )
     args = parser.parse_args()
     os.environ.pop("MODE_TOKEN", None)
@@ -639,6 +730,13 @@ def main() -> int:
         "rounds": args.rounds,
         "calls": args.calls,
     }
+    sizes = [int(size) for size in args.columnar_mb.split(",") if int(size) > 0]
+    if args.only == "columnar":
+        results["columnar"] = columnar(sizes, args.columnar_rounds)
+        _print_columnar(results["columnar"])
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2) + "\n")
+        return 0
 
     run_doc = _run_document()
     if args.only == "jobs":
@@ -705,6 +803,7 @@ def main() -> int:
     results["regeneration_seconds"] = regeneration_time()
     results["drift_seconds"] = drift_time()
     results["data_out"] = data_out(args.data_mb, args.pandas_mb)
+    results["columnar"] = columnar(sizes, args.columnar_rounds)
 
     print(
         f"modehal {modehal.__version__} benchmark, Python {results['python']}, {args.rounds} rounds x {args.calls} calls, median round\n"
@@ -738,6 +837,7 @@ def main() -> int:
     _print_asyncio(results["asyncio_gets"], results["asyncio_wait"])
     _print_jobs(results["jobs"])
     _print_data_out(results["data_out"], args.data_mb, args.pandas_mb)
+    _print_columnar(results["columnar"])
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0

@@ -34,6 +34,18 @@ class ConfigurationError(ModeError):
     """The client is missing something it needs, such as a credential or an account."""
 
 
+class MissingExtra(ModeError, ImportError):
+    """A method needs an optional dependency that is not installed; the message names the
+    ``pip install`` command of the extra that brings it (``.extra``)."""
+
+    def __init__(self, needed_by: str, extra: str, module: str) -> None:
+        super().__init__(
+            f'{needed_by} needs {module}, which is an optional extra: pip install "modehal[{extra}]"'
+        )
+        self.extra = extra
+        self.module = module
+
+
 class InvalidParameter(ModeError, ValueError):
     """An argument breaks a constraint the spec documents (an enum, a range, a pattern)."""
 

@@ -13,20 +13,26 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import threading
+import os
 import warnings
-from collections.abc import Iterator
-from pathlib import PurePosixPath
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from . import _columnar
 from ._decode import MAX_DEPTH, too_deep
 from ._download import CHUNK_SIZE, Chunks, Download
-from ._errors import DecodeError, ModeError, ResponseTooLarge
+from ._errors import DecodeError, MissingExtra, ModeError, ResponseTooLarge
+from ._streams import ByteStream, read_ahead
 
 if TYPE_CHECKING:
     import zipfile
 
     import pandas
+    import polars
+
+    # pyarrow ships no type information: to mypy its tables are Any
+    import pyarrow  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
 # csv, codecs, queue, tempfile and zipfile are imported where rows, JSON, a read-ahead or a
 # zip are read: they cost `import modehal` a few milliseconds it does not need.
@@ -107,23 +113,21 @@ class Results(ResultsFacts, Download):
         try:
             import pandas
         except ImportError:
-            raise ModeError(
-                'to_pandas() needs pandas, which is an optional extra: pip install "modehal[pandas]"'
-            ) from None
+            raise MissingExtra("to_pandas()", "pandas", "pandas") from None
         if self.format == "zip":
             return self._only_table().to_pandas()
         if self.format == "json":
             return pandas.DataFrame.from_records(list(self.rows()))
         # Big chunks, read ahead by a thread: pandas parses in C without the GIL while the
         # next chunks arrive and are decompressed (which releases it too).
-        chunks = _read_ahead(self.iter_bytes(1 << 20))
+        chunks = read_ahead(self.iter_bytes(1 << 20))
         try:
             with warnings.catch_warnings():
                 # index_col=False: a first row one value wider than the header is not "the
                 # first column is the index" but values no column holds, which pandas only
                 # warns about: an error, as rows() has it
                 warnings.simplefilter("error", pandas.errors.ParserWarning)
-                return pandas.read_csv(_ByteStream(chunks), encoding="utf-8-sig", index_col=False)
+                return pandas.read_csv(ByteStream(chunks), encoding="utf-8-sig", index_col=False)
         except (
             pandas.errors.ParserError,
             pandas.errors.ParserWarning,
@@ -133,6 +137,49 @@ class Results(ResultsFacts, Download):
             raise DecodeError(self.url, f"the CSV cannot be read: {exc}") from None
         finally:
             chunks.close()  # type: ignore[attr-defined]  # stops the read-ahead thread
+
+    def to_arrow(self) -> pyarrow.Table:
+        """The table as a ``pyarrow.Table`` (``pip install "modehal[arrow]"``), parsed by
+        pyarrow's streaming CSV reader as the body arrives: each column gets the narrowest type
+        holding all its values (int64, float64, bool, date32, timestamp[us], else string);
+        empty cells and pandas' null markers are nulls. Rows are those ``rows()`` reads, except
+        that a row narrower or wider than the header is a ``DecodeError`` here. JSON results
+        take the types of their values."""
+        return self._arrow("to_arrow()", "arrow")
+
+    def to_polars(self) -> polars.DataFrame:
+        """The table as a ``polars.DataFrame`` (``pip install "modehal[polars]"``): the Arrow
+        table ``to_arrow()`` reads, handed to polars without copying what it can share."""
+        _columnar.require("polars", "to_polars()", "polars")  # before the body is read
+        frame: polars.DataFrame = _columnar.polars_frame(self._arrow("to_polars()", "polars"))
+        return frame
+
+    def save(
+        self, path: str | os.PathLike[str], *, progress: Callable[[int], object] | None = None
+    ) -> Path:
+        """As ``Download.save``; a path ending in ``.parquet`` gets the table ``to_arrow()``
+        reads, written as Parquet (whole or not at all too); ``progress`` then counts the
+        body's bytes as they are read."""
+        target = Path(path)
+        if target.suffix.lower() != ".parquet" or target.is_dir():
+            return super().save(target, progress=progress)
+        return _columnar.write_parquet(lambda: self._arrow(progress=progress), target)
+
+    def _arrow(
+        self,
+        needed_by: str = 'save("….parquet")',
+        extra: str = "arrow",
+        progress: Callable[[int], object] | None = None,
+    ) -> pyarrow.Table:
+        if self.format == "zip":
+            return self._only_table()._arrow(needed_by, extra, progress)
+        _columnar.require("pyarrow", needed_by, extra)
+        chunks = self.iter_bytes(1 << 20)
+        if progress is not None:
+            chunks = _reported(chunks, progress)
+        if self.format == "json":
+            return _columnar.rows_table(_json_rows(chunks, self.url), self.url, needed_by, extra)
+        return _columnar.csv_table(chunks, self.url, _column_names, needed_by, extra)
 
     def _only_table(self) -> Results:
         tables = self.tables()
@@ -147,52 +194,16 @@ class Results(ResultsFacts, Download):
         return next(iter(tables.values()))
 
 
-_END = object()
 MAX_JSON_ROW = 16 * 1024 * 1024  # characters: a longer row is a malformed body, not a row
 MAX_CSV_CELL = 16 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1_000  # tables in one zip of results: a report has far fewer queries
 _TOO_DEEP = f"a JSON row is nested too deeply (more than {MAX_DEPTH} levels)"
 
 
-def _read_ahead(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
-    """``chunks``, produced by a thread of its own up to ``depth`` chunks ahead of the reader
-    (so memory stays bounded); its error, if any, is raised to the reader."""
-    import queue
-
-    ready: queue.Queue[object] = queue.Queue(depth)
-    stop = threading.Event()
-
-    def offer(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for chunk in chunks:
-                if not offer(chunk):
-                    return
-            offer(_END)
-        except BaseException as error:  # handed to the reader, raised there
-            offer(error)
-        finally:
-            chunks.close()  # type: ignore[attr-defined]
-
-    threading.Thread(target=produce, name="modehal-read-ahead", daemon=True).start()
-    try:
-        while True:
-            item = ready.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
+def _reported(chunks: Iterator[bytes], progress: Callable[[int], object]) -> Iterator[bytes]:
+    for chunk in chunks:
+        progress(len(chunk))
+        yield chunk
 
 
 def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
@@ -209,7 +220,7 @@ def _csv_rows(results: Results) -> Iterator[dict[str, Any]]:
     csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_CELL))
 
     text = io.TextIOWrapper(
-        io.BufferedReader(_ByteStream(results.iter_bytes()), CHUNK_SIZE),
+        io.BufferedReader(ByteStream(results.iter_bytes()), CHUNK_SIZE),
         encoding="utf-8-sig",
         newline="",
     )
@@ -435,37 +446,3 @@ def _member_chunks(
             raise DecodeError(url, f"the zip member cannot be read: {exc}") from None
 
     return chunks
-
-
-class _ByteStream(io.RawIOBase):
-    """A file-like view of an iterator of byte chunks, for ``csv`` and pandas."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._pending = memoryview(chunk)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]  # a view: no copy of the rest
-        return size
-
-    def read(self, size: int | None = -1) -> bytes:
-        # What is pending, straight from the chunk (RawIOBase.read would copy it twice).
-        if size is None or size < 0:
-            return self.readall()
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return b""
-            self._pending = memoryview(chunk)
-        piece, self._pending = self._pending[:size], self._pending[size:]
-        return bytes(piece)

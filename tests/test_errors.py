@@ -148,6 +148,7 @@ def every_error(client: modehal.Client) -> list[modehal.ModeError]:
         modehal.Timeout("slow", **request),
         modehal.ConnectionError("dropped", **request),
         modehal.ResponseTooLarge("GET", URL, 1024),
+        modehal.MissingExtra("to_arrow()", "arrow", "pyarrow"),
         modehal.PaginationError("endless", url=URL, pages=5000, items=5000),
         modehal.RunFailed(run, "failed"),
         *(

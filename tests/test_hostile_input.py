@@ -578,6 +578,36 @@ def test_odd_csv_reads_as_the_same_rows_in_every_reading(name: str) -> None:
     assert others == [first, first]
 
 
+# What pyarrow cannot read as the other readings do: to_arrow() refuses it rather than read it
+# otherwise (a short row, a trailing delimiter, an odd number of quote characters)
+ARROW_REFUSES = {"trailing delimiters", "a short row", "a quote inside a value"}
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_malformed_csv_is_a_decode_error_in_to_arrow_too(name: str) -> None:
+    pytest.importorskip("pyarrow")
+    with pytest.raises(modehal.DecodeError) as error:
+        body_results(MALFORMED[name]).to_arrow()
+    assert error.value.url == CSV_URL
+
+
+@pytest.mark.parametrize("name", ODD_BUT_READABLE)
+def test_odd_csv_reads_in_to_arrow_as_the_same_rows_or_is_refused(name: str) -> None:
+    pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    body, count = ODD_BUT_READABLE[name]
+    if name in ARROW_REFUSES:
+        with pytest.raises(modehal.DecodeError, match="cannot be read") as error:
+            body_results(body).to_arrow()
+        assert error.value.url == CSV_URL
+        return
+    table = body_results(body).to_arrow()
+    assert ([table.column_names] * table.num_rows, table.num_rows) == three_readings(body)[0]
+    assert table.num_rows == count
+    frame = body_results(body).to_pandas()
+    assert table.to_pandas().astype(str).equals(frame.astype(str))  # the same values too
+
+
 def test_csv_rows_name_columns_as_pandas_does() -> None:
     pandas = pytest.importorskip("pandas")
     body = b"a,a,,a.1,a\n1,2,3,4,5\n"
