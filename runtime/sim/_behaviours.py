@@ -111,24 +111,25 @@ def _render(store: Store) -> Callable[[Record], dict[str, Any]]:
     return lambda record: document(store, record)
 
 
-def create_report_run(request: Request, plan: Plan) -> Reply:
+def _new_run(request: Request, parameters: dict[str, Any]) -> Reply:
     """A new run, ``enqueued``; it ends on the simulator's clock (``_runs``)."""
+    store = request.store
+    token = store.new_token("report_run")
+    run = start_run(store, request.params["report"], token, store.clock.now(), parameters)
+    return Reply(202, document(store, run))
+
+
+def create_report_run(request: Request, plan: Plan) -> Reply:
     body = request.body if request.body is not None else {}
     if not isinstance(body, dict) or not isinstance(body.get("parameters", {}), dict):
         raise bad_request('body must be {"parameters": {...}}')
-    store = request.store
-    token = store.new_token("report_run")
-    run = start_run(
-        store, request.params["report"], token, store.clock.now(), body.get("parameters") or {}
-    )
-    return Reply(202, document(store, run))
+    return _new_run(request, body.get("parameters") or {})
 
 
 def refresh_report(request: Request, plan: Plan) -> Reply:
     """Refreshing a report's datasets starts a run of the report, as creating one does."""
     generic.values_of(plan, request, creating=True)
-    request.body = None
-    return create_report_run(request, plan)
+    return _new_run(request, {})
 
 
 def create_dataset_run(request: Request, plan: Plan) -> Reply:
