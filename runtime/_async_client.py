@@ -54,6 +54,7 @@ class AsyncBaseClient(ClientCore):
     _transport: AsyncTransport
     flavor: ClassVar[Flavor] = ASYNC
     _name: ClassVar[str] = "modehal.AsyncClient"
+    _awaits_hooks: ClassVar[bool] = True
 
     def _new_transport(self, settings: Settings) -> AsyncTransport:
         if settings.session is not None:

@@ -123,7 +123,8 @@ class AsyncTransport:
     ) -> httpx.Response:
         method, url = hops.method, hops.url
         sent = dict(headers)
-        sent.update(hops.authorization(home_headers) or {})
+        if home_headers:
+            sent.update(hops.authorization(home_headers) or {})
         credentials = hops.authorization(authorization)
         if credentials is not None:
             sent["Authorization"] = credentials

@@ -12,6 +12,7 @@ download accounting (``_download.BodyDecoder``) are shared the same way.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -71,6 +72,8 @@ class ClientCore:
     #: which models, collections and downloads this client's answers are made of
     flavor: ClassVar[Flavor] = SYNC
     _name: ClassVar[str] = "modehal.Client"
+    #: whether coroutine functions may be event hooks (the asyncio client awaits them)
+    _awaits_hooks: ClassVar[bool] = False
 
     _transport: Any
 
@@ -130,6 +133,7 @@ class ClientCore:
             max_connections=max_connections,
         )
         del token, secret, discovery  # held only as headers in settings from here on
+        self._check_hooks(settings)  # before a transport is made, to be left unclosed
         # One bucket for this client and every copy with_options() makes: they share the budget.
         bucket = (
             TokenBucket(settings.rate_limit, burst=settings.rate_burst)
@@ -144,6 +148,17 @@ class ClientCore:
         raise TypeError(
             "ClientCore is the shared half of a client: make a Client or an AsyncClient"
         )
+
+    def _check_hooks(self, settings: Settings) -> Settings:
+        """``settings``, unless a coroutine function is a hook of a client that would call it
+        without awaiting it (the hook would silently never run)."""
+        hooks = settings.event_hooks
+        if not self._awaits_hooks and any(map(_is_async, hooks.request + hooks.response)):
+            raise ConfigurationError(
+                f"{self._name} calls event hooks in a blocking way: give it plain functions "
+                "(coroutine functions are for modehal.AsyncClient)"
+            )
+        return settings
 
     def _setup(self, settings: Settings, transport: Any, bucket: TokenBucket | None) -> None:
         self._settings = settings
@@ -187,8 +202,10 @@ class ClientCore:
             "user_agent": user_agent,
             "event_hooks": event_hooks,
         }
-        settings = self._settings.replace(
-            **{name: value for name, value in given.items() if value is not NOT_GIVEN}
+        settings = self._check_hooks(
+            self._settings.replace(
+                **{name: value for name, value in given.items() if value is not NOT_GIVEN}
+            )
         )
         copy = type(self).__new__(type(self))
         copy._setup(settings, self._transport, self._bucket)
@@ -512,6 +529,12 @@ class ClientCore:
             + (" session=yes" if settings.session is not None else "")
             + ">"
         )
+
+
+def _is_async(hook: Any) -> bool:
+    return inspect.iscoroutinefunction(hook) or inspect.iscoroutinefunction(
+        getattr(hook, "__call__", None)
+    )
 
 
 def _info(response: Answer, method: str, url: str) -> ResponseInfo:

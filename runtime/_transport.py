@@ -106,7 +106,7 @@ class Transport:
                         hops.authorization(authorization),
                         reading,
                         watch,
-                        hops.authorization(home_headers),
+                        hops.authorization(home_headers) if home_headers else None,
                     )
                 except TransportError as error:
                     raise hops.failed(error)

@@ -560,3 +560,14 @@ def test_the_most_specific_proxy_key_wins() -> None:
     assert proxy_for("https://app.mode.com/x", proxies, None) == "http://c:1"
     assert proxy_for("https://other.example/x", proxies, None) == "http://b:1"
     assert proxy_for("http://other.example/x", proxies, None) == "http://a:1"
+
+
+def test_the_blocking_client_refuses_a_coroutine_hook() -> None:
+    async def hook(view: object) -> None:
+        pass
+
+    with pytest.raises(modehal.ConfigurationError, match="plain functions"):
+        modehal.Client("t", "s", account="a", event_hooks={"response": [hook]})
+    with modehal.Client("t", "s", account="a") as client:
+        with pytest.raises(modehal.ConfigurationError, match="plain functions"):
+            client.with_options(event_hooks={"request": [hook]})
