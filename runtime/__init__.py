@@ -43,6 +43,7 @@ from ._async_hal import AsyncPollable, AsyncResource
 from ._async_pagination import AsyncCollection
 from ._download import Download
 from ._hal import Document, Link, Links, Resource, ResponseInfo
+from ._hooks import RequestView, ResponseView
 from ._jobs_export import ExportSummary, export_sql
 from ._jobs_inventory import Inventory, inventory
 from ._jobs_runs import RunOutcome, RunsInterrupted
@@ -50,6 +51,7 @@ from ._jobs_stale import StaleReport, stale_reports
 from ._pagination import Collection, Page
 from ._polling import Pollable
 from ._results import Results
+from ._retries import Retry
 from ._version import __version__
 
 #: The name ``list()`` operations' results had before they became ``Collection``s.
@@ -110,10 +112,13 @@ __all__ = [
     "Pollable",
     "RateLimited",
     "RedirectError",
+    "RequestView",
     "Resource",
     "ResponseInfo",
+    "ResponseView",
     "ResponseTooLarge",
     "Results",
+    "Retry",
     "RunFailed",
     "RunOutcome",
     "RunsInterrupted",

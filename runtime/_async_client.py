@@ -13,6 +13,7 @@ awaited rather than slept on. Importing it imports httpx: ``pip install "modehal
 from __future__ import annotations
 
 import asyncio
+import inspect
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
@@ -25,7 +26,7 @@ from ._async_pagination import AsyncCollection
 from ._async_transport import AsyncTransport
 from ._core import ClientCore, Request
 from ._download import Download
-from ._errors import APIError, ModeError, NotJSON, TransportError
+from ._errors import APIError, ConfigurationError, ModeError, NotJSON, TransportError
 from ._hal import ResponseInfo
 from ._navigation import Flavor
 from ._results import Results
@@ -53,9 +54,15 @@ class AsyncBaseClient(ClientCore):
     _transport: AsyncTransport
     flavor: ClassVar[Flavor] = ASYNC
     _name: ClassVar[str] = "modehal.AsyncClient"
+    _awaits_hooks: ClassVar[bool] = True
 
     def _new_transport(self, settings: Settings) -> AsyncTransport:
-        return AsyncTransport(max_connections=settings.max_connections)
+        if settings.session is not None:
+            raise ConfigurationError(
+                "session= takes a requests.Session, which only modehal.Client sends through; "
+                "give AsyncClient verify=, cert=, proxies= and headers= instead"
+            )
+        return AsyncTransport(settings)
 
     # -- operations ---------------------------------------------------------------------
 
@@ -158,10 +165,10 @@ class AsyncBaseClient(ClientCore):
         while True:
             try:
                 return await self._send_once(
-                    method, url, headers, payload, authorization, stream, expect_json
+                    method, url, headers, payload, authorization, stream, expect_json, attempt
                 )
             except (TransportError, APIError) as error:
-                wait = _retries.wait_before_retry(method, url, error, attempt, self.max_retries)
+                wait = _retries.wait_before_retry(method, url, error, attempt, self.retry)
                 if wait is None:
                     raise
                 await sleep(wait)
@@ -176,21 +183,34 @@ class AsyncBaseClient(ClientCore):
         authorization: str,
         stream: bool,
         expect_json: bool,
+        attempt: int,
     ) -> httpx.Response:
         waited = self._bucket.take() if self._bucket is not None else 0.0
         if waited:
             await asyncio.sleep(waited)
         self._about_to_send(method, url, headers, authorization, waited)
+        view = self._request_view(method, url, headers, authorization, attempt)
+        if view is not None:
+            for hook in self._settings.event_hooks.request:
+                await _called(hook, view)
         response = await self._transport.send(
             method, url, **self._sending(headers, payload, authorization, stream, expect_json)
         )
+        if view is not None and self._settings.event_hooks.response:
+            answered = self._response_view(view, response, str(response.url))
+            try:
+                for respond in self._settings.event_hooks.response:
+                    await _called(respond, answered)
+            except BaseException:
+                await response.aclose()  # a streamed body goes unread: its connection with it
+                raise
         self._check_status(method, url, response, str(response.url))
         return response
 
     # -- lifecycle ------------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pools."""
         await self._transport.aclose()
 
     async def __aenter__(self) -> Self:
@@ -198,3 +218,10 @@ class AsyncBaseClient(ClientCore):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+async def _called(hook: Any, view: object) -> None:
+    """Call an event hook, awaiting it if it is a coroutine function (either kind is taken)."""
+    result = hook(view)
+    if inspect.isawaitable(result):
+        await result

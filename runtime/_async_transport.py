@@ -6,13 +6,17 @@ on another origin, nothing sent to a link-local address); the attempt, hops incl
 one deadline (``whole_attempt``), kept here by a cancel scope instead of a watchdog thread,
 so a server that dribbles its answer is cut off whatever its pace; a body is read raw and
 decompressed by ``_download.BodyDecoder``, so its size is refused as it grows, counted
-decompressed. This is the only module that imports ``httpx``.
+decompressed. TLS and proxies are ``Settings``' (``verify``, ``cert``, ``proxies``, read from the
+environment there, so httpx is told not to read it: ``trust_env=False``); a URL's proxy is
+chosen by ``_proxies.proxy_for``, as the blocking transport chooses it, and each proxy (or
+none) has an ``httpx.AsyncClient`` of its own. This is the only module that imports ``httpx``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import ssl
 import sys
 import time
 from collections.abc import Mapping
@@ -25,23 +29,45 @@ import httpx
 
 from ._attempt import Hops, TimeoutValue, not_json, out_of_time, whole_attempt
 from ._download import CHUNK_SIZE, BodyDecoder
-from ._errors import ConnectionError, NotJSON, Timeout, TransportError
+from ._errors import ConfigurationError, ConnectionError, NotJSON, Timeout, TransportError
+from ._proxies import proxy_for
+from ._settings import Settings
 
 
 class AsyncTransport:
-    """Owns the ``httpx.AsyncClient`` whose pool holds the connections."""
+    """Owns the ``httpx.AsyncClient`` whose pool holds the connections (one per proxy)."""
 
-    def __init__(self, *, max_connections: int = 32) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
+        settings = settings or Settings()
+        self._settings = settings
+        self._proxy_map = settings.proxy_map
+        self._ssl = _ssl_context(settings.verify, settings.cert)
+        self.client = self._new_client(None)
+        self._clients: dict[str | None, httpx.AsyncClient] = {None: self.client}
+
+    def _new_client(self, proxy: str | None) -> httpx.AsyncClient:
+        limit = self._settings.max_connections
         # At most max_connections open at once: a gather of 500 calls shares them rather than
         # opening 500 connections to Mode (the rest wait for one, within their timeout).
-        self.client = httpx.AsyncClient(
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
+        return httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
             follow_redirects=False,
             timeout=None,
             event_hooks={"response": [_hold_location]},
+            verify=self._ssl,
+            proxy=proxy,
+            trust_env=False,  # Settings read the environment already
         )
+
+    def _client_for(self, url: str) -> httpx.AsyncClient:
+        """The client whose pool goes to ``url``: direct, or through its proxy."""
+        if not self._proxy_map:
+            return self.client
+        proxy = proxy_for(url, self._proxy_map, self._settings.no_proxy)
+        client = self._clients.get(proxy)
+        if client is None:
+            client = self._clients[proxy] = self._new_client(proxy)
+        return client
 
     async def send(
         self,
@@ -56,6 +82,7 @@ class AsyncTransport:
         max_bytes: int | None,
         stream: bool = False,
         expect_json: bool = False,
+        home_headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send the request, follow redirects, and read the whole body: as
         ``Transport.send`` does, with the same arguments and the same errors."""
@@ -66,7 +93,9 @@ class AsyncTransport:
             async with _deadline(seconds):
                 while True:
                     try:
-                        response = await self._send_once(hops, headers, timeout, authorization)
+                        response = await self._send_once(
+                            hops, headers, timeout, authorization, home_headers
+                        )
                     except TransportError as error:
                         raise hops.failed(error)
                     if not hops.redirected(response.status_code, _location(response)):
@@ -90,27 +119,61 @@ class AsyncTransport:
         headers: Mapping[str, str],
         timeout: TimeoutValue,
         authorization: str | None,
+        home_headers: Mapping[str, str] | None,
     ) -> httpx.Response:
         method, url = hops.method, hops.url
         sent = dict(headers)
+        if home_headers:
+            sent.update(hops.authorization(home_headers) or {})
         credentials = hops.authorization(authorization)
         if credentials is not None:
             sent["Authorization"] = credentials
         if hops.body is not None or method in ("POST", "PUT", "PATCH"):
             sent["Content-Length"] = str(len(hops.body or b""))
-        request = self.client.build_request(
+        client = self._client_for(url)
+        request = client.build_request(
             method, url, headers=sent, content=hops.body, timeout=_phases(timeout)
         )
         started = time.perf_counter()
         try:
-            response = await self.client.send(request, stream=True)
+            response = await client.send(request, stream=True)
         except httpx.TransportError as exc:
             raise _transport_error(exc, method, url) from None
+        except ssl.SSLError as exc:
+            raise _tls_error(exc, method, url) from None
         response.elapsed = timedelta(seconds=time.perf_counter() - started)
         return response
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        for client in list(self._clients.values()):
+            await client.aclose()
+
+
+def _ssl_context(verify: bool | str, cert: str | tuple[str, str] | None) -> ssl.SSLContext | bool:
+    """httpx's ``verify=`` for ``Settings.verify`` and ``.cert``: True (httpx's default, the
+    certifi bundle, as requests uses) when neither is changed, else an ``SSLContext`` (httpx
+    takes a CA path or a client certificate only inside one)."""
+    if verify is True and cert is None:
+        return True
+    if verify is False:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif verify is True:
+        import certifi  # requests' own dependency: the bundle requests verifies with
+
+        context = ssl.create_default_context(cafile=certifi.where())
+    elif os.path.isdir(verify):
+        context = ssl.create_default_context(capath=verify)
+    else:
+        context = ssl.create_default_context(cafile=verify)
+    if cert is not None:
+        certificate, key = cert if isinstance(cert, tuple) else (cert, None)
+        try:
+            context.load_cert_chain(certificate, key)
+        except (ssl.SSLError, OSError) as exc:
+            raise ConfigurationError(f"cert {cert!r} cannot be used: {exc}") from None
+    return context
 
 
 _LOCATION = "modehal.location"
@@ -191,6 +254,8 @@ async def _read_body(response: httpx.Response, limit: int | None, method: str, u
         chunks.extend(decoder.finish())
     except httpx.TransportError as exc:
         raise _transport_error(exc, method, url, answered=True) from None
+    except ssl.SSLError as exc:
+        raise _tls_error(exc, method, url) from None
     finally:
         await response.aclose()  # the connection goes, not back to the pool with a body in it
     response._content = b"".join(chunks)
@@ -222,6 +287,12 @@ def _transport_error(
             f"{method} {url} lost the connection: {reason}", method=method, url=url
         )
     return TransportError(f"{method} {url} failed: {reason}", method=method, url=url)
+
+
+def _tls_error(exc: ssl.SSLError, method: str, url: str) -> ConnectionError:
+    """A TLS alert read after the handshake (TLS 1.3 refuses a missing client certificate
+    so), which httpcore lets through as the bare ``ssl.SSLError``: the request had left."""
+    return ConnectionError(f"{method} {url} lost the connection: {exc}", method=method, url=url)
 
 
 def _reason(exc: BaseException) -> str:

@@ -11,13 +11,14 @@ transport's business (a watchdog thread, a cancel scope).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from ._errors import RedirectError, ResponseTooLarge, Timeout, TooManyRedirects, TransportError
 from ._urls import as_sent, origin, refused_link_local, same_origin, split_http
 
 TimeoutValue = float | tuple[float, float] | None
+T = TypeVar("T")
 MAX_REDIRECTS = 10
 _REDIRECTS = {301, 302, 303, 307, 308}
 _MAY_CHANGE_ORIGIN = {"GET", "HEAD"}  # redirecting anything else elsewhere would replay it
@@ -94,8 +95,9 @@ class Hops:
         self.home = home
         self.count = 0  # redirects followed so far
 
-    def authorization(self, authorization: str | None) -> str | None:
-        """``authorization`` if the next hop is on the configured origin, else None."""
+    def authorization(self, authorization: T | None) -> T | None:
+        """``authorization`` (credentials, or the caller's own headers) if the next hop is on
+        the configured origin, else None."""
         return authorization if same_origin(self.url, self.home) else None
 
     def redirected(self, status: int, location: str | bytes | None) -> bool:

@@ -43,7 +43,7 @@ class BaseClient(ClientCore):
     _transport: Transport
 
     def _new_transport(self, settings: Settings) -> Transport:
-        return Transport(max_connections=settings.max_connections)
+        return Transport(settings)
 
     # -- operations ---------------------------------------------------------------------
 
@@ -170,10 +170,10 @@ class BaseClient(ClientCore):
         while True:
             try:
                 return self._send_once(
-                    method, url, headers, payload, authorization, stream, expect_json
+                    method, url, headers, payload, authorization, stream, expect_json, attempt
                 )
             except (TransportError, APIError) as error:
-                wait = _retries.wait_before_retry(method, url, error, attempt, self.max_retries)
+                wait = _retries.wait_before_retry(method, url, error, attempt, self.retry)
                 if wait is None:
                     raise
                 _retries.sleep(wait)
@@ -188,19 +188,32 @@ class BaseClient(ClientCore):
         authorization: str,
         stream: bool,
         expect_json: bool,
+        attempt: int,
     ) -> requests.Response:
         waited = self._bucket.acquire() if self._bucket is not None else 0.0
         self._about_to_send(method, url, headers, authorization, waited)
+        view = self._request_view(method, url, headers, authorization, attempt)
+        if view is not None:
+            for hook in self._settings.event_hooks.request:
+                hook(view)
         response = self._transport.send(
             method, url, **self._sending(headers, payload, authorization, stream, expect_json)
         )
+        if view is not None and self._settings.event_hooks.response:
+            answered = self._response_view(view, response, response.url)
+            try:
+                for respond in self._settings.event_hooks.response:
+                    respond(answered)
+            except BaseException:
+                response.close()  # a streamed body goes unread: its connection with it
+                raise
         self._check_status(method, url, response, response.url)
         return response
 
     # -- lifecycle ------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool (not a ``session=`` given to the client: its owner's)."""
         self._transport.close()
 
     def __enter__(self) -> Self:

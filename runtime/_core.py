@@ -12,6 +12,7 @@ download accounting (``_download.BodyDecoder``) are shared the same way.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,12 +33,13 @@ from ._errors import (
     error_for_status,
 )
 from ._hal import Document, ResponseInfo
+from ._hooks import RequestView, ResponseView, read_only
 from ._logging import log_to_stderr, logger, redacted
 from ._navigation import SYNC, Catalog, Flavor, Target, to_collection, to_model, to_resource
 from ._ratelimit import TokenBucket
+from ._retries import Retry
 from ._settings import Settings, missing_credentials
 from ._attempt import TimeoutValue
-from ._version import __version__
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -70,6 +72,8 @@ class ClientCore:
     #: which models, collections and downloads this client's answers are made of
     flavor: ClassVar[Flavor] = SYNC
     _name: ClassVar[str] = "modehal.Client"
+    #: whether coroutine functions may be event hooks (the asyncio client awaits them)
+    _awaits_hooks: ClassVar[bool] = False
 
     _transport: Any
 
@@ -82,7 +86,7 @@ class ClientCore:
         base_url: str | None = None,
         discovery: tuple[str, str, str] | None = None,
         timeout: TimeoutValue = 30.0,
-        max_retries: int = 2,
+        max_retries: int = NOT_GIVEN,
         rate_limit: float | None = None,
         rate_burst: int = 1,
         max_response_bytes: int | None = 64 * 1024 * 1024,
@@ -90,10 +94,20 @@ class ClientCore:
         max_pages: int = 5_000,
         max_connections: int = 32,
         allow_insecure: bool = False,
+        retry: Retry | None = None,
+        session: Any = None,
+        verify: bool | str | None = None,
+        cert: str | tuple[str, str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        user_agent: str | None = None,
+        event_hooks: Mapping[str, Sequence[Any]] | None = None,
     ) -> None:
         # Hidden on the first line that touches them: a traceback showing this frame's locals
         # (a refused setting below, say) shows '[redacted]', whatever type they were given as.
         token, secret, discovery = hide(token), hide(secret), hide_discovery(discovery)  # type: ignore[assignment]
+        # max_retries= is retry='s shorthand: passed on only when given (both: refused)
+        shorthand: dict[str, Any] = {} if max_retries is NOT_GIVEN else {"max_retries": max_retries}
         settings = Settings.resolve(
             token,
             secret,
@@ -101,8 +115,16 @@ class ClientCore:
             base_url=base_url,
             discovery=discovery,
             allow_insecure=allow_insecure,
+            session=session,
+            verify=verify,
+            cert=cert,
+            proxies=proxies,
             timeout=timeout,
-            max_retries=max_retries,
+            **shorthand,
+            retry=retry,
+            headers=headers,
+            user_agent=user_agent,
+            event_hooks=event_hooks,
             rate_limit=rate_limit,
             rate_burst=rate_burst,
             max_response_bytes=max_response_bytes,
@@ -111,6 +133,7 @@ class ClientCore:
             max_connections=max_connections,
         )
         del token, secret, discovery  # held only as headers in settings from here on
+        self._check_hooks(settings)  # before a transport is made, to be left unclosed
         # One bucket for this client and every copy with_options() makes: they share the budget.
         bucket = (
             TokenBucket(settings.rate_limit, burst=settings.rate_burst)
@@ -126,13 +149,26 @@ class ClientCore:
             "ClientCore is the shared half of a client: make a Client or an AsyncClient"
         )
 
+    def _check_hooks(self, settings: Settings) -> Settings:
+        """``settings``, unless a coroutine function is a hook of a client that would call it
+        without awaiting it (the hook would silently never run)."""
+        hooks = settings.event_hooks
+        if not self._awaits_hooks and any(map(_is_async, hooks.request + hooks.response)):
+            raise ConfigurationError(
+                f"{self._name} calls event hooks in a blocking way: give it plain functions "
+                "(coroutine functions are for modehal.AsyncClient)"
+            )
+        return settings
+
     def _setup(self, settings: Settings, transport: Any, bucket: TokenBucket | None) -> None:
         self._settings = settings
         self._transport = transport
         self._bucket = bucket
         self._origin = _urls.origin(settings.base_url)
         self._sent = 0  # requests sent through this copy (see _about_to_send)
-        self._headers = {"User-Agent": f"modehal/{__version__}", "Accept-Encoding": "gzip, deflate"}
+        self._headers = {"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"}
+        # headers= (and a session's own): like the credentials, only for the configured origin
+        self._home_headers = settings.sent_headers
 
     def with_options(
         self,
@@ -143,9 +179,17 @@ class ClientCore:
         max_pages: int = NOT_GIVEN,
         max_response_bytes: int | None = NOT_GIVEN,
         max_download_bytes: int | None = NOT_GIVEN,
+        retry: Retry = NOT_GIVEN,
+        headers: Mapping[str, str] = NOT_GIVEN,
+        user_agent: str = NOT_GIVEN,
+        event_hooks: Mapping[str, Sequence[Any]] = NOT_GIVEN,
     ) -> Self:
         """A copy of this client with other settings, sharing its connection pool and its rate
-        limit: ``client.with_options(timeout=5, max_retries=0).report_runs.get(...)``."""
+        limit: ``client.with_options(timeout=5, max_retries=0).report_runs.get(...)``.
+
+        What the pool is made with (``session``, ``verify``, ``cert``, ``proxies``,
+        ``max_connections``) is the pool's, so not here; ``headers=`` replaces the headers
+        given before."""
         given = {
             "timeout": timeout,
             "max_retries": max_retries,
@@ -153,9 +197,15 @@ class ClientCore:
             "max_pages": max_pages,
             "max_response_bytes": max_response_bytes,
             "max_download_bytes": max_download_bytes,
+            "retry": retry,
+            "headers": headers,
+            "user_agent": user_agent,
+            "event_hooks": event_hooks,
         }
-        settings = self._settings.replace(
-            **{name: value for name, value in given.items() if value is not NOT_GIVEN}
+        settings = self._check_hooks(
+            self._settings.replace(
+                **{name: value for name, value in given.items() if value is not NOT_GIVEN}
+            )
         )
         copy = type(self).__new__(type(self))
         copy._setup(settings, self._transport, self._bucket)
@@ -183,6 +233,11 @@ class ClientCore:
     @property
     def max_retries(self) -> int:
         return self._settings.max_retries
+
+    @property
+    def retry(self) -> Retry:
+        """The retry policy (``max_retries`` is its ``max_retries``)."""
+        return self._settings.retry
 
     @property
     def max_pages(self) -> int:
@@ -387,6 +442,7 @@ class ClientCore:
             # Credentials go only to the configured origin: not to a host a link or a
             # redirect points at (the transport decides at every hop).
             "authorization": authorization,
+            "home_headers": self._home_headers,
             "home": self._origin,
             "max_bytes": self._settings.max_response_bytes,
             "stream": stream,
@@ -408,6 +464,32 @@ class ClientCore:
                 else headers
             )
             logger.debug("%s %s %s", method, url, redacted(sent))
+
+    def _request_view(
+        self, method: str, url: str, headers: Mapping[str, str], authorization: str, attempt: int
+    ) -> RequestView | None:
+        """What request hooks see of an attempt (None when there are no hooks: nothing to
+        build). Credentials redacted; headers as sent to ``url``."""
+        if not self._settings.event_hooks:
+            return None
+        sent = dict(headers)
+        if _urls.same_origin(url, self._origin):
+            sent.update(self._home_headers)
+            sent["Authorization"] = authorization
+        return RequestView(method, url, read_only(sent, redact=True), attempt)
+
+    @staticmethod
+    def _response_view(request: RequestView, response: Answer, answered_url: str) -> ResponseView:
+        """What response hooks see of an attempt's answer."""
+        return ResponseView(
+            method=request.method,
+            url=answered_url or request.url,
+            status=response.status_code,
+            headers=read_only(response.headers),
+            elapsed=response.elapsed.total_seconds(),
+            attempt=request.attempt,
+            request=request,
+        )
 
     @staticmethod
     def _check_status(method: str, url: str, response: Answer, answered_url: str) -> None:
@@ -443,8 +525,16 @@ class ClientCore:
         ]
         return (
             f"<{self._name} base_url={settings.base_url!r} account={settings.account!r} "
-            f"auth={'+'.join(auth) or 'none'} timeout={settings.timeout!r} max_retries={settings.max_retries}>"
+            f"auth={'+'.join(auth) or 'none'} timeout={settings.timeout!r} max_retries={settings.max_retries}"
+            + (" session=yes" if settings.session is not None else "")
+            + ">"
         )
+
+
+def _is_async(hook: Any) -> bool:
+    return inspect.iscoroutinefunction(hook) or inspect.iscoroutinefunction(
+        getattr(hook, "__call__", None)
+    )
 
 
 def _info(response: Answer, method: str, url: str) -> ResponseInfo:

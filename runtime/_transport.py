@@ -4,8 +4,11 @@ its bounds, and turning failures into modehal errors.
 Requests go straight to the mounted adapter (``HTTPAdapter.send``) as ``PreparedRequest``
 objects the client built itself. ``Session.request`` would, on every call, re-read proxy
 settings and ``~/.netrc`` from the environment, merge cookie jars and re-parse the URL, which
-costs more than the rest of a call; the environment is read once per origin here instead.
-Going through the adapter keeps ``responses`` and custom adapters working.
+costs more than the rest of a call; ``Settings`` reads the environment once instead (CA bundle,
+proxies), and the proxy of each origin is chosen once (``_proxies.proxy_for``). Going through
+the adapter keeps ``responses`` and custom adapters working: a caller's ``session=`` is sent
+through its own mounted adapters, with its ``verify``, ``cert`` and ``proxies`` (folded into
+``Settings``), never its auth, cookies or hooks.
 
 Redirects are followed here rather than by ``requests``, so that every hop is decided by the
 client's own rules: credentials only for the configured origin, no write replayed on another
@@ -16,7 +19,6 @@ grows rather than after it has filled memory.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,28 +27,35 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
-from requests.utils import get_environ_proxies
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 
 from ._adapter import ExactTargetAdapter, sending
 from ._attempt import Hops, SizeLimit, TimeoutValue, not_json, out_of_time, whole_attempt
 from ._errors import ConnectionError, NotJSON, ResponseTooLarge, Timeout, TransportError
+from ._proxies import proxy_for
+from ._settings import Settings
 from ._watchdog import Watch, watchdog
 
 _CHUNK = 64 * 1024
 
 
 class Transport:
-    """Owns the ``requests.Session`` whose adapters hold the connection pools."""
+    """Holds the ``requests.Session`` whose adapters hold the connection pools: its own, or
+    the caller's (``Settings.session``, which it never closes)."""
 
-    def __init__(self, *, max_connections: int = 32) -> None:
-        self.session = requests.Session()
-        for prefix in ("http://", "https://"):
-            # One pool per host, of max_connections: a thread pool that size reuses them.
-            self.session.mount(prefix, ExactTargetAdapter(pool_maxsize=max_connections))
-        self._verify: bool | str = (
-            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-        )
+    def __init__(self, settings: Settings | None = None) -> None:
+        settings = settings or Settings()
+        self._owned = settings.session is None
+        if settings.session is not None:
+            self.session: requests.Session = settings.session
+        else:
+            self.session = requests.Session()
+            for prefix in ("http://", "https://"):
+                # One pool per host, of max_connections: a thread pool that size reuses them.
+                adapter = ExactTargetAdapter(pool_maxsize=settings.max_connections)
+                self.session.mount(prefix, adapter)
+        self._verify, self._cert = settings.verify, settings.cert
+        self._proxy_map, self._no_proxy = settings.proxy_map, settings.no_proxy
         self._proxies: dict[str, dict[str, str]] = {}
 
     def send(
@@ -62,10 +71,12 @@ class Transport:
         max_bytes: int | None,
         stream: bool = False,
         expect_json: bool = False,
+        home_headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send the request, follow redirects, and read the whole body.
 
-        ``authorization`` goes only to URLs on the ``home`` origin, decided again at every hop.
+        ``authorization`` and ``home_headers`` (the caller's ``headers=``) go only to URLs on
+        the ``home`` origin, decided again at every hop.
         The attempt, hops included, ends within ``whole_attempt(timeout)`` seconds whatever the
         server's pace (``Timeout``), and the body may not grow past ``max_bytes`` once
         decompressed (``ResponseTooLarge``).
@@ -95,6 +106,7 @@ class Transport:
                         hops.authorization(authorization),
                         reading,
                         watch,
+                        hops.authorization(home_headers) if home_headers else None,
                     )
                 except TransportError as error:
                     raise hops.failed(error)
@@ -115,11 +127,14 @@ class Transport:
         authorization: str | None,
         reading: _Reading,
         watch: Watch | None,
+        home_headers: Mapping[str, str] | None,
     ) -> requests.Response:
         request = requests.PreparedRequest()
         request.method = method
         request.url = url
         request.headers = CaseInsensitiveDict(headers)
+        if home_headers:
+            request.headers.update(home_headers)
         if authorization is not None:
             request.headers["Authorization"] = authorization
         request.body = body
@@ -135,6 +150,7 @@ class Transport:
                     timeout=timeout,
                     proxies=self._proxies_for(url),
                     verify=self._verify,
+                    cert=self._cert,
                     stream=True,
                 )
                 reading.check(response, url)
@@ -162,11 +178,14 @@ class Transport:
         key = f"{parts.scheme}://{parts.netloc}"
         proxies = self._proxies.get(key)
         if proxies is None:
-            proxies = self._proxies[key] = get_environ_proxies(url)
+            proxy = proxy_for(url, self._proxy_map, self._no_proxy)
+            # the adapter picks by scheme: give it this origin's proxy under its scheme
+            proxies = self._proxies[key] = {parts.scheme: proxy} if proxy else {}
         return proxies
 
     def close(self) -> None:
-        self.session.close()
+        if self._owned:  # a session the caller gave is theirs to close
+            self.session.close()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,8 +37,11 @@ class Server:
 
 
 @contextmanager
-def serve(answer: Callable[[str], Answer] | None = None) -> Iterator[Server]:
-    """A server answering every request with ``answer(target)``; it records what it saw."""
+def serve(
+    answer: Callable[[str], Answer] | None = None, tls: ssl.SSLContext | None = None
+) -> Iterator[Server]:
+    """A server answering every request with ``answer(target)``; it records what it saw.
+    With ``tls`` (a server-side context), it speaks HTTPS."""
     state = Server(url="")
     if answer is not None:
         state.answer = answer
@@ -67,7 +71,11 @@ def serve(answer: Callable[[str], Answer] | None = None) -> Iterator[Server]:
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    scheme = "http"
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
+        scheme = "https"
+    state.url = f"{scheme}://127.0.0.1:{httpd.server_address[1]}"
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:

@@ -152,3 +152,26 @@ async def get_the_data_out_async(client: modehal.AsyncClient, run: AsyncReportRu
     async with modehal.AsyncClient("t", "s", account="a") as other:
         await other.aclose()
     print(value, size, tables, path, pdf, query_runs)
+
+
+def options(hook: Any) -> None:
+    """The client options of issue 24 A, as the README shows them."""
+    import requests
+
+    def on_response(view: modehal.ResponseView) -> None:
+        status: int = view.status
+        first: modehal.RequestView = view.request
+        attempt: int = first.attempt
+
+    client = modehal.Client(
+        session=requests.Session(),
+        verify="/etc/ssl/corp-ca.pem",
+        cert=("client.pem", "client.key"),
+        proxies={"https": "http://proxy:3128"},
+        headers={"X-Team": "data-eng"},
+        user_agent="myapp/1.2",
+        event_hooks={"request": [hook], "response": [on_response]},
+        retry=modehal.Retry(max_retries=5, statuses=frozenset({429, 503})),
+    )
+    policy: modehal.Retry = client.with_options(retry=modehal.Retry(backoff=1.0)).retry
+    modehal.Client(verify=3)  # type: ignore[arg-type]
