@@ -516,17 +516,31 @@ class Document(Generic[RelT]):
         parts.append(f"links={len(self.links)}")
         return " ".join(parts)
 
-    def __repr__(self) -> str:
+    def _headline(self) -> str:
+        """The one line that heads this resource's pretty form (and is its repr)."""
         return f"<{self._summary()}>"
 
+    def __repr__(self) -> str:
+        return self._headline()
+
+    def _pretty_items(self) -> list[str]:
+        """Lines the pretty form shows after the links (a collection's first items)."""
+        return []
+
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        """IPython: the summary, the fields, and each rel with its href."""
-        printer.text(repr(self) if cycle else _display.as_text(self))
+        """IPython: the summary, the fields, each rel with its href, and a collection's first
+        items."""
+        if cycle:
+            printer.text(self._headline())
+        else:
+            printer.text("\n".join([_display.as_text(self), *self._pretty_items()]))
 
     def _repr_html_(self) -> str:
         """Jupyter: the same as an HTML table; web pages are links that open in the browser."""
         return _display.as_html(
-            self, web_page=self._client.web_page if self._client is not None else None
+            self,
+            web_page=self._client.web_page if self._client is not None else None,
+            after=self._pretty_items(),
         )
 
     def __dir__(self) -> list[str]:
