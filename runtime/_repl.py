@@ -130,8 +130,13 @@ def _kind(cls: type, name: str) -> str:
     return "function" if callable(attribute) else "statement"
 
 
+_CHAIN = (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Await)
+
+
 def _last_expression(code: str) -> ast.expr | None:
-    """The longest expression ``code`` ends with (``x = run.follow("a")`` → the call)."""
+    """The longest chain of names, attributes, calls, subscripts and awaits ``code`` ends
+    with: ``x = run.follow("a")``, ``n in runs.take(3)[0]``, ``f(a, run.first()`` all end
+    with the chain after the operator or the parenthesis."""
     for start in range(len(code)):
         if code[start].isspace():
             continue
@@ -139,13 +144,13 @@ def _last_expression(code: str) -> ast.expr | None:
             tree = ast.parse(code[start:].strip(), mode="eval")
         except SyntaxError:
             continue
-        if isinstance(tree.body, ast.Tuple) and not code.rstrip().endswith(")"):
-            continue  # `f(a, b` is not the tuple `a, b`
-        return tree.body
+        if isinstance(tree.body, _CHAIN):
+            return tree.body
     return None
 
 
 def _has_call(node: ast.AST) -> bool:
+    """Whether a value is made by a call (or an await): what IPython's completers miss."""
     return any(isinstance(child, (ast.Call, ast.Await)) for child in ast.walk(node))
 
 
@@ -172,6 +177,8 @@ def _infer(shell: Any, node: ast.expr) -> _Typed | None:
 def _infer_node(shell: Any, node: ast.expr) -> _Typed | None:
     if isinstance(node, ast.Await):
         inner = _infer_node(shell, node.value)
+        if inner is not None and issubclass(inner.cls, CollectionDocument):
+            return inner  # `await collection` fetches its first page and is the collection
         return None if inner is None or not inner.awaitable else replace(inner, awaitable=False)
     if isinstance(node, ast.Subscript):  # `runs.take(3)[0]`
         inner = _infer_node(shell, node.value)

@@ -90,6 +90,8 @@ CHAINED = [
     "(await aclient.report_runs.list(sim.reports[0]).first()).",
     '(await aclient.report_runs.get(sim.reports[0], "x")).',
     "aclient.report_runs.list(sim.reports[0]).",
+    "(await aclient.report_runs.list(sim.reports[0])).",
+    "n = 1 + len(runs.take(2)[0].",
 ]
 
 
@@ -154,13 +156,18 @@ def test_an_item_of_a_collection_completes_its_model(completions: dict[str, list
         "runs.take(2)[0].",
         "run.refresh().",
         "(await aclient.report_runs.list(sim.reports[0]).first()).",
+        "n = 1 + len(runs.take(2)[0].",  # the chain after the operator and the parenthesis
         '(await aclient.report_runs.get(sim.reports[0], "x")).',
     ):
         offered = set(completions[typed])
         assert RUN <= offered, typed
         assert not offered & COLLECTION_ONLY, typed
-    listed = set(completions["aclient.report_runs.list(sim.reports[0])."])
-    assert COLLECTION_ONLY <= listed and not listed & RUN_ONLY
+    for typed in (
+        "aclient.report_runs.list(sim.reports[0]).",
+        "(await aclient.report_runs.list(sim.reports[0])).",
+    ):
+        listed = set(completions[typed])
+        assert COLLECTION_ONLY <= listed and not listed & RUN_ONLY, typed
 
 
 def test_a_run_completes_its_fields_and_methods(completions: dict[str, list[str]]) -> None:
