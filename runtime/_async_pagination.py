@@ -107,6 +107,9 @@ class AsyncCollection(CollectionDocument[M], AsyncResource[str]):
         """Every item, from every page."""
         return [item async for item in self]
 
+    def _pretty_items(self) -> list[str]:
+        return [] if self._fetch is not None else super()._pretty_items()
+
     def _summary(self) -> str:
         if self._fetch is not None:
             return f"{self._kind} (not fetched yet: await it, or iterate it)"

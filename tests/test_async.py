@@ -83,6 +83,10 @@ def test_a_collection_shows_its_first_items_lists_and_refuses_an_index(
     ) as caught:
         collection[0]
     assert isinstance(caught.value, modehal.ModeError)
+    if isinstance(collection, modehal.AsyncCollection):  # not fetched: it says so, no "none"
+        later = modehal.AsyncCollection.later(collection._fetched)
+        assert repr(later) == "<AsyncCollection (not fetched yet: await it, or iterate it)>"
+        assert later._pretty_items() == []
     assert collection["_links"] == {"next_page": {"href": "/api/a/things?page=2"}}  # raw keys
     assert [item.data["token"] for item in things.to_list()] == ["t1", "t2", "t3"]
 
