@@ -403,6 +403,7 @@ def _model_view(model: ModelSpec, spec: Spec) -> dict[str, Any]:
             }
             for link in model.links
         ],
+        "downloads": [link.rel for link in model.links if link.download],
         "targets": [
             {
                 "rel": link.rel,

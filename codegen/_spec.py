@@ -58,6 +58,8 @@ class LinkSpec:
     doc: str
     target: str | None = None
     collection: bool = False
+    #: the link leads to a body that is not a HAL document (results, a PDF): ``download()`` it
+    download: bool = False
 
 
 @dataclass(frozen=True)
@@ -646,7 +648,7 @@ def _read_links(reader: _Reader, root: Located, refs: _Refs) -> tuple[LinkSpec, 
     links: list[LinkSpec] = []
     seen: set[str] = set()
     for prefix, line, node in _items(reader, root, "links"):
-        reader.check_keys(node, prefix, {"rel", "doc"}, {"target", "collection"})
+        reader.check_keys(node, prefix, {"rel", "doc"}, {"target", "collection", "download"})
         rel = reader.name(node, "rel", prefix, "rel")
         if rel in seen:
             reader.error(
@@ -658,12 +660,20 @@ def _read_links(reader: _Reader, root: Located, refs: _Refs) -> tuple[LinkSpec, 
             refs.models.append(
                 (f"{prefix}.target", reader.line(node, "target"), target, {"resource"})
             )
+        download = reader.value(node, "download", prefix, bool, False)
+        if download and target is not None:
+            reader.error(
+                reader.line(node, "download"),
+                f"{prefix}.download",
+                "a download leads to no resource: drop `target` or `download`",
+            )
         links.append(
             LinkSpec(
                 rel=rel,
                 doc=reader.value(node, "doc", prefix, str, ""),
                 target=target,
                 collection=reader.value(node, "collection", prefix, bool, False),
+                download=download,
             )
         )
     return tuple(links)

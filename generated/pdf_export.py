@@ -64,6 +64,7 @@ class _PdfExportFields(PollableDocument[PdfExportRel]):
             "failed",
         )
     }
+    download_rels: ClassVar[frozenset[str]] = frozenset({"download"})
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("completed",)
     failure_states: ClassVar[tuple[str, ...]] = ("failed",)

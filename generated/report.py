@@ -142,6 +142,7 @@ class _ReportFields(Document[ReportRel]):
         "schedules_count": "integer",
         "view_count": "integer",
     }
+    download_rels: ClassVar[frozenset[str]] = frozenset({"csv_export"})
 
     @property
     def token(self) -> str:

@@ -128,6 +128,7 @@ class _ReportRunFields(PollableDocument[ReportRunRel]):
             "succeeded",
         ),
     }
+    download_rels: ClassVar[frozenset[str]] = frozenset({"content"})
     poll_field: ClassVar[str] = "state"
     success_states: ClassVar[tuple[str, ...]] = ("succeeded", "completed")
     failure_states: ClassVar[tuple[str, ...]] = ("failed", "cancelled")

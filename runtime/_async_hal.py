@@ -80,7 +80,7 @@ class AsyncResource(Document[RelT]):
     async def follow(self, rel: RelT, **variables: object) -> AsyncResource[Any]:
         """Fetch the resource at link ``rel``, as ``Resource.follow`` does: the generated
         model's twin when the spec knows the target, an ``AsyncCollection`` for a list."""
-        href = self._href(rel, variables)
+        href = self._followed_href(rel, variables)
         resource: AsyncResource[Any] = await self._require_client().follow_link(self, rel, href)
         return resource
 

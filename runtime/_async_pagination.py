@@ -32,6 +32,9 @@ class AsyncCollection(CollectionDocument[M], AsyncResource[str]):
 
     __slots__ = ("_fetch",)
     _kind: ClassVar[str] = "AsyncCollection"
+    _instead: ClassVar[str] = (
+        "await .first(), await .take(n), await .to_list() or `async for item in collection`"
+    )
     sync_model: ClassVar[type[Resource[Any]]] = Collection
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -99,6 +102,13 @@ class AsyncCollection(CollectionDocument[M], AsyncResource[str]):
             if len(taken) >= count:
                 break
         return taken
+
+    async def to_list(self) -> list[M]:
+        """Every item, from every page."""
+        return [item async for item in self]
+
+    def _pretty_items(self) -> list[str]:
+        return [] if self._fetch is not None else super()._pretty_items()
 
     def _summary(self) -> str:
         if self._fetch is not None:

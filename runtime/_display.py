@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,6 +24,8 @@ class Shown(Protocol):
 
     @property
     def field_names(self) -> tuple[str, ...]: ...
+
+    def _headline(self) -> str: ...
 
 
 WIDTH = 60  # characters of a value shown before it is cut
@@ -59,7 +61,7 @@ def link_rows(resource: Shown) -> list[tuple[str, str]]:
 
 def as_text(resource: Shown) -> str:
     """A few lines: the summary, each field, then each rel with its href."""
-    lines = [repr(resource)]
+    lines = [resource._headline()]
     fields, links = field_rows(resource), link_rows(resource)
     width = max((len(name) for name, _ in fields + links), default=0)
     lines += [f"  {name.ljust(width)}  {value}" for name, value in fields]
@@ -69,7 +71,12 @@ def as_text(resource: Shown) -> str:
     return "\n".join(lines)
 
 
-def as_html(resource: Shown, *, web_page: Callable[[str], str | None] | None = None) -> str:
+def as_html(
+    resource: Shown,
+    *,
+    web_page: Callable[[str], str | None] | None = None,
+    after: Sequence[str] = (),
+) -> str:
     """An HTML table of the same, for Jupyter. A rel whose href ``web_page`` says is a page of
     Mode's web app is a link that opens it in a new tab; API rels stay text, marked as such."""
 
@@ -91,9 +98,9 @@ def as_html(resource: Shown, *, web_page: Callable[[str], str | None] | None = N
             note = "API, templated" if link.templated else "API"
             cell = f"{_code(link.href)} <small>{note}</small>"
         body += row(rel, cell)
-    return (
-        f"<table><caption style='text-align:left'>{_escape(repr(resource))}</caption>{body}</table>"
-    )
+    if after:  # a collection's first items
+        body += f"<tr><td colspan='2'><pre>{_escape(chr(10).join(after))}</pre></td></tr>"
+    return f"<table><caption style='text-align:left'>{_escape(resource._headline())}</caption>{body}</table>"
 
 
 def _escape(text: str) -> str:

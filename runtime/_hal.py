@@ -352,6 +352,9 @@ class Document(Generic[RelT]):
     field_enums: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     # the attribute reading each field whose JSON key is not a Python name (`viewable?`)
     field_attributes: ClassVar[Mapping[str, str]] = {}
+    # rels the spec says lead to a body that is not a HAL document (results, a PDF): for
+    # download(), never follow()
+    download_rels: ClassVar[frozenset[str]] = frozenset()
 
     __slots__ = ("_data", "_client", "_url", "_links", "_problems", "response")
 
@@ -484,6 +487,31 @@ class Document(Generic[RelT]):
         """The href of link ``rel``, its template expanded with ``variables``."""
         return self.links[rel].expand(**variables)
 
+    def _followed_href(self, rel: str, variables: Mapping[str, object]) -> str:
+        """``_href`` for ``follow()``: a rel the spec says is a download is refused before
+        anything is sent."""
+        if rel in self.download_rels:
+            raise LinkError(
+                f"{rel!r} of {self._describe_source()} is a download, not a HAL document: "
+                f"read it with .download({rel!r})",
+                rel=rel,
+            )
+        return self._href(rel, variables)
+
+    def _followable_rels(self) -> list[str]:
+        """The rels ``follow()`` can fetch, sorted: every link but the downloads and the pages
+        of Mode's web app (``share``, ``web_*``), which ``follow()`` refuses."""
+        web_page = self._client.web_page if self._client is not None else None
+        return sorted(
+            rel
+            for rel, link in self.links.items()
+            if rel not in self.download_rels and not (web_page and web_page(link.href))
+        )
+
+    def _downloadable_rels(self) -> list[str]:
+        """The rels the spec says ``download()`` reads (results, a PDF) that this resource has."""
+        return sorted(rel for rel in self.links if rel in self.download_rels)
+
     def _fresh_url(self) -> str:
         """Where ``refresh()`` fetches this resource again."""
         url = self.url
@@ -516,17 +544,31 @@ class Document(Generic[RelT]):
         parts.append(f"links={len(self.links)}")
         return " ".join(parts)
 
-    def __repr__(self) -> str:
+    def _headline(self) -> str:
+        """The one line that heads this resource's pretty form (and is its repr)."""
         return f"<{self._summary()}>"
 
+    def __repr__(self) -> str:
+        return self._headline()
+
+    def _pretty_items(self) -> list[str]:
+        """Lines the pretty form shows after the links (a collection's first items)."""
+        return []
+
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        """IPython: the summary, the fields, and each rel with its href."""
-        printer.text(repr(self) if cycle else _display.as_text(self))
+        """IPython: the summary, the fields, each rel with its href, and a collection's first
+        items."""
+        if cycle:
+            printer.text(self._headline())
+        else:
+            printer.text("\n".join([_display.as_text(self), *self._pretty_items()]))
 
     def _repr_html_(self) -> str:
         """Jupyter: the same as an HTML table; web pages are links that open in the browser."""
         return _display.as_html(
-            self, web_page=self._client.web_page if self._client is not None else None
+            self,
+            web_page=self._client.web_page if self._client is not None else None,
+            after=self._pretty_items(),
         )
 
     def __dir__(self) -> list[str]:
@@ -580,7 +622,7 @@ class Resource(Document[RelT]):
         list, and a plain ``Resource`` otherwise. Raises ``LinkError`` if the rel is missing,
         listing the rels there are.
         """
-        href = self._href(rel, variables)
+        href = self._followed_href(rel, variables)
         return self._require_client().follow_link(self, rel, href)
 
     def download(self, rel: RelT, **variables: object) -> Download:

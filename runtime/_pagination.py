@@ -27,13 +27,22 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
-from ._errors import DecodeError, PaginationError
+from ._errors import DecodeError, ModeError, PaginationError
 from ._hal import Document, Links, Resource, ResponseInfo, Session
 from ._urls import origin, with_query
 
 M = TypeVar("M", bound=Document[Any])
 
 _NEXT_RELS = ("next_page", "next")
+
+#: items of the first page a collection's repr shows, and its pretty form (IPython, ``modehal get``)
+REPR_ITEMS = 3
+SHOWN_ITEMS = 20
+
+
+class NotAList(ModeError, TypeError):
+    """``collection[0]``: a collection is walked, not indexed (its later pages are not fetched
+    yet, and each walk starts again from the first)."""
 
 
 def page_items(document: object, key: str | None, url: str) -> list[Mapping[str, Any]]:
@@ -306,6 +315,7 @@ class CollectionDocument(Document[str], Generic[M]):
 
     __slots__ = ("_model", "_item_key", "pages_fetched", "__weakref__")
     _kind: ClassVar[str] = "Collection"  # the repr's name
+    _instead: ClassVar[str] = ".first(), .take(n), .to_list() or list(collection)"
 
     def __init__(
         self,
@@ -342,6 +352,53 @@ class CollectionDocument(Document[str], Generic[M]):
         return Walker(
             client, self._url or "", self._data, self.response, self._model, self._item_key
         )
+
+    def __getitem__(self, key: str) -> Any:
+        """The raw JSON value of ``key`` of the first page (``collection["pagination"]``).
+        A number or a slice is refused: say ``first()``, ``take(n)`` or ``list()``."""
+        if not isinstance(key, str):
+            raise NotAList(
+                f"a collection is not indexed (collection[{key!r}]): its items come page by "
+                f"page; use {self._instead}"
+            )
+        return super().__getitem__(key)
+
+    def _first_page_items(self, limit: int | None = None) -> list[M]:
+        """The items of the first page (at most ``limit``), as models, without fetching:
+        what the repr and the pretty form show. Empty when the page is not readable."""
+        try:
+            raw = page_items(self._data, self._item_key, self._url or "")
+        except DecodeError:
+            return []
+        return [self._model(item, client=self._client) for item in raw[:limit]]
+
+    def _more_than(self, shown: int) -> bool:
+        """Whether the collection has items beyond the first ``shown`` of its first page."""
+        total = self.total
+        if total is not None:
+            return total > shown
+        try:
+            on_page = len(page_items(self._data, self._item_key, self._url or ""))
+        except DecodeError:
+            return False
+        return on_page > shown or next_href(self._data, self._url or "") is not None
+
+    def __repr__(self) -> str:
+        items = self._first_page_items(REPR_ITEMS)
+        if not items:
+            return self._headline()
+        shown = ", ".join(repr(item) for item in items)
+        more = ", ..." if self._more_than(len(items)) else ""
+        return f"<{self._summary()}: {shown}{more}>"
+
+    def _pretty_items(self) -> list[str]:
+        """The lines the pretty form adds: the first page's first items, numbered."""
+        items = self._first_page_items(SHOWN_ITEMS)
+        lines = ["items (first page; iterating fetches the rest):" if items else "items: none"]
+        lines += [f"  #{number:<3} {item!r}" for number, item in enumerate(items, start=1)]
+        if self._more_than(len(items)):
+            lines.append("  ...")
+        return lines
 
     def _summary(self) -> str:
         parts = [
@@ -401,3 +458,7 @@ class Collection(CollectionDocument[M], Resource[str]):
     def take(self, count: int) -> list[M]:
         """At most ``count`` items from the start; pages after the last one needed are not fetched."""
         return list(itertools.islice(self, count))
+
+    def to_list(self) -> list[M]:
+        """Every item, from every page: ``list(collection)``."""
+        return list(self)

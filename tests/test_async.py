@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 import time
@@ -25,6 +26,7 @@ from modehal.api import AsyncReport, AsyncReportRun, ReportRun
 from modehal.sim import Simulator
 
 from ._servers import Answer, Server
+from ._blocking import unwrapped
 from .conftest import ClientFactory, SimFactory
 
 # -- paging over the wire, both clients -------------------------------------------------------
@@ -61,6 +63,44 @@ def test_a_walk_reads_every_page_once(
     client = make_client("t", "s", account="a", base_url=server.url)
     assert tokens(client.get("/api/a/things")) == ["t1", "t2", "t3"]
     assert len(server.seen) == 4  # the empty page past the end ends it
+
+
+def test_a_collection_shows_its_first_items_lists_and_refuses_an_index(
+    wire_server: Callable[..., Server], make_client: ClientFactory
+) -> None:
+    server = wire_server(pages(3))
+    client = make_client("t", "s", account="a", base_url=server.url)
+    things = client.get("/api/a/things")
+    collection = unwrapped(things)
+    assert re.fullmatch(
+        r"<(Async)?Collection\[(Async)?Resource\] things page_items=1 more pages: "
+        r"<(Async)?Resource t1 links=0>, \.\.\.>",
+        repr(collection),
+    )
+    assert len(server.seen) == 1  # the repr fetched no page beyond the first
+    with pytest.raises(
+        TypeError, match=r"not indexed.*first\(\).*take\(n\).*to_list\(\)"
+    ) as caught:
+        collection[0]
+    assert isinstance(caught.value, modehal.ModeError)
+    if isinstance(collection, modehal.AsyncCollection):  # not fetched: it says so, no "none"
+        later = modehal.AsyncCollection.later(collection._fetched)
+        assert repr(later) == "<AsyncCollection (not fetched yet: await it, or iterate it)>"
+        assert later._pretty_items() == []
+    assert collection["_links"] == {"next_page": {"href": "/api/a/things?page=2"}}  # raw keys
+    assert [item.data["token"] for item in things.to_list()] == ["t1", "t2", "t3"]
+
+
+def test_follow_refuses_a_download_rel_before_sending(
+    wire_server: Callable[..., Server], make_client: ClientFactory
+) -> None:
+    run = {"token": "x", "state": "succeeded", "_links": {"content": {"href": "/api/a/x.csv"}}}
+    server = wire_server(lambda target: (200, {}, json.dumps(run).encode()))
+    client = make_client("t", "s", account="a", base_url=server.url)
+    fetched = client.report_runs.get("r", "x")
+    with pytest.raises(modehal.LinkError, match=r"'content'.*a download.*\.download\('content'\)"):
+        fetched.follow("content")
+    assert len(server.seen) == 1  # the get only
 
 
 def test_a_collection_ignoring_page_stops_without_repeating(

@@ -367,6 +367,10 @@ SPEC_ERRORS = [
     Broken("unknown-link-target", RUN,
            old="    target: report\n", new="    target: nope\n",
            at="target: nope", key="links[report].target", says=("unknown model 'nope'",)),
+    Broken("a-download-with-a-target", RUN,
+           old="    download: true\n", new="    download: true\n    target: report\n",
+           at="download: true", key="links[content].download",
+           says=("a download leads to no resource",)),
     # get_duplicate renamed to get: the error is on the second `get`, naming the first's line.
     Broken("two-operations-with-the-same-name", RUN, op="get_duplicate",
            old="  - name: get_duplicate\n", new="  - name: get\n",

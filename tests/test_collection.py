@@ -10,6 +10,7 @@ import responses
 import modehal
 from modehal.api import REPORT_RUNS_GET, ReportRun, ReportSchedule
 from .conftest import BASE, SimFactory
+from .test_repl import Printer
 from .test_pagination import RUNS, page, run
 
 
@@ -73,8 +74,32 @@ def test_repr_names_the_model_and_what_is_known(
 ) -> None:
     three_pages(mocked)
     runs = offline_client.report_runs.list("r1")
-    assert repr(runs) == "<Collection[ReportRun] report_runs page_items=2 more pages>"
+    assert repr(runs) == (
+        "<Collection[ReportRun] report_runs page_items=2 more pages: "
+        "<ReportRun a state=succeeded links=1>, <ReportRun b state=succeeded links=1>, ...>"
+    )
+    assert runs.pages_fetched == 1 and len(mocked.calls) == 1  # the repr fetched nothing
     assert runs.total is None and runs.model is ReportRun
+
+
+def test_pretty_shows_the_first_page_items_without_fetching_more(
+    offline_client: modehal.Client, mocked: responses.RequestsMock
+) -> None:
+    three_pages(mocked)
+    runs = offline_client.report_runs.list("r1")
+    printer = Printer()
+    runs._repr_pretty_(printer, cycle=False)
+    lines = printer.output.splitlines()
+    assert lines[0] == "<Collection[ReportRun] report_runs page_items=2 more pages>"
+    start = lines.index("items (first page; iterating fetches the rest):")
+    assert lines[start + 1 :] == [
+        "  #1   <ReportRun a state=succeeded links=1>",
+        "  #2   <ReportRun b state=succeeded links=1>",
+        "  ...",
+    ]
+    html = runs._repr_html_()  # Jupyter: the same lines under the table
+    assert "#2   &lt;ReportRun b state=succeeded links=1&gt;" in html
+    assert len(mocked.calls) == 1 and runs.pages_fetched == 1
 
 
 def test_discovery_collection_states_its_total(
@@ -88,7 +113,11 @@ def test_discovery_collection_states_its_total(
         },
     )
     reports = offline_client.reports.list()
-    assert reports.total == 1 and repr(reports) == "<Collection[DiscoveryReport] reports total=1>"
+    assert reports.total == 1
+    assert (
+        repr(reports)
+        == "<Collection[DiscoveryReport] reports total=1: <DiscoveryReport x links=0>>"
+    )
 
 
 def test_list_and_follow_return_the_same_collection_type(make_sim: SimFactory) -> None:

@@ -26,6 +26,7 @@ TYPED = [
     'run.follow("rep',
     "run.download('con",
     "run.st",
+    'run.follow("report_schedule").ti',
     "modehal.Cl",
 ]
 
@@ -41,7 +42,16 @@ shell.run_cell(
     "from modehal.sim import Simulator\\n"
     "sim = Simulator(port=0, speed=100).start()\\n"
     "client = sim.client()\\n"
-    "run = client.report_runs.create(sim.reports[0]).wait(poll_interval=0.02)\\n",
+    "run = client.report_runs.create(sim.reports[0]).wait(poll_interval=0.02)\\n"
+    "runs = client.report_runs.list(sim.reports[0])\\n"
+    "import asyncio\\n"
+    "def connect():\\n"
+    "    return modehal.AsyncClient(sim.token, sim.secret, account=sim.account, base_url=sim.url)\\n"
+    "async def fetch():\\n"
+    "    async with connect() as fetcher:\\n"
+    "        return await fetcher.report_runs.get(sim.reports[0], run.token)\\n"
+    "arun = asyncio.run(fetch())\\n"
+    "aclient = connect()\\n",
     store_history=False,
 )
 found = {}
@@ -50,9 +60,39 @@ for text in json.loads(sys.argv[1]):
         found[text] = [c.text for c in shell.Completer.completions(text, len(text))]
 with provisionalcompleter():
     found["run."] = [c.text for c in shell.Completer.completions("run.", 4)]
+shell.run_cell(
+    "refused = []\\n"
+    "for rel in run.links:\\n"
+    "    try:\\n"
+    "        run.follow(rel)\\n"
+    "    except modehal.LinkError:\\n"
+    "        refused.append(rel)\\n"
+    "    except modehal.ModeError:\\n"
+    "        pass\\n",
+    store_history=False,
+)
+found["refused by follow()"] = sorted(shell.user_ns["refused"])
 shell.run_cell("sim.stop()", store_history=False)
 print(json.dumps(found))
 """
+
+
+# Attributes after a call, which jedi and IPython's evaluation got wrong (issue 24, D1).
+CHAINED = [
+    'run.follow("report_schedule").',
+    "client.report_runs.list(sim.reports[0]).first().",
+    "runs.first().",
+    "runs.take(2)[0].",
+    'run.follow("query_runs").',
+    'x = run.follow("report").follow("space").',
+    "run.refresh().",
+    '(await arun.follow("report_schedule")).',
+    "(await aclient.report_runs.list(sim.reports[0]).first()).",
+    '(await aclient.report_runs.get(sim.reports[0], "x")).',
+    "aclient.report_runs.list(sim.reports[0]).",
+    "(await aclient.report_runs.list(sim.reports[0])).",
+    "n = 1 + len(runs.take(2)[0].",
+]
 
 
 def complete(typed: list[str]) -> dict[str, list[str]]:
@@ -70,16 +110,64 @@ def complete(typed: list[str]) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def completions() -> dict[str, list[str]]:
-    return complete(TYPED)
+    return complete(TYPED + CHAINED)
 
 
 def test_rels_complete_in_links_and_in_follow(completions: dict[str, list[str]]) -> None:
     for typed in ('run.links["', 'run.follow("'):
         offered = completions[typed]
-        assert {"report", "self", "query_runs", "content", "pdf_export"} <= set(offered)
+        assert {"report", "self", "query_runs", "pdf_export"} <= set(offered)
         assert not any(name.startswith("%") for name in offered)  # no magics, no file names
     assert completions['run.follow("rep'] == ["report"]  # a run made by hand: no schedule
     assert completions["run.download('con"] == ["content"]
+
+
+def test_follow_offers_only_what_it_can_follow(completions: dict[str, list[str]]) -> None:
+    every, followable = set(completions['run.links["']), set(completions['run.follow("'])
+    # the download (content) and the pages of Mode's web app, which follow() refused
+    assert every - followable == set(completions["refused by follow()"])
+    assert {"content", "share", "web_external_url"} <= every - followable
+
+
+RUN_ONLY = {"wait", "completed_at", "results", "query_runs", "python_state"}
+COLLECTION_ONLY = {"first", "take", "pages", "to_list", "total"}
+SCHEDULE = {"token", "state", "time_zone", "next_scheduled_run", "follow", "links"}
+RUN = {"token", "state", "completed_at", "wait", "results", "follow", "links"}
+
+
+def test_a_followed_rel_completes_its_target_model_only(
+    completions: dict[str, list[str]],
+) -> None:
+    for typed in ('run.follow("report_schedule").', '(await arun.follow("report_schedule")).'):
+        offered = set(completions[typed])
+        assert SCHEDULE <= offered, typed
+        assert not offered & (RUN_ONLY | COLLECTION_ONLY), typed  # not every overload's union
+    assert completions['run.follow("report_schedule").ti'] == ["time_zone", "timeout"]
+    collection = set(completions['run.follow("query_runs").'])
+    assert COLLECTION_ONLY <= collection and not collection & RUN_ONLY
+    space = set(completions['x = run.follow("report").follow("space").'])
+    assert {"space_type", "restricted", "token"} <= space and not space & RUN_ONLY
+
+
+def test_an_item_of_a_collection_completes_its_model(completions: dict[str, list[str]]) -> None:
+    for typed in (
+        "client.report_runs.list(sim.reports[0]).first().",
+        "runs.first().",  # a live collection: its model is erased at run time
+        "runs.take(2)[0].",
+        "run.refresh().",
+        "(await aclient.report_runs.list(sim.reports[0]).first()).",
+        "n = 1 + len(runs.take(2)[0].",  # the chain after the operator and the parenthesis
+        '(await aclient.report_runs.get(sim.reports[0], "x")).',
+    ):
+        offered = set(completions[typed])
+        assert RUN <= offered, typed
+        assert not offered & COLLECTION_ONLY, typed
+    for typed in (
+        "aclient.report_runs.list(sim.reports[0]).",
+        "(await aclient.report_runs.list(sim.reports[0])).",
+    ):
+        listed = set(completions[typed])
+        assert COLLECTION_ONLY <= listed and not listed & RUN_ONLY, typed
 
 
 def test_a_run_completes_its_fields_and_methods(completions: dict[str, list[str]]) -> None:

@@ -504,6 +504,7 @@ def test_an_old_ipython_without_context_matchers_is_left_alone(
     def old(shell: object) -> object:
         raise ImportError("cannot import name 'context_matcher'")
 
-    monkeypatch.setattr(_repl, "_matcher", old)
+    monkeypatch.setattr(_repl, "_rel_matcher", old)
+    monkeypatch.setattr(_repl, "_chain_matcher", old)
     _repl.register_in_ipython()  # no error: an old IPython simply gets no rel completion
     assert shell.Completer.custom_matchers == []

@@ -170,7 +170,7 @@ class Explorer:
         if self.as_json:
             print(json.dumps(here.data, indent=2))
             return
-        print(repr(here))
+        print(here._headline())
         rows = _display.field_rows(here)
         width = max((len(name) for name, _ in rows[:FIELDS_SHOWN]), default=0)
         for name, value in rows[:FIELDS_SHOWN]:
