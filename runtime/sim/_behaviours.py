@@ -33,8 +33,14 @@ from ._replies import (
     not_found,
     rest_collection,
 )
-from ._runs import export_state, finished_at, run_state, runs_of
-from ._seed import start_run
+from ._runs import (
+    export_state,
+    finished_at,
+    run_state,
+    runs_of,
+    start_dataset_run,
+    start_run,
+)
 from ._shapes import Plan
 from ._store import Record, Store
 from ._values import plausible
@@ -135,59 +141,47 @@ def refresh_report(request: Request, plan: Plan) -> Reply:
 def create_dataset_run(request: Request, plan: Plan) -> Reply:
     store = request.store
     token = store.new_token("dataset_run")
-    run = store.add(
+    run = start_dataset_run(store, request.params["dataset"], token, store.clock.now())
+    return Reply(202, document(store, run))
+
+
+def _copy(store: Store, record: Record, token: str, scope: dict[str, str], **fields: Any) -> Record:
+    """A copy of ``record`` under ``token`` and ``scope``, made by the API's user now."""
+    changed = {"token": token, **fields}
+    return store.add(
         Record(
-            "dataset_run",
+            record.shape,
             token,
-            {"account": store.account, "dataset": request.params["dataset"]},
-            {"token": token, "pusher_channel_name": f"dataset-run-{token}"},
-            facts={"started": store.clock.now(), "executed_by": store.me},
+            scope,
+            {**record.fields, **changed},
+            dict(record.joins),
+            {"creator": store.me},
         )
     )
-    return Reply(202, document(store, run))
 
 
 def copy_report(store: Store, report: Record, name: str) -> Record:
     """A new report made from ``report`` (by a clone or a duplication): its fields, space and
     data source, and copies of its queries and their charts."""
-    now = store.clock.now()
+    now = store.clock.timestamp(store.clock.now())
     token = store.new_token("report")
-    fields = {**report.fields, "token": token, "name": name}
-    fields["id"] = max(int(r.fields.get("id") or 0) for r in store.records("report")) + 1
-    fields.update({k: store.clock.timestamp(now) for k in ("created_at", "updated_at")})
-    copy = store.add(
-        Record(
-            "report",
-            token,
-            dict(report.scope),
-            fields,
-            dict(report.joins),
-            {"creator": store.me, "fails": bool(report.facts.get("fails"))},
-        )
+    copy = _copy(
+        store,
+        report,
+        token,
+        dict(report.scope),
+        name=name,
+        id=max(int(r.fields.get("id") or 0) for r in store.records("report")) + 1,
+        created_at=now,
+        updated_at=now,
     )
+    copy.facts["fails"] = bool(report.facts.get("fails"))
     for query in store.children("query", "report", report.token):
         made = derived_token(token, query.token)
-        store.add(
-            Record(
-                "query",
-                made,
-                {**copy.scope, "report": token},
-                {**query.fields, "token": made, "id": int(made[:7], 16)},
-                dict(query.joins),
-                {"creator": store.me},
-            )
-        )
+        _copy(store, query, made, {**copy.scope, "report": token}, id=int(made[:7], 16))
         for chart in store.children("chart", "query", query.token):
-            chart_token = derived_token(made, chart.token)
-            store.add(
-                Record(
-                    "chart",
-                    chart_token,
-                    {**copy.scope, "report": token, "query": made},
-                    {**chart.fields, "token": chart_token},
-                    facts={"creator": store.me},
-                )
-            )
+            scope = {**copy.scope, "report": token, "query": made}
+            _copy(store, chart, derived_token(made, chart.token), scope)
     if report.token in store.results_rows_of:
         store.results_rows_of[token] = store.results_rows_of[report.token]
     return copy

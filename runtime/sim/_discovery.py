@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._documents import document, stamp
-from ._runs import finished_at, latest, run_state, runs_of
+from ._documents import document, run_summary
+from ._runs import run_state, runs_of
 from ._store import Record, Store
 
 
@@ -32,17 +32,14 @@ def report(store: Store, record: Record) -> dict[str, Any]:
     # Not the REST document, whose 30 links a page of 1000 reports does not need: the fields
     # the two share are seeded in every report record, the rest is computed here.
     fields = record.fields
-    runs = runs_of(store, "report_run", "report", record.token)
-    last, latest_ok, _ = latest(store, runs)
+    last, summary = run_summary(store, runs_of(store, "report_run", "report", record.token))
     space = _space(store, record.joins.get("space"))
     path = store.path(record)
     return {
         **_picked(fields, store.shape("discovery_report").model.field_names),
-        "last_successfully_run_at": (
-            stamp(store, finished_at(store, latest_ok)) if latest_ok else None
-        ),
+        "last_successfully_run_at": summary["last_successfully_run_at"],
         "last_viewed_at": record.facts.get("viewed"),
-        "last_run_at": stamp(store, last.facts["started"]) if last else None,
+        "last_run_at": summary["last_run_at"],
         "last_run_token": last.token if last else None,
         "last_run_state": run_state(store, last) if last else None,
         "creator_email": _email(store, record),

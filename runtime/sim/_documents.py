@@ -90,26 +90,35 @@ def stamp(store: Store, sim_time: float | None) -> str | None:
 # -- reports ----------------------------------------------------------------------------------
 
 
-def report_live(store: Store, record: Record) -> dict[str, Any]:
-    runs = runs_of(store, "report_run", "report", record.token)
+def run_summary(store: Store, runs: list[Record]) -> tuple[Record | None, dict[str, Any]]:
+    """The newest of ``runs`` (oldest first), and what a report (or a dataset, which Mode shows
+    as a report) says of its runs: counts and times, and links to the newest and the newest
+    successful one."""
     newest, latest_ok, _ = latest(store, runs)
-    queries = store.children("query", "report", record.token)
     own: dict[str, Any] = {}
     if newest is not None:
         own["last_run"] = href(str(store.path(newest)))
     if latest_ok is not None:
         own["last_successful_run"] = href(str(store.path(latest_ok)))
-    return {
-        "query_count": len(queries),
-        "chart_count": sum(len(store.children("chart", "query", q.token)) for q in queries),
+    return newest, {
         "runs_count": len(runs),
-        "schedules_count": len(store.children("report_schedule", "report", record.token)),
         "last_run_at": stamp(store, newest.facts["started"]) if newest else None,
         "last_successfully_run_at": (
             stamp(store, finished_at(store, latest_ok)) if latest_ok else None
         ),
         "last_successful_run_token": latest_ok.token if latest_ok else None,
         "_links": own,
+    }
+
+
+def report_live(store: Store, record: Record) -> dict[str, Any]:
+    _, summary = run_summary(store, runs_of(store, "report_run", "report", record.token))
+    queries = store.children("query", "report", record.token)
+    return {
+        "query_count": len(queries),
+        "chart_count": sum(len(store.children("chart", "query", q.token)) for q in queries),
+        "schedules_count": len(store.children("report_schedule", "report", record.token)),
+        **summary,
     }
 
 
@@ -327,8 +336,7 @@ def dataset_live(store: Store, dataset: Record) -> dict[str, Any]:
     """Mode answers a dataset with the whole report document (swagger.yaml's getDataset is a
     Report): the report's fields and rels beside the dataset's own, its runs its own."""
     report = store.shape("report")
-    runs = runs_of(store, "dataset_run", "dataset", dataset.token)
-    newest, latest_ok, _ = latest(store, runs)
+    _, summary = run_summary(store, runs_of(store, "dataset_run", "dataset", dataset.token))
     fields = {
         key: value
         for key, value in plausible(store, report.model, dataset.token, 0).items()
@@ -351,20 +359,8 @@ def dataset_live(store: Store, dataset: Record) -> dict[str, Any]:
     base = str(store.path(dataset))
     own["dataset_runs"] = href(f"{base}/runs")
     own["dataset_schedules"] = href(f"{base}/schedules")
-    if newest is not None:
-        own["last_run"] = href(str(store.path(newest)))
-    if latest_ok is not None:
-        own["last_successful_run"] = href(str(store.path(latest_ok)))
-    return {
-        **fields,
-        "runs_count": len(runs),
-        "last_run_at": stamp(store, newest.facts["started"]) if newest else None,
-        "last_successfully_run_at": (
-            stamp(store, finished_at(store, latest_ok)) if latest_ok else None
-        ),
-        "last_successful_run_token": latest_ok.token if latest_ok else None,
-        "_links": own,
-    }
+    own.update(summary.pop("_links"))
+    return {**fields, **summary, "_links": own}
 
 
 LIVE: dict[str, Live] = {

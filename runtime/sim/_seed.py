@@ -19,6 +19,7 @@ import random
 from typing import Any
 
 from ._clock import derived_token
+from ._runs import start_dataset_run, start_run
 from ._shapes import Plan, Shape, placeholders
 from ._store import Record, Store
 from ._values import plausible
@@ -339,15 +340,7 @@ class _World:
             },
         )
         for number in range(2):
-            run = self.draw()
-            self.add(
-                "dataset_run",
-                run,
-                self.scope(dataset=token),
-                {"token": run, "pusher_channel_name": f"dataset-run-{run}"},
-                started=PAST + number * 7200.0,
-                executed_by=USERS[0],
-            )
+            start_dataset_run(self.store, token, self.draw(), PAST + number * 7200.0)
         schedule = self.draw()
         self.add(
             "dataset_schedule",
@@ -405,74 +398,6 @@ def chart_view(title: str) -> dict[str, Any]:
 def sql(query_name: str) -> str:
     table = query_name.lower().replace(",", "").replace(" ", "_")
     return f"SELECT id, name, amount, created_at FROM {table}"
-
-
-def start_run(
-    store: Store,
-    report: str,
-    token: str,
-    started: float,
-    parameters: dict[str, Any],
-    *,
-    schedule: str | None = None,
-    executed_by: str | None = None,
-    fails: bool | None = None,
-) -> Record:
-    """A run of ``report`` started at sim-time ``started``, with a query run per query; it
-    fails if the report is seeded to fail, unless ``fails`` says otherwise."""
-    who = executed_by or USERS[0]
-    record = Record(
-        "report_run",
-        token,
-        {"account": store.account, "report": report},
-        {
-            "token": token,
-            # the run clock fills these in when the run is rendered (_documents): named here
-            # so the document lists them in Mode's order
-            "state": None,
-            "parameters": parameters,
-            "created_at": None,
-            "updated_at": None,
-            "completed_at": None,
-            "python_state": "none",
-            "form_fields": [],
-            "pusher_channel_name": f"report-run-{token}",
-        },
-        facts={"started": started, "executed_by": who},
-    )
-    owner = store.get("report", report)
-    record.facts["fails"] = bool(owner and owner.facts.get("fails")) if fails is None else fails
-    record.facts["report_schedule"] = schedule  # None: started by hand (_links leaves it out)
-    store.add(record)
-    for query in store.children("query", "report", report):  # in the report's order
-        query_run = derived_token(token, query.token)
-        source = int(query.fields.get("data_source_id") or 0)
-        store.add(
-            Record(
-                "query_run",
-                query_run,
-                {**record.scope, "run": token},
-                {
-                    "token": query_run,
-                    "id": int(query_run[:7], 16),
-                    "query_token": query.token,
-                    "query_name": query.fields.get("name"),
-                    "query_created_at": query.fields.get("created_at"),
-                    "raw_source": query.fields.get("raw_query"),
-                    "rendered_source": query.fields.get("raw_query"),
-                    "statement_annotation": None,
-                    "data_source_id": source,
-                    "data_source_token": f"{source:012x}",
-                    "limit": None,  # no row limit (spec/query_run.yaml: an integer when set)
-                    "max_result_bytes": 1_000_000_000,
-                    "help_url": None,
-                    "dbt_metric_id": None,
-                    "dbt_metric_token": None,
-                },
-                facts={"query": query.token, "executed_by": who, "creator": who},
-            )
-        )
-    return record
 
 
 # -- every other model, by its shape ----------------------------------------------------------
