@@ -27,7 +27,7 @@ from .._navigation import Catalog
 from ._clock import Clock
 from ._faults import Fault
 from ._replies import Quirks
-from ._seed import seed_store
+from ._seed import USERS, seed_store
 from ._server import SimServer, build_routes
 from ._shapes import Shapes
 from ._storage import Storage
@@ -35,10 +35,6 @@ from ._store import RESULTS_ROWS, Store
 from ._wire import Recorded
 
 __all__ = ["Fault", "Quirks", "Recorded", "Simulator"]
-
-# The user the simulator's API token belongs to (``accounts.current``), creator of what the
-# API makes.
-_ME = "albus_dumbledore"
 
 
 class Simulator:
@@ -85,7 +81,7 @@ class Simulator:
         self.clock = Clock(speed)
         shapes = Shapes(catalog)
         operations = list(catalog.operations.values())
-        self.store = Store(shapes, account=account, clock=self.clock, seed=seed, me=_ME)
+        self.store = Store(shapes, account=account, clock=self.clock, seed=seed, me=USERS[0])
         self._reports = seed_store(
             self.store,
             [shapes.plans[op.name] for op in operations],

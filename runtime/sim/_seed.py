@@ -118,7 +118,7 @@ class _World:
         **facts: Any,
     ) -> Record:
         # the other documented fields are drawn when first rendered (_documents.document)
-        facts.setdefault("creator", USERS[0])
+        facts.setdefault("creator", self.store.me)
         return self.store.add(Record(shape, token, scope, dict(fields), joins or {}, facts))
 
     def scope(self, **parents: str) -> dict[str, str]:
@@ -450,7 +450,7 @@ def _seed_model(store: Store, shape: Shape, plans: list[Plan]) -> None:
             join = fits[number % len(fits)] if fits else {}
             join = {k: v for k, v in join.items() if k not in scope}
             store.add(
-                Record(shape.name, token, dict(scope), fields, dict(join), {"creator": USERS[0]})
+                Record(shape.name, token, dict(scope), fields, dict(join), {"creator": store.me})
             )
             index += 1
 
